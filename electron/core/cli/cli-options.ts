@@ -1,0 +1,26 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where the CLI keeps its identity and history unless told otherwise. */
+export function defaultDataDir(): string {
+  if (process.env.FERRY_DATA_DIR) return process.env.FERRY_DATA_DIR;
+  const base =
+    process.platform === 'win32'
+      ? (process.env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'))
+      : process.platform === 'darwin'
+        ? path.join(os.homedir(), 'Library', 'Application Support')
+        : (process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'));
+  return path.join(base, 'Ferry-cli');
+}
+
+export function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw Object.assign(new Error(`--port: "${value}" is not a port number (0–65535)`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+  return port;
+}
+
+/** One JSON object per line: what `ferry listen` prints and a test or script reads. */
+export function printJson(value: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,32 @@
+export const USAGE = `Ferry — chat and send files between computers on one LAN.
+
+Usage:
+  ferry listen [options]          run a node in the foreground; one JSON object per line on stdout
+  ferry send --to HOST[:PORT] [options] --message TEXT
+                                  connect, send, wait until the peer stored it, exit
+  ferry help                      show this text
+
+Common options:
+  --data-dir DIR        identity, history and settings (default: $FERRY_DATA_DIR or
+                        the per-user app data folder, "Ferry-cli")
+  --name NAME           display name other devices see (saved in the data dir)
+  -h, --help            show help
+
+ferry listen:
+  --port P              TCP port to listen on (default 47820; 0 picks a free one)
+  --host ADDR           interface to listen on (default 0.0.0.0)
+  --download-dir DIR    where received files go (saved in the data dir)
+  --no-discovery        don't announce or listen on UDP; peers must be added by address
+  Reads JSON lines on stdin to call the API, e.g.
+    {"id":1,"call":"addPeer","args":["192.168.1.20:47820"]}
+    {"id":2,"call":"sendMessage","args":["<peer id>","hello"]}
+  and answers {"event":"result","id":1,"ok":true,"result":…}. Ctrl-C stops cleanly.
+
+ferry send:
+  --to HOST[:PORT]      the peer's address (port defaults to 47820)
+  --message TEXT        the chat message to deliver
+  --timeout SECONDS     give up waiting for delivery after this long (default 20)
+  Exits 0 when the peer acknowledged (stored) the message, 1 otherwise.
+
+Exit codes: 0 success, 1 failure (the reason is printed), 2 bad usage.
+`;

@@ -1,0 +1,304 @@
+/**
+ * The engine: one object that starts and stops a Ferry node and implements the
+ * contract in shared/api.ts. Electron's main process, the CLI, the browser-mode
+ * bridge and the tests all drive Ferry through this class.
+ */
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
+import type { MessageDto, MessagePage, PeerDto, SearchHit, SelfDto, SettingsDto } from '../../shared/dto';
+import { ChatService } from './chat/chat-service';
+import type { EventSink } from './event-sink';
+import { FerryError } from './ferry-error';
+import { loadOrCreateIdentity, type DeviceIdentity } from './identity/device-identity';
+import { DEFAULT_PORT, parseAddress } from './net/address';
+import { ConnectionManager, type PeerLink } from './net/connection-manager';
+import type { ConnectionTimers } from './net/framed-connection';
+import { PROTOCOL_VERSION } from './protocol/frames';
+import { FerryDatabase } from './store/database';
+import { MessageRepo } from './store/message-repo';
+import { PeerRepo, type PeerRecord } from './store/peer-repo';
+import { SettingsRepo } from './store/settings-repo';
+
+export interface FerryNodeOptions {
+  /** Holds the identity, the database and (by default) nothing else. */
+  dataDir: string;
+  /** Overrides (and saves) these settings for this and later runs. */
+  name?: string;
+  port?: number;
+  downloadDir?: string;
+  discovery?: boolean;
+  /** Interface to listen on; default all IPv4 interfaces. */
+  host?: string;
+  /** When the configured port is taken, listen on a free one instead of failing (the desktop app). */
+  portFallback?: boolean;
+  timers?: ConnectionTimers;
+  handshakeTimeoutMs?: number;
+}
+
+export const CAPABILITIES = ['chat/1'];
+
+export function defaultSettings(): SettingsDto {
+  return {
+    displayName: safeHostname(),
+    downloadDir: path.join(os.homedir(), 'Downloads', 'Ferry'),
+    port: DEFAULT_PORT,
+    discovery: true,
+    autoAcceptVerified: false,
+    language: 'system',
+    theme: 'system',
+    closeToTray: true,
+  };
+}
+
+function safeHostname(): string {
+  const name = os.hostname().replace(/\.local$/, '').trim();
+  return name ? Buffer.from(name).subarray(0, 255).toString('utf8').replace(/\uFFFD+$/, '') : 'Ferry';
+}
+
+export class FerryNode implements FerryApi {
+  private readonly events = new EventEmitter<{ event: [FerryEvent] }>();
+  private readonly peers: PeerRepo;
+  private readonly messages: MessageRepo;
+  private readonly settingsRepo: SettingsRepo;
+  private settings: SettingsDto;
+  private readonly connections: ConnectionManager;
+  private readonly chat: ChatService;
+  private port = 0;
+  private stopped = false;
+
+  private constructor(
+    readonly identity: DeviceIdentity,
+    private readonly db: FerryDatabase,
+    options: FerryNodeOptions,
+  ) {
+    this.events.setMaxListeners(0);
+    this.peers = new PeerRepo(db);
+    this.messages = new MessageRepo(db);
+    this.settingsRepo = new SettingsRepo(db, defaultSettings());
+    const overrides: Partial<SettingsDto> = {};
+    if (options.name !== undefined) overrides.displayName = options.name;
+    if (options.port !== undefined) overrides.port = options.port;
+    if (options.downloadDir !== undefined) overrides.downloadDir = path.resolve(options.downloadDir);
+    if (options.discovery !== undefined) overrides.discovery = options.discovery;
+    if (Object.keys(overrides).length) this.settingsRepo.save(overrides);
+    this.settings = this.settingsRepo.load();
+
+    this.connections = new ConnectionManager({
+      identity,
+      localHello: () => ({ name: this.settings.displayName, platform: process.platform, port: this.port, caps: CAPABILITIES }),
+      authorize: (link) =>
+        this.peers.get(link.peerId)?.blocked
+          ? new FerryError('PEER_BLOCKED', 'this device is blocked')
+          : null,
+      log: (level, code, message, peerId) => this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
+      timers: options.timers,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+    });
+    this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit);
+    this.connections.on('link', (link) => this.onLinkUp(link));
+    this.connections.on('unlink', (link, err) => this.onLinkDown(link, err));
+  }
+
+  static async start(options: FerryNodeOptions): Promise<FerryNode> {
+    const dataDir = path.resolve(options.dataDir);
+    const identity = await loadOrCreateIdentity(path.join(dataDir, 'identity'));
+    const db = FerryDatabase.open(path.join(dataDir, 'ferry.db'));
+    const node = new FerryNode(identity, db, options);
+    try {
+      await node.listen(options.host ?? '0.0.0.0', options.portFallback ?? false);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    node.resumeConnections();
+    return node;
+  }
+
+  private async listen(host: string, portFallback: boolean): Promise<void> {
+    try {
+      this.port = await this.connections.listen(this.settings.port, host);
+    } catch (err) {
+      if (!(err instanceof FerryError) || err.code !== 'PORT_IN_USE' || !portFallback) throw err;
+      this.port = await this.connections.listen(0, host);
+      this.emit('notice', {
+        level: 'warn',
+        code: 'PORT_IN_USE',
+        message: `port ${this.settings.port} is in use; listening on ${this.port} instead`,
+      });
+    }
+  }
+
+  /** Redial peers we have reason to reach: added by hand, or owed messages. */
+  private resumeConnections(): void {
+    for (const peer of this.peers.all()) {
+      if (peer.blocked || peer.certChanged) continue;
+      if (peer.manual || this.messages.unacked(peer.id).length > 0) this.keepConnected(peer.id);
+    }
+  }
+
+  private keepConnected(peerId: string): void {
+    this.connections.keepConnected(peerId, () => this.peers.get(peerId)?.addresses ?? []);
+  }
+
+  get listeningPort(): number {
+    return this.port;
+  }
+
+  /** Every contract event, in order, on one channel. Returns an unsubscribe function. */
+  subscribe(listener: (event: FerryEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  private readonly emit: EventSink = (name, payload) => {
+    this.events.emit('event', { name, payload } as FerryEvent);
+  };
+
+  private onLinkUp(link: PeerLink): void {
+    this.peers.upsertSeen(
+      { id: link.peerId, name: link.hello.name, platform: link.hello.platform, address: link.listenAddress ?? undefined },
+      Date.now(),
+    );
+    link.conn.on('frame', (frame) => {
+      if (!this.chat.onFrame(link, frame)) {
+        link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
+      }
+    });
+    this.emit('notice', {
+      level: 'info',
+      code: 'PEER_CONNECTED',
+      message: `connected to ${link.hello.name} (${link.direction === 'out' ? 'dialed' : 'accepted'})`,
+      peerId: link.peerId,
+    });
+    this.emitPeer(link.peerId);
+    this.chat.onLinkUp(link);
+  }
+
+  private onLinkDown(link: PeerLink, err: FerryError | null): void {
+    if (this.stopped) return;
+    if (this.peers.get(link.peerId)) {
+      this.db.run('UPDATE peers SET last_seen = ? WHERE id = ?', [Date.now(), link.peerId]);
+    }
+    this.emit('notice', {
+      level: err ? 'warn' : 'info',
+      code: err?.code ?? 'PEER_DISCONNECTED',
+      message: `disconnected from ${link.hello.name}${err ? `: ${err.message}` : ''}`,
+      peerId: link.peerId,
+    });
+    this.emitPeer(link.peerId);
+    // Owed messages keep the peer on the redial list until they are delivered.
+    if (this.messages.unacked(link.peerId).length > 0) this.keepConnected(link.peerId);
+  }
+
+  private emitPeer(peerId: string): void {
+    const record = this.peers.get(peerId);
+    if (record) this.emit('peerUpdated', this.toPeerDto(record));
+  }
+
+  private toPeerDto(record: PeerRecord): PeerDto {
+    return {
+      id: record.id,
+      name: record.alias ?? record.name,
+      announcedName: record.name,
+      alias: record.alias,
+      platform: record.platform,
+      online: this.connections.link(record.id) !== undefined,
+      lastSeen: record.lastSeen,
+      addresses: record.addresses,
+      verified: record.verified,
+      blocked: record.blocked,
+      certChanged: record.certChanged,
+      manual: record.manual,
+      unread: this.messages.unreadCount(record.id),
+      lastMessage: this.messages.last(record.id),
+    };
+  }
+
+  private requirePeer(peerId: string): PeerRecord {
+    const record = this.peers.get(peerId);
+    if (!record) throw new FerryError('PEER_UNKNOWN', 'no such peer; add it by address first');
+    return record;
+  }
+
+  // ── the contract ────────────────────────────────────────────────────────────
+
+  async getSelf(): Promise<SelfDto> {
+    return {
+      id: this.identity.id,
+      name: this.settings.displayName,
+      platform: process.platform,
+      port: this.port,
+      addresses: localAddresses(),
+      protocolVersion: PROTOCOL_VERSION,
+    };
+  }
+
+  async listPeers(): Promise<PeerDto[]> {
+    return this.peers.all().map((r) => this.toPeerDto(r));
+  }
+
+  async addPeer(...[address]: RequestArgs<'addPeer'>): Promise<PeerDto> {
+    const target = parseAddress(address, DEFAULT_PORT);
+    const link = await this.connections.dial(target);
+    this.peers.upsertSeen(
+      { id: link.peerId, name: link.hello.name, platform: link.hello.platform, address: link.listenAddress ?? undefined },
+      Date.now(),
+    );
+    const record = this.peers.update(link.peerId, { manual: true })!;
+    this.keepConnected(link.peerId);
+    const dto = this.toPeerDto(record);
+    this.emit('peerUpdated', dto);
+    return dto;
+  }
+
+  async sendMessage(...[peerId, text, options]: RequestArgs<'sendMessage'>): Promise<MessageDto> {
+    const peer = this.requirePeer(peerId);
+    if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it messages');
+    const message = this.chat.send(peerId, text, options ?? {});
+    if (!this.connections.link(peerId)) this.keepConnected(peerId);
+    return message;
+  }
+
+  async listMessages(...[peerId, options]: RequestArgs<'listMessages'>): Promise<MessagePage> {
+    return this.messages.page(peerId, options?.before, options?.limit ?? 50);
+  }
+
+  async searchMessages(...[query]: RequestArgs<'searchMessages'>): Promise<SearchHit[]> {
+    return this.messages.search(query);
+  }
+
+  async markRead(...[peerId]: RequestArgs<'markRead'>): Promise<void> {
+    this.chat.markRead(peerId);
+    this.emitPeer(peerId);
+  }
+
+  async getSettings(): Promise<SettingsDto> {
+    return { ...this.settings };
+  }
+
+  async updateSettings(...[patch]: RequestArgs<'updateSettings'>): Promise<SettingsDto> {
+    this.settingsRepo.save(patch);
+    this.settings = this.settingsRepo.load();
+    this.emit('settingsUpdated', { ...this.settings });
+    if (patch.port !== undefined && patch.port !== this.port) {
+      this.emit('notice', { level: 'info', code: 'RESTART_NEEDED', message: 'the new port is used after Ferry restarts' });
+    }
+    return { ...this.settings };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.connections.stop();
+    this.db.close();
+  }
+}
+
+function localAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((i): i is os.NetworkInterfaceInfo => !!i && i.family === 'IPv4' && !i.internal)
+    .map((i) => i.address);
+}

@@ -1,0 +1,375 @@
+/**
+ * The TCP/TLS side of a node: one listener, outgoing dials, the hello handshake,
+ * one control link per peer (whichever side dialed), and redials with backoff.
+ */
+import { EventEmitter } from 'node:events';
+import tls, { type TLSSocket } from 'node:tls';
+import type { ErrorCode } from '../../../shared/errors';
+import { FerryError } from '../ferry-error';
+import type { DeviceIdentity } from '../identity/device-identity';
+import { fingerprintOf, shortId } from '../identity/fingerprint';
+import { controlFrames, PROTOCOL_VERSION, type ControlHeader, type HelloHeader } from '../protocol/frames';
+import { formatAddress, parseAddress, type HostPort } from './address';
+import { DEFAULT_TIMERS, FramedConnection, type ConnectionTimers } from './framed-connection';
+
+export type LinkPurpose = HelloHeader['purpose'];
+
+export interface PeerLink {
+  peerId: string;
+  hello: HelloHeader;
+  conn: FramedConnection<ControlHeader>;
+  direction: 'in' | 'out';
+  /** Where the peer listens (its IP as we see it, plus the port from its hello); null if it doesn't. */
+  listenAddress: string | null;
+}
+
+export interface LocalHello {
+  name: string;
+  platform: string;
+  port: number;
+  caps: string[];
+}
+
+export interface ConnectionManagerOptions {
+  identity: DeviceIdentity;
+  localHello: () => LocalHello;
+  /** Last word on a handshaken peer: return an error to refuse it (blocked, …). */
+  authorize: (link: PeerLink) => FerryError | null;
+  log: (level: 'info' | 'warn' | 'error', code: string, message: string, peerId?: string) => void;
+  timers?: ConnectionTimers;
+  handshakeTimeoutMs?: number;
+  dialTimeoutMs?: number;
+}
+
+type Events = {
+  /** A control link is up (after hello, after tie-breaking). */
+  link: [PeerLink];
+  /** The peer's control link went down. */
+  unlink: [PeerLink, FerryError | null];
+  /** A handshaken connection opened for something other than control (e.g. a transfer). */
+  side: [PeerLink];
+};
+
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+
+interface RedialTarget {
+  addresses: () => string[];
+  attempt: number;
+  timer: NodeJS.Timeout | null;
+  dialing: boolean;
+}
+
+export class ConnectionManager extends EventEmitter<Events> {
+  private server: tls.Server | null = null;
+  private readonly links = new Map<string, PeerLink>();
+  private readonly sockets = new Set<TLSSocket>();
+  private readonly targets = new Map<string, RedialTarget>();
+  private stopped = false;
+  private readonly timers: ConnectionTimers;
+  private readonly handshakeTimeoutMs: number;
+  private readonly dialTimeoutMs: number;
+
+  constructor(private readonly options: ConnectionManagerOptions) {
+    super();
+    this.timers = options.timers ?? DEFAULT_TIMERS;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.dialTimeoutMs = options.dialTimeoutMs ?? 10_000;
+  }
+
+  get selfId(): string {
+    return this.options.identity.id;
+  }
+
+  private tlsOptions() {
+    const { keyPem, certPem } = this.options.identity;
+    return { key: keyPem, cert: certPem, minVersion: 'TLSv1.3' as const, rejectUnauthorized: false };
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host = '0.0.0.0'): Promise<number> {
+    const server = tls.createServer({
+      ...this.tlsOptions(),
+      requestCert: true,
+      handshakeTimeout: this.handshakeTimeoutMs,
+    });
+    server.maxConnections = 1024;
+    server.on('secureConnection', (socket) => {
+      this.track(socket);
+      this.handshake(socket, 'in').catch(() => {
+        // handshake() has logged and closed it
+      });
+    });
+    server.on('tlsClientError', (err, socket) => {
+      const from = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown';
+      this.options.log('warn', 'TLS_FAILED', `refused a connection from ${from}: not a Ferry TLS handshake (${describeTlsError(err)})`);
+      socket.destroy();
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new FerryError('PORT_IN_USE', `port ${port} is in use by another program; choose another port in settings or with --port`)
+            : FerryError.from(err),
+        );
+      });
+      server.listen(port, host, () => {
+        server.on('error', (err) => this.options.log('error', 'INTERNAL', `listener error: ${err.message}`));
+        resolve((server.address() as { port: number }).port);
+      });
+    });
+  }
+
+  link(peerId: string): PeerLink | undefined {
+    const link = this.links.get(peerId);
+    return link && !link.conn.closed ? link : undefined;
+  }
+
+  connectedIds(): string[] {
+    return [...this.links.keys()].filter((id) => this.link(id));
+  }
+
+  /**
+   * Dials an address and completes the handshake. With `expectedId`, a different
+   * certificate is refused with PEER_CERT_CHANGED.
+   */
+  async dial(address: string | HostPort, opts: { expectedId?: string; purpose?: LinkPurpose } = {}): Promise<PeerLink> {
+    const target = typeof address === 'string' ? parseAddress(address) : address;
+    const socket = await this.connectTls(target);
+    return this.handshake(socket, 'out', opts.expectedId, opts.purpose ?? 'control');
+  }
+
+  private connectTls(target: HostPort): Promise<TLSSocket> {
+    const where = formatAddress(target);
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({
+        ...this.tlsOptions(),
+        host: target.host,
+        port: target.port,
+        // The certificate is self-signed: identity is checked by fingerprint after the handshake.
+        checkServerIdentity: () => undefined,
+      });
+      this.track(socket);
+      const timer = setTimeout(
+        () => socket.destroy(new FerryError('PEER_UNREACHABLE', `no answer from ${where} within ${this.dialTimeoutMs / 1000} s`)),
+        this.dialTimeoutMs,
+      );
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.on('error', () => {}); // FramedConnection reports errors from here on
+        resolve(socket);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(dialError(err, where));
+      });
+    });
+  }
+
+  private track(socket: TLSSocket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    if (this.stopped) socket.destroy();
+  }
+
+  private async handshake(socket: TLSSocket, direction: 'in' | 'out', expectedId?: string, purpose: LinkPurpose = 'control'): Promise<PeerLink> {
+    const conn = new FramedConnection<ControlHeader>(socket, controlFrames, this.timers);
+    const who = `${socket.remoteAddress}:${socket.remotePort}`;
+    const refuse = (code: ErrorCode, message: string, peerId?: string): never => {
+      const error = new FerryError(code, message);
+      this.options.log('warn', code, `${who}: ${message}`, peerId);
+      conn.fail(error);
+      throw error;
+    };
+    const cert = socket.getPeerX509Certificate();
+    if (!cert) refuse('TLS_FAILED', 'the peer presented no certificate');
+    const presented = fingerprintOf(cert!);
+    conn.send({ type: 'hello', v: PROTOCOL_VERSION, id: this.selfId, purpose, ...this.options.localHello() });
+
+    const hello = await this.awaitHello(conn).catch((err: FerryError) => refuse(err.code, err.message));
+    if (hello.v !== PROTOCOL_VERSION) {
+      refuse(
+        'PROTOCOL_VERSION',
+        `the peer speaks Ferry protocol ${hello.v} and this Ferry speaks ${PROTOCOL_VERSION}; update both to the same Ferry version`,
+        presented,
+      );
+    }
+    if (hello.id !== presented) refuse('PEER_ID_MISMATCH', `the peer claims id ${shortId(hello.id)} but its certificate is ${shortId(presented)}`, presented);
+    if (presented === this.selfId) refuse('SELF_CONNECTION', 'this address is this Ferry itself');
+    if (expectedId && presented !== expectedId) {
+      refuse(
+        'PEER_CERT_CHANGED',
+        `expected device ${shortId(expectedId)} but a different certificate (${shortId(presented)}) answered; if the other computer reinstalled Ferry, forget it and add it again`,
+        expectedId,
+      );
+    }
+    const host = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    const link: PeerLink = {
+      peerId: presented,
+      hello,
+      conn,
+      direction,
+      listenAddress: hello.port > 0 && host ? formatAddress({ host, port: hello.port }) : null,
+    };
+    const denied = this.options.authorize(link);
+    if (denied) refuse(denied.code, denied.message, presented);
+    if (hello.purpose !== 'control') {
+      this.emit('side', link);
+      return link;
+    }
+    this.adopt(link);
+    return link;
+  }
+
+  private awaitHello(conn: FramedConnection<ControlHeader>): Promise<HelloHeader> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => finish(new FerryError('HANDSHAKE_TIMEOUT', `no hello within ${this.handshakeTimeoutMs / 1000} s`)),
+        this.handshakeTimeoutMs,
+      );
+      const finish = (result: HelloHeader | FerryError) => {
+        clearTimeout(timer);
+        conn.off('frame', onFrame);
+        conn.off('closed', onClosed);
+        if (result instanceof FerryError) reject(result);
+        else resolve(result);
+      };
+      const onFrame = ({ header }: { header: ControlHeader }) =>
+        finish(header.type === 'hello' ? header : new FerryError('BAD_FRAME', `expected hello, got "${header.type}"`));
+      const onClosed = (err: FerryError | null) =>
+        finish(err ?? new FerryError('PEER_GONE', 'the peer closed the connection during the handshake'));
+      conn.on('frame', onFrame);
+      conn.on('closed', onClosed);
+    });
+  }
+
+  /** Makes `link` the peer's control link, keeping exactly one per peer pair. */
+  private adopt(link: PeerLink): void {
+    const existing = this.link(link.peerId);
+    if (existing) {
+      // Both sides pick the same survivor: the link dialed by the smaller device id.
+      const preferredDialer = this.selfId < link.peerId ? this.selfId : link.peerId;
+      const dialer = (l: PeerLink) => (l.direction === 'out' ? this.selfId : l.peerId);
+      const keepExisting = dialer(existing) === preferredDialer && dialer(link) !== preferredDialer;
+      if (keepExisting) {
+        link.conn.close('duplicate');
+        return;
+      }
+      this.links.set(link.peerId, link);
+      existing.conn.close('duplicate');
+    } else {
+      this.links.set(link.peerId, link);
+    }
+    const target = this.targets.get(link.peerId);
+    if (target) {
+      target.attempt = 0;
+      if (target.timer) clearTimeout(target.timer);
+      target.timer = null;
+    }
+    link.conn.on('closed', (err) => {
+      if (this.links.get(link.peerId) !== link) return;
+      this.links.delete(link.peerId);
+      this.emit('unlink', link, err);
+      this.scheduleRedial(link.peerId);
+    });
+    this.emit('link', link);
+  }
+
+  /** Keep a control link to this peer: redial its addresses with backoff while it is down. */
+  keepConnected(peerId: string, addresses: () => string[]): void {
+    if (this.targets.has(peerId)) {
+      this.targets.get(peerId)!.addresses = addresses;
+    } else {
+      this.targets.set(peerId, { addresses, attempt: 0, timer: null, dialing: false });
+    }
+    if (!this.link(peerId)) this.scheduleRedial(peerId, 0);
+  }
+
+  forget(peerId: string): void {
+    const target = this.targets.get(peerId);
+    if (target?.timer) clearTimeout(target.timer);
+    this.targets.delete(peerId);
+  }
+
+  /** Drops the peer's link (e.g. it was just blocked). */
+  disconnect(peerId: string, reason: string): void {
+    this.link(peerId)?.conn.close(reason);
+  }
+
+  private scheduleRedial(peerId: string, delayMs?: number): void {
+    const target = this.targets.get(peerId);
+    if (!target || this.stopped || target.timer || target.dialing) return;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** target.attempt);
+    const delay = delayMs ?? backoff / 2 + Math.random() * (backoff / 2);
+    target.timer = setTimeout(() => {
+      target.timer = null;
+      void this.redial(peerId, target);
+    }, delay);
+    target.timer.unref();
+  }
+
+  private async redial(peerId: string, target: RedialTarget): Promise<void> {
+    if (this.stopped || this.link(peerId) || this.targets.get(peerId) !== target) return;
+    target.dialing = true;
+    target.attempt++;
+    let lastError: FerryError | null = null;
+    for (const address of target.addresses()) {
+      try {
+        await this.dial(address, { expectedId: peerId });
+        lastError = null;
+        break;
+      } catch (err) {
+        lastError = FerryError.from(err);
+        if (lastError.code === 'PEER_CERT_CHANGED' || lastError.code === 'PEER_BLOCKED') break;
+      }
+    }
+    target.dialing = false;
+    if (lastError?.code === 'PEER_CERT_CHANGED' || lastError?.code === 'PEER_BLOCKED') {
+      this.forget(peerId);
+      return;
+    }
+    if (!this.link(peerId)) this.scheduleRedial(peerId);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const id of [...this.targets.keys()]) this.forget(id);
+    const closing = [...this.sockets].map((s) => new Promise<void>((resolve) => {
+      if (s.destroyed) return resolve();
+      s.once('close', () => resolve());
+    }));
+    for (const link of this.links.values()) link.conn.close('shutdown');
+    for (const s of this.sockets) if (!this.linkOf(s)) s.destroy();
+    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 1_500).unref())]);
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private linkOf(socket: TLSSocket): PeerLink | undefined {
+    for (const link of this.links.values()) if (link.conn.socket === socket) return link;
+    return undefined;
+  }
+}
+
+function dialError(err: NodeJS.ErrnoException, where: string): FerryError {
+  if (err instanceof FerryError) return err;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new FerryError('PEER_UNREACHABLE', `nothing is listening at ${where}: is Ferry running there, and is the port right?`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new FerryError('BAD_ADDRESS', `the host name in ${where} could not be found`);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+      return new FerryError('PEER_UNREACHABLE', `${where} cannot be reached from this network (${err.code})`);
+    default:
+      return new FerryError('TLS_FAILED', `could not open a secure connection to ${where}: ${err.message}`, { cause: err });
+  }
+}
+
+function describeTlsError(err: Error & { code?: string }): string {
+  return err.code ?? err.message;
+}

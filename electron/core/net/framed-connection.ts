@@ -1,0 +1,156 @@
+/**
+ * One TLS socket speaking frames: decoding with limits, keep-alive pings, an
+ * idle timeout, and a clean or failing close that tells the other side why.
+ */
+import { EventEmitter } from 'node:events';
+import type { TLSSocket } from 'node:tls';
+import { isErrorCode } from '../../../shared/errors';
+import { FerryError } from '../ferry-error';
+import { encodeFrame, FrameDecoder, type DecodedFrame, type FrameRegistry, type RawHeader } from '../protocol/frame-codec';
+
+export interface ConnectionTimers {
+  /** Send a ping when nothing was sent for this long. */
+  pingIntervalMs: number;
+  /** Close when nothing was received for this long. */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_TIMERS: ConnectionTimers = { pingIntervalMs: 15_000, idleTimeoutMs: 45_000 };
+
+type Events<H> = {
+  frame: [DecodedFrame<H>];
+  /** Emitted once. `error` is null for a clean close by either side. */
+  closed: [error: FerryError | null];
+};
+
+export class FramedConnection<H extends { type: string; bodyLength?: number }> extends EventEmitter<Events<H>> {
+  private readonly decoder: FrameDecoder<H>;
+  private lastReceived = Date.now();
+  private lastSent = Date.now();
+  private readonly timer: NodeJS.Timeout;
+  private closeError: FerryError | null = null;
+  private done = false;
+
+  constructor(
+    readonly socket: TLSSocket,
+    registry: FrameRegistry<H>,
+    private readonly timers: ConnectionTimers = DEFAULT_TIMERS,
+  ) {
+    super();
+    this.decoder = new FrameDecoder(registry);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => {
+      this.closeError ??= new FerryError('PEER_GONE', `connection error: ${err.message}`, { cause: err });
+    });
+    socket.on('close', () => this.finish());
+    const tick = Math.max(50, Math.min(timers.pingIntervalMs, timers.idleTimeoutMs) / 3);
+    this.timer = setInterval(() => this.checkTimers(), tick);
+    this.timer.unref();
+  }
+
+  get closed(): boolean {
+    return this.done || this.socket.destroyed;
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  /** Queues a frame. Returns false when the socket buffer is full (wait for `drain()`). */
+  send(header: RawHeader, body?: Uint8Array | null): boolean {
+    if (this.closed) return false;
+    this.lastSent = Date.now();
+    return this.socket.write(encodeFrame(header, body));
+  }
+
+  drain(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  /** Says goodbye and closes; the other side sees a clean close. */
+  close(reason = 'closing'): void {
+    if (this.closed) return;
+    this.send({ type: 'bye', reason });
+    this.endSoon();
+  }
+
+  /** Tells the other side what went wrong, then closes. */
+  fail(error: FerryError): void {
+    if (this.closed) return;
+    this.closeError ??= error;
+    this.send({ type: 'error', code: error.code, message: error.message.slice(0, 900) });
+    this.endSoon();
+  }
+
+  private endSoon(): void {
+    this.socket.end();
+    // A peer that never reads would keep the socket half-open: cut it.
+    setTimeout(() => this.socket.destroy(), 2_000).unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReceived = Date.now();
+    let frames: DecodedFrame<H>[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.socket.pause();
+      this.fail(FerryError.from(err, 'BAD_FRAME'));
+      return;
+    }
+    for (const frame of frames) {
+      if (this.done) return;
+      switch (frame.header.type) {
+        case 'ping':
+          this.send({ type: 'pong', ts: (frame.header as { ts?: number }).ts });
+          break;
+        case 'pong':
+          break;
+        case 'bye':
+          this.socket.end();
+          break;
+        case 'error': {
+          const { code, message } = frame.header as unknown as { code: string; message: string };
+          this.closeError ??= new FerryError(
+            isErrorCode(code) ? code : 'INTERNAL',
+            `peer closed the connection: ${message}`,
+          );
+          this.socket.end();
+          break;
+        }
+        default:
+          this.emit('frame', frame);
+      }
+    }
+  }
+
+  private checkTimers(): void {
+    const now = Date.now();
+    if (now - this.lastReceived > this.timers.idleTimeoutMs) {
+      this.closeError ??= new FerryError(
+        'IDLE_TIMEOUT',
+        `no data from the peer for ${Math.round(this.timers.idleTimeoutMs / 1000)} s`,
+      );
+      this.socket.destroy();
+      return;
+    }
+    if (now - this.lastSent >= this.timers.pingIntervalMs) this.send({ type: 'ping', ts: now });
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    clearInterval(this.timer);
+    this.emit('closed', this.closeError);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The embedded SQLite database (node-sqlite3-wasm: one WebAssembly build that
+ * loads the same in Node and in Electron's main process, no native rebuild).
+ * Schema changes are append-only migrations keyed by PRAGMA user_version.
+ */
+import sqlite from 'node-sqlite3-wasm';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const { Database } = sqlite;
+
+type Migration = string;
+
+const MIGRATIONS: Migration[] = [
+  /* 1: settings, peers, messages with full-text search */ `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE peers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    alias TEXT,
+    platform TEXT NOT NULL DEFAULT '',
+    addresses TEXT NOT NULL DEFAULT '[]',
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER,
+    verified INTEGER NOT NULL DEFAULT 0,
+    blocked INTEGER NOT NULL DEFAULT 0,
+    cert_changed INTEGER NOT NULL DEFAULT 0,
+    manual INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    peer_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    text TEXT NOT NULL,
+    reply_to TEXT,
+    sent_at INTEGER NOT NULL,
+    stored_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    unread INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (peer_id, id)
+  );
+  CREATE INDEX messages_by_peer ON messages (peer_id, seq);
+  CREATE INDEX messages_unacked ON messages (peer_id, seq) WHERE direction = 'out' AND state IN ('queued', 'sent');
+  CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content = 'messages', content_rowid = 'seq', tokenize = 'trigram');
+  CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
+  CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+  END;
+  `,
+];
+
+export type SqlValue = string | number | bigint | null | Uint8Array | boolean;
+export type Row = Record<string, SqlValue>;
+
+/** Thin wrapper: migrations, transactions, typed rows. */
+export class FerryDatabase {
+  private constructor(private readonly db: InstanceType<typeof Database>) {}
+
+  static open(file: string): FerryDatabase {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const store = new FerryDatabase(new Database(file));
+    store.migrate();
+    return store;
+  }
+
+  get schemaVersion(): number {
+    return Number(this.db.get('PRAGMA user_version')?.['user_version'] ?? 0);
+  }
+
+  private migrate(): void {
+    for (let version = this.schemaVersion; version < MIGRATIONS.length; version++) {
+      this.transaction(() => {
+        this.db.exec(MIGRATIONS[version]!);
+        this.db.exec(`PRAGMA user_version = ${version + 1}`);
+      });
+    }
+  }
+
+  all<T = Row>(sql: string, values?: SqlValue[] | Record<string, SqlValue>): T[] {
+    return this.db.all(sql, values as never) as T[];
+  }
+
+  get<T = Row>(sql: string, values?: SqlValue[] | Record<string, SqlValue>): T | undefined {
+    return (this.db.get(sql, values as never) ?? undefined) as T | undefined;
+  }
+
+  run(sql: string, values?: SqlValue[] | Record<string, SqlValue>): { changes: number; lastInsertRowid: number } {
+    const info = this.db.run(sql, values as never);
+    return { changes: Number(info.changes), lastInsertRowid: Number(info.lastInsertRowid) };
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}

@@ -1,0 +1,122 @@
+import type { MessageDto, MessageState, SearchHit } from '../../../shared/dto';
+import type { FerryDatabase } from './database';
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  peer_id: string;
+  direction: 'in' | 'out';
+  text: string;
+  reply_to: string | null;
+  sent_at: number;
+  stored_at: number;
+  state: MessageState;
+}
+
+function toDto(row: MessageRow): MessageDto {
+  return {
+    id: row.id,
+    seq: row.seq,
+    peerId: row.peer_id,
+    direction: row.direction,
+    text: row.text,
+    replyTo: row.reply_to,
+    sentAt: row.sent_at,
+    storedAt: row.stored_at,
+    state: row.state,
+  };
+}
+
+const STATE_RANK: Record<MessageState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4 };
+
+/** Chat history. Incoming messages are keyed by (peer, id) so a re-sent message is stored once. */
+export class MessageRepo {
+  constructor(private readonly db: FerryDatabase) {}
+
+  /** Stores a message; returns null when (peer, id) is already stored (a retry). */
+  insert(m: Omit<MessageDto, 'seq'>): MessageDto | null {
+    const info = this.db.run(
+      `INSERT INTO messages (id, peer_id, direction, text, reply_to, sent_at, stored_at, state, unread)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer_id, id) DO NOTHING`,
+      [m.id, m.peerId, m.direction, m.text, m.replyTo, m.sentAt, m.storedAt, m.state, m.direction === 'in' ? 1 : 0],
+    );
+    return info.changes === 0 ? null : { ...m, seq: info.lastInsertRowid };
+  }
+
+  get(peerId: string, id: string): MessageDto | undefined {
+    const row = this.db.get<MessageRow>('SELECT * FROM messages WHERE peer_id = ? AND id = ?', [peerId, id]);
+    return row && toDto(row);
+  }
+
+  /** Moves an outgoing message forward (never back: a late "sent" can't undo "delivered"). */
+  advanceState(peerId: string, id: string, state: MessageState): MessageDto | undefined {
+    const current = this.get(peerId, id);
+    if (!current || current.direction !== 'out' || STATE_RANK[state] <= STATE_RANK[current.state]) return undefined;
+    this.db.run('UPDATE messages SET state = ? WHERE peer_id = ? AND id = ?', [state, peerId, id]);
+    return { ...current, state };
+  }
+
+  /** Outgoing messages the peer has not acknowledged, oldest first. */
+  unacked(peerId: string): MessageDto[] {
+    return this.db
+      .all<MessageRow>(
+        "SELECT * FROM messages WHERE peer_id = ? AND direction = 'out' AND state IN ('queued', 'sent') ORDER BY seq",
+        [peerId],
+      )
+      .map(toDto);
+  }
+
+  /** Newest `limit` messages before `before` (a seq), returned oldest first. */
+  page(peerId: string, before: number | undefined, limit: number): { messages: MessageDto[]; hasMore: boolean } {
+    const rows = this.db.all<MessageRow>(
+      'SELECT * FROM messages WHERE peer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      [peerId, before ?? Number.MAX_SAFE_INTEGER, limit + 1],
+    );
+    const hasMore = rows.length > limit;
+    return { messages: rows.slice(0, limit).reverse().map(toDto), hasMore };
+  }
+
+  last(peerId: string): MessageDto | null {
+    const row = this.db.get<MessageRow>('SELECT * FROM messages WHERE peer_id = ? ORDER BY seq DESC LIMIT 1', [peerId]);
+    return row ? toDto(row) : null;
+  }
+
+  unreadCount(peerId: string): number {
+    return Number(this.db.get('SELECT COUNT(*) AS n FROM messages WHERE peer_id = ? AND unread = 1', [peerId])?.['n'] ?? 0);
+  }
+
+  /** Clears the unread flag; returns the ids that were unread (to send read receipts). */
+  markRead(peerId: string): string[] {
+    return this.db.transaction(() => {
+      const ids = this.db
+        .all<{ id: string }>('SELECT id FROM messages WHERE peer_id = ? AND unread = 1 ORDER BY seq', [peerId])
+        .map((r) => r.id);
+      this.db.run('UPDATE messages SET unread = 0 WHERE peer_id = ? AND unread = 1', [peerId]);
+      return ids;
+    });
+  }
+
+  /**
+   * Full-text search. The trigram index needs three characters; shorter queries
+   * (common in Chinese: 你好) fall back to a substring scan.
+   */
+  search(query: string, limit = 50): SearchHit[] {
+    const q = query.trim();
+    if (!q) return [];
+    const rows =
+      [...q].length >= 3
+        ? this.db.all<MessageRow & { snippet: string }>(
+            `SELECT messages.*, snippet(messages_fts, 0, char(1), char(2), '…', 16) AS snippet
+             FROM messages_fts JOIN messages ON messages.seq = messages_fts.rowid
+             WHERE messages_fts MATCH ? ORDER BY messages.seq DESC LIMIT ?`,
+            [`"${q.replaceAll('"', '""')}"`, limit],
+          )
+        : this.db
+            .all<MessageRow>(
+              "SELECT * FROM messages WHERE instr(text, ?) > 0 ORDER BY seq DESC LIMIT ?",
+              [q, limit],
+            )
+            .map((row) => ({ ...row, snippet: row.text.replaceAll(q, `\u0001${q}\u0002`) }));
+    return rows.map((row) => ({ message: toDto(row), snippet: row.snippet }));
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The one contract between the UI and the engine. Every request (name → argument
+ * schema → result type) and every pushed event is declared here once; the
+ * preload, the IPC adapter, the WebSocket bridge and the renderer client are
+ * all generic over it.
+ */
+import { z } from 'zod';
+import type {
+  MessageDto,
+  MessagePage,
+  NoticeDto,
+  PeerDto,
+  SearchHit,
+  SelfDto,
+  SettingsDto,
+} from './dto';
+import { LIMITS } from './limits';
+
+const encoder = new TextEncoder();
+const utf8Length = (s: string) => encoder.encode(s).length;
+
+const deviceId = z.string().regex(/^[0-9a-f]{64}$/, 'a device id is 64 lower-case hex characters');
+const messageId = z.uuid();
+const text = z
+  .string()
+  .min(1)
+  .refine((s) => utf8Length(s) <= LIMITS.chatTextBytes, 'message text is over 64 KiB');
+const address = z.string().trim().min(1).max(300);
+
+export const settingsPatch = z
+  .object({
+    displayName: z
+      .string()
+      .trim()
+      .min(1)
+      .refine((s) => utf8Length(s) <= LIMITS.nameBytes, 'name is over 255 bytes'),
+    downloadDir: z.string().min(1).max(4096),
+    port: z.number().int().min(0).max(65535),
+    discovery: z.boolean(),
+    autoAcceptVerified: z.boolean(),
+    language: z.enum(['system', 'en', 'zh-CN']),
+    theme: z.enum(['system', 'light', 'dark']),
+    closeToTray: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+/** Declares a request: its argument tuple (validated at every edge) and its result type. */
+function request<A extends z.ZodTuple>(args: A) {
+  return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
+}
+
+export const requests = {
+  getSelf: request(z.tuple([])).returns<SelfDto>(),
+  listPeers: request(z.tuple([])).returns<PeerDto[]>(),
+  /** Dial `IP`, `IP:port` or `hostname[:port]`; resolves with the peer once the hello is done. */
+  addPeer: request(z.tuple([address])).returns<PeerDto>(),
+  /** `id` lets the UI retry a request without sending twice. */
+  sendMessage: request(
+    z.tuple([
+      deviceId,
+      text,
+      z.object({ id: messageId.optional(), replyTo: messageId.optional() }).strict().optional(),
+    ]),
+  ).returns<MessageDto>(),
+  listMessages: request(
+    z.tuple([
+      deviceId,
+      z
+        .object({
+          before: z.number().int().optional(),
+          limit: z.number().int().min(1).max(500).optional(),
+        })
+        .strict()
+        .optional(),
+    ]),
+  ).returns<MessagePage>(),
+  searchMessages: request(z.tuple([z.string().max(200)])).returns<SearchHit[]>(),
+  markRead: request(z.tuple([deviceId])).returns<void>(),
+  getSettings: request(z.tuple([])).returns<SettingsDto>(),
+  updateSettings: request(z.tuple([settingsPatch])).returns<SettingsDto>(),
+};
+
+/** Events the engine pushes to the UI (one channel; payload per name). */
+export interface FerryEvents {
+  peerUpdated: PeerDto;
+  peerRemoved: { id: string };
+  messageAdded: MessageDto;
+  messageUpdated: MessageDto;
+  settingsUpdated: SettingsDto;
+  notice: NoticeDto;
+}
+
+export type RequestName = keyof typeof requests;
+export type RequestArgs<K extends RequestName> = z.infer<(typeof requests)[K]['args']>;
+export type RequestResult<K extends RequestName> = (typeof requests)[K]['result'];
+
+/** What the renderer sees as `window.ferry` (minus host extras), and what the engine implements. */
+export type FerryApi = {
+  [K in RequestName]: (...args: RequestArgs<K>) => Promise<RequestResult<K>>;
+};
+
+export type EventName = keyof FerryEvents;
+export interface FerryEvent<K extends EventName = EventName> {
+  name: K;
+  payload: FerryEvents[K];
+}
+
+export const requestNames = Object.keys(requests) as RequestName[];
+
+/** Validates untrusted arguments for request `name`; throws a ZodError when they don't fit. */
+export function parseArgs<K extends RequestName>(name: K, args: unknown): RequestArgs<K> {
+  return requests[name].args.parse(args) as RequestArgs<K>;
+}

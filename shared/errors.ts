@@ -1,0 +1,53 @@
+/**
+ * Error codes shared by the engine, the CLI and the UI. The UI translates the
+ * code; `message` is the engine's English explanation for logs and the CLI.
+ */
+export const ErrorCodes = {
+  // framing / protocol
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  BAD_FRAME: 'BAD_FRAME',
+  UNKNOWN_FRAME: 'UNKNOWN_FRAME',
+  PROTOCOL_VERSION: 'PROTOCOL_VERSION',
+  HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
+  IDLE_TIMEOUT: 'IDLE_TIMEOUT',
+  TLS_FAILED: 'TLS_FAILED',
+  // peers / trust
+  PEER_CERT_CHANGED: 'PEER_CERT_CHANGED',
+  PEER_ID_MISMATCH: 'PEER_ID_MISMATCH',
+  PEER_BLOCKED: 'PEER_BLOCKED',
+  PEER_UNKNOWN: 'PEER_UNKNOWN',
+  PEER_OFFLINE: 'PEER_OFFLINE',
+  PEER_UNREACHABLE: 'PEER_UNREACHABLE',
+  PEER_GONE: 'PEER_GONE',
+  SELF_CONNECTION: 'SELF_CONNECTION',
+  BAD_ADDRESS: 'BAD_ADDRESS',
+  // chat
+  TEXT_TOO_LONG: 'TEXT_TOO_LONG',
+  NOT_FOUND: 'NOT_FOUND',
+  // transfer
+  OFFER_DECLINED: 'OFFER_DECLINED',
+  OFFER_EXPIRED: 'OFFER_EXPIRED',
+  CANCELLED: 'CANCELLED',
+  HASH_MISMATCH: 'HASH_MISMATCH',
+  NAME_REJECTED: 'NAME_REJECTED',
+  DISK_FULL: 'DISK_FULL',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  SOURCE_CHANGED: 'SOURCE_CHANGED',
+  SOURCE_MISSING: 'SOURCE_MISSING',
+  // local
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  PORT_IN_USE: 'PORT_IN_USE',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The shape an error takes when it crosses a process boundary (IPC, WebSocket, wire). */
+export interface ErrorDto {
+  code: ErrorCode;
+  message: string;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}
