@@ -100,14 +100,7 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
 
   private onData(chunk: Buffer): void {
     this.lastReceived = Date.now();
-    let frames: DecodedFrame<H>[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      this.socket.pause();
-      this.fail(FerryError.from(err, 'BAD_FRAME'));
-      return;
-    }
+    const { frames, error } = this.decoder.decode(chunk);
     for (const frame of frames) {
       if (this.done) return;
       switch (frame.header.type) {
@@ -131,6 +124,10 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
         default:
           this.emit('frame', frame);
       }
+    }
+    if (error) {
+      this.socket.pause();
+      this.fail(error);
     }
   }
 

@@ -75,8 +75,19 @@ export class FrameDecoder<H extends { bodyLength?: number } = RawHeader> {
     return this.buffered;
   }
 
+  /** Returns the frames completed so far; throws on a violation (frames before it are lost). */
   push(chunk: Buffer): DecodedFrame<H>[] {
-    if (this.failed) throw this.failed;
+    const { frames, error } = this.decode(chunk);
+    if (error) throw error;
+    return frames;
+  }
+
+  /**
+   * Like push(), but hands back the good frames that came before a violation
+   * together with the error, so a connection can act on them and then close.
+   */
+  decode(chunk: Buffer): { frames: DecodedFrame<H>[]; error: FerryError | null } {
+    if (this.failed) return { frames: [], error: this.failed };
     if (chunk.byteLength > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.byteLength;
@@ -92,9 +103,8 @@ export class FrameDecoder<H extends { bodyLength?: number } = RawHeader> {
       this.failed = FerryError.from(err, 'BAD_FRAME');
       this.chunks = [];
       this.buffered = 0;
-      throw this.failed;
     }
-    return frames;
+    return { frames, error: this.failed };
   }
 
   private next(): DecodedFrame<H> | null {
