@@ -13,6 +13,8 @@ import type {
   SearchHit,
   SelfDto,
   SettingsDto,
+  TransferDto,
+  TransferProgressDto,
 } from './dto';
 import { LIMITS } from './limits';
 
@@ -26,6 +28,7 @@ const text = z
   .min(1)
   .refine((s) => utf8Length(s) <= LIMITS.chatTextBytes, 'message text is over 64 KiB');
 const address = z.string().trim().min(1).max(300);
+const transferId = z.uuid();
 
 export const settingsPatch = z
   .object({
@@ -79,6 +82,20 @@ export const requests = {
   markRead: request(z.tuple([deviceId])).returns<void>(),
   getSettings: request(z.tuple([])).returns<SettingsDto>(),
   updateSettings: request(z.tuple([settingsPatch])).returns<SettingsDto>(),
+
+  /** Offers files and folders (absolute local paths) to a peer. */
+  sendFiles: request(z.tuple([deviceId, z.array(z.string().min(1).max(4096)).min(1).max(10_000)])).returns<TransferDto>(),
+  /** Accepts an incoming offer, optionally into another folder than the download folder. */
+  acceptTransfer: request(
+    z.tuple([transferId, z.object({ saveDir: z.string().min(1).max(4096).optional() }).strict().optional()]),
+  ).returns<TransferDto>(),
+  declineTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
+  /** Cancels from either side at any moment; the other side is told. */
+  cancelTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
+  /** Resumes a paused transfer by hand (it also resumes by itself on reconnect). */
+  resumeTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
+  /** Transfers, newest first; with a peer id, only that conversation's. */
+  listTransfers: request(z.tuple([deviceId.optional()])).returns<TransferDto[]>(),
 };
 
 /** Events the engine pushes to the UI (one channel; payload per name). */
@@ -88,6 +105,9 @@ export interface FerryEvents {
   messageAdded: MessageDto;
   messageUpdated: MessageDto;
   settingsUpdated: SettingsDto;
+  /** A transfer was created or changed state (offer, accept, file done, failure…). */
+  transferUpdated: TransferDto;
+  transferProgress: TransferProgressDto;
   notice: NoticeDto;
 }
 

@@ -86,3 +86,67 @@ export interface NoticeDto {
   message: string;
   peerId?: DeviceId;
 }
+
+// ── file transfers ───────────────────────────────────────────────────────────
+
+export type TransferState =
+  /** Outgoing: offer sent, waiting for the peer's answer. Incoming: waiting for the user. */
+  | 'offered'
+  /** Accepted; data is moving (or about to). */
+  | 'active'
+  /** Interrupted (connection lost, app quit); resumes from what is on disk. */
+  | 'paused'
+  | 'done'
+  | 'declined'
+  | 'expired'
+  | 'cancelled'
+  | 'failed';
+
+export type TransferFileState = 'pending' | 'active' | 'done' | 'failed';
+
+export interface TransferFileDto {
+  /** Relative path inside the offer, '/'-separated (already sanitised on the receiving side). */
+  path: string;
+  /** Bytes; 64-bit safe integers (files over 4 GiB are fine). */
+  size: number;
+  /** Empty folders are sent as entries of their own. */
+  isDirectory: boolean;
+  bytesDone: number;
+  state: TransferFileState;
+  /** Where the file was saved (incoming, once done). */
+  savedPath: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface TransferDto {
+  id: string;
+  peerId: DeviceId;
+  direction: 'in' | 'out';
+  state: TransferState;
+  /** ms since epoch. */
+  createdAt: number;
+  updatedAt: number;
+  files: TransferFileDto[];
+  fileCount: number;
+  totalBytes: number;
+  bytesDone: number;
+  /** Smoothed bytes per second while active, else 0. */
+  speed: number;
+  /** Seconds left at the current speed; null when unknown. */
+  etaSeconds: number | null;
+  /** Folder the files go into (incoming) once accepted. */
+  saveDir: string | null;
+  error: { code: string; message: string } | null;
+}
+
+/** Throttled (≤ 10 per second per transfer) progress of an active transfer. */
+export interface TransferProgressDto {
+  id: string;
+  bytesDone: number;
+  totalBytes: number;
+  speed: number;
+  etaSeconds: number | null;
+  /** The file being moved right now and its own progress. */
+  fileIndex: number;
+  fileBytesDone: number;
+}

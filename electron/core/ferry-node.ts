@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
-import type { MessageDto, MessagePage, PeerDto, SearchHit, SelfDto, SettingsDto } from '../../shared/dto';
+import type { MessageDto, MessagePage, PeerDto, SearchHit, SelfDto, SettingsDto, TransferDto } from '../../shared/dto';
 import { ChatService } from './chat/chat-service';
 import type { EventSink } from './event-sink';
 import { FerryError } from './ferry-error';
@@ -288,12 +288,36 @@ export class FerryNode implements FerryApi {
     return { ...this.settings };
   }
 
+  // File transfer (docs/PROTOCOL.md "Files") lands with the transfer engine.
+  async sendFiles(): Promise<TransferDto> {
+    throw notYet();
+  }
+  async acceptTransfer(): Promise<TransferDto> {
+    throw notYet();
+  }
+  async declineTransfer(): Promise<TransferDto> {
+    throw notYet();
+  }
+  async cancelTransfer(): Promise<TransferDto> {
+    throw notYet();
+  }
+  async resumeTransfer(): Promise<TransferDto> {
+    throw notYet();
+  }
+  async listTransfers(): Promise<TransferDto[]> {
+    return [];
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.connections.stop();
     this.db.close();
   }
+}
+
+function notYet(): FerryError {
+  return new FerryError('INTERNAL', 'file transfer is not available in this build yet');
 }
 
 function localAddresses(): string[] {
