@@ -1,0 +1,182 @@
+/**
+ * The desktop app's lifecycle: single instance, the engine, the hardened window,
+ * IPC, tray, notifications and the app menu. The only code that touches Electron
+ * besides the preload.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, shell, Tray } from 'electron';
+import path from 'node:path';
+import type { FerryEvent } from '../../shared/api';
+import type { MessageDto, TransferDto } from '../../shared/dto';
+import { IPC } from '../../shared/host-api';
+import { FerryNode } from '../core/ferry-node';
+import { APP_ORIGIN, denyAllPermissions, hardenedWebPreferences, lockDownContents } from './hardened-window';
+import { createHostHandlers } from './host-handlers';
+import { registerIpc } from './ipc-adapter';
+import { registerAppScheme, serveRenderer } from './renderer-protocol';
+
+export function startFerryApp(): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  registerAppScheme(protocol);
+
+  let window: BrowserWindow | null = null;
+  let tray: Tray | null = null;
+  let engine: FerryNode | null = null;
+  let quitting = false;
+  let closeToTray = true;
+  let unread = 0;
+
+  const showWindow = () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  };
+
+  app.on('second-instance', showWindow);
+
+  app.whenReady().then(async () => {
+    const rendererRoot = path.join(import.meta.dirname, '../renderer');
+    serveRenderer(protocol, rendererRoot);
+    denyAllPermissions((await import('electron')).session.defaultSession);
+    app.on('web-contents-created', (_event, contents) => lockDownContents(contents, (url) => void shell.openExternal(url)));
+
+    try {
+      engine = await FerryNode.start({ dataDir: path.join(app.getPath('userData'), 'engine'), portFallback: true });
+    } catch (err) {
+      dialog.showErrorBox('Ferry could not start', (err as Error).message);
+      app.quit();
+      return;
+    }
+    const node = engine;
+    closeToTray = (await node.getSettings()).closeToTray;
+
+    window = new BrowserWindow({
+      width: 1100,
+      height: 720,
+      minWidth: 900,
+      minHeight: 600,
+      show: false,
+      title: 'Ferry',
+      backgroundColor: '#00000000',
+      webPreferences: hardenedWebPreferences(path.join(import.meta.dirname, '../preload/index.cjs')),
+    });
+    window.once('ready-to-show', () => window?.show());
+    window.on('close', (event) => {
+      if (!quitting && closeToTray && tray) {
+        event.preventDefault();
+        window?.hide();
+      }
+    });
+
+    registerIpc(ipcMain, {
+      engine: node,
+      host: createHostHandlers({
+        dialog,
+        shell,
+        window: () => window,
+        isReceivedFile: async (file) =>
+          (await node.listTransfers()).some((t) => t.direction === 'in' && t.files.some((f) => f.savedPath === file)),
+      }),
+      isTrustedSender: (event) =>
+        !!window &&
+        event.sender === window.webContents &&
+        event.senderFrame === window.webContents.mainFrame &&
+        (event.senderFrame?.url.startsWith(APP_ORIGIN) || (!app.isPackaged && !!process.env.ELECTRON_RENDERER_URL)),
+    });
+
+    node.subscribe((event) => {
+      window?.webContents.send(IPC.event, event);
+      onEngineEvent(event);
+    });
+
+    const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+    await window.loadURL(devUrl ?? `${APP_ORIGIN}/index.html`);
+
+    tray = new Tray(nativeImage.createFromPath(path.join(import.meta.dirname, '../../build/icon.png')).resize({ width: 16, height: 16 }));
+    tray.setToolTip('Ferry');
+    tray.on('click', showWindow);
+    updateTray();
+    Menu.setApplicationMenu(buildMenu());
+  });
+
+  function onEngineEvent(event: FerryEvent): void {
+    if (event.name === 'settingsUpdated') closeToTray = (event.payload as { closeToTray: boolean }).closeToTray;
+    if (event.name === 'messageAdded') {
+      const message = event.payload as MessageDto;
+      if (message.direction === 'in' && !window?.isFocused()) {
+        unread++;
+        updateTray();
+        notify(message.peerId, 'New message', message.text.slice(0, 200));
+      }
+    }
+    if (event.name === 'transferUpdated') {
+      const transfer = event.payload as TransferDto;
+      if (transfer.direction === 'in' && transfer.state === 'offered' && !window?.isFocused()) {
+        notify(transfer.peerId, 'Files offered', `${transfer.fileCount} file(s), ${formatBytes(transfer.totalBytes)}`);
+      }
+    }
+  }
+
+  function notify(peerId: string, title: string, body: string): void {
+    if (!Notification.isSupported()) return;
+    const n = new Notification({ title, body, silent: false });
+    n.on('click', () => {
+      showWindow();
+      window?.webContents.send(IPC.openConversation, peerId);
+    });
+    n.show();
+  }
+
+  function updateTray(): void {
+    app.setBadgeCount(unread);
+    tray?.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: unread ? `Show Ferry (${unread} unread)` : 'Show Ferry', click: showWindow },
+        { type: 'separator' },
+        { label: 'Quit Ferry', click: () => app.quit() },
+      ]),
+    );
+  }
+
+  function buildMenu(): Menu {
+    return Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      { role: 'fileMenu' },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]);
+  }
+
+  app.on('browser-window-focus', () => {
+    unread = 0;
+    updateTray();
+  });
+  app.on('activate', showWindow);
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  app.on('will-quit', (event) => {
+    if (!engine) return;
+    event.preventDefault();
+    const stopping = engine;
+    engine = null;
+    void stopping.stop().finally(() => app.quit());
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}

@@ -1,0 +1,92 @@
+/**
+ * The IPC adapter against a real engine. Electron can't run here, so ipcMain is
+ * a minimal stand-in that records handlers the way Electron's does.
+ */
+import { describe, expect, it } from 'vitest';
+import { requestNames } from '../../shared/api';
+import { hostRequests, IPC, type IpcOutcome } from '../../shared/host-api';
+import { startNode } from '../../test/helpers/nodes';
+import { registerIpc, type HostHandlers } from './ipc-adapter';
+
+type Handler = (event: unknown, ...args: unknown[]) => Promise<IpcOutcome<unknown>>;
+
+function fakeIpcMain() {
+  const handlers = new Map<string, Handler>();
+  return {
+    handlers,
+    handle: (channel: string, fn: Handler) => {
+      if (handlers.has(channel)) throw new Error(`second handler for ${channel}`);
+      handlers.set(channel, fn);
+    },
+    removeHandler: (channel: string) => handlers.delete(channel),
+  };
+}
+
+const host: HostHandlers = {
+  pickFiles: async () => ['/tmp/a'],
+  pickFolder: async () => null,
+  openPath: async () => undefined,
+  showInFolder: async () => undefined,
+};
+
+const trusted = { trusted: true };
+const untrusted = { trusted: false };
+
+async function setup() {
+  const a = await startNode('Alice');
+  const ipcMain = fakeIpcMain();
+  const unregister = registerIpc(ipcMain as never, {
+    engine: a.node,
+    host,
+    isTrustedSender: (event) => (event as unknown as typeof trusted).trusted,
+  });
+  const call = (name: string, event: object, ...args: unknown[]) => ipcMain.handlers.get(IPC.request(name))!(event, ...args);
+  return { a, ipcMain, unregister, call };
+}
+
+describe('IPC adapter', () => {
+  it('registers exactly the contract and the host extras, and removes them again', async () => {
+    const { ipcMain, unregister } = await setup();
+    expect([...ipcMain.handlers.keys()].sort()).toEqual([...requestNames, ...hostRequests].map(IPC.request).sort());
+    unregister();
+    expect(ipcMain.handlers.size).toBe(0);
+  });
+
+  it('runs a valid request on the engine', async () => {
+    const { a, call } = await setup();
+    const outcome = await call('getSelf', trusted);
+    expect(outcome).toMatchObject({ ok: true, result: { id: a.node.identity.id, name: 'Alice' } });
+    expect(await call('pickFiles', trusted)).toEqual({ ok: true, result: ['/tmp/a'] });
+  });
+
+  it('refuses requests from an untrusted frame without touching the engine', async () => {
+    const { call } = await setup();
+    const outcome = await call('updateSettings', untrusted, { displayName: 'pwned' });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await call('getSettings', trusted)).toMatchObject({ result: { displayName: 'Alice' } });
+  });
+
+  it.each([
+    ['sendMessage', ['not-a-peer-id', 'hi']],
+    ['sendMessage', ['a'.repeat(64), 42]],
+    ['updateSettings', [{ port: 70000 }]],
+    ['updateSettings', [{ evil: true }]],
+    ['listMessages', ['a'.repeat(64), { limit: 1e9 }]],
+    ['addPeer', ['']],
+    ['getSelf', ['unexpected']],
+  ])('validates arguments of %s %j', async (name, args) => {
+    const { call } = await setup();
+    const outcome = await call(name, trusted, ...args);
+    expect(outcome.ok).toBe(false);
+    expect(outcome).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect((outcome as { error: { message: string } }).error.message.length).toBeGreaterThan(0);
+  });
+
+  it('returns engine errors as {code, message}', async () => {
+    const { call } = await setup();
+    expect(await call('sendMessage', trusted, 'b'.repeat(64), 'hi')).toEqual({
+      ok: false,
+      error: { code: 'PEER_UNKNOWN', message: expect.stringMatching(/add it by address/) },
+    });
+  });
+});
