@@ -6,12 +6,13 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, shell, Tray } from 'electron';
 import path from 'node:path';
 import type { FerryEvent } from '../../shared/api';
-import type { MessageDto, TransferDto } from '../../shared/dto';
+import type { MessageDto, SettingsDto, TransferDto } from '../../shared/dto';
 import { IPC } from '../../shared/host-api';
 import { FerryNode } from '../core/ferry-node';
 import { APP_ORIGIN, denyAllPermissions, hardenedWebPreferences, lockDownContents } from './hardened-window';
 import { createHostHandlers } from './host-handlers';
 import { registerIpc } from './ipc-adapter';
+import { mainStrings, type MainStrings } from './main-strings';
 import { registerAppScheme, serveRenderer } from './renderer-protocol';
 
 export function startFerryApp(): void {
@@ -27,6 +28,7 @@ export function startFerryApp(): void {
   let quitting = false;
   let closeToTray = true;
   let unread = 0;
+  let strings: MainStrings = mainStrings('system', app.getLocale());
 
   const showWindow = () => {
     if (!window) return;
@@ -46,12 +48,14 @@ export function startFerryApp(): void {
     try {
       engine = await FerryNode.start({ dataDir: path.join(app.getPath('userData'), 'engine'), portFallback: true });
     } catch (err) {
-      dialog.showErrorBox('Ferry could not start', (err as Error).message);
+      dialog.showErrorBox(strings.startFailed, (err as Error).message);
       app.quit();
       return;
     }
     const node = engine;
-    closeToTray = (await node.getSettings()).closeToTray;
+    const settings = await node.getSettings();
+    closeToTray = settings.closeToTray;
+    strings = mainStrings(settings.language, app.getLocale());
 
     window = new BrowserWindow({
       width: 1100,
@@ -103,21 +107,33 @@ export function startFerryApp(): void {
   });
 
   function onEngineEvent(event: FerryEvent): void {
-    if (event.name === 'settingsUpdated') closeToTray = (event.payload as { closeToTray: boolean }).closeToTray;
+    if (event.name === 'settingsUpdated') {
+      const settings = event.payload as SettingsDto;
+      closeToTray = settings.closeToTray;
+      strings = mainStrings(settings.language, app.getLocale());
+      updateTray();
+    }
     if (event.name === 'messageAdded') {
       const message = event.payload as MessageDto;
       if (message.direction === 'in' && !window?.isFocused()) {
         unread++;
         updateTray();
-        notify(message.peerId, 'New message', message.text.slice(0, 200));
+        void peerName(message.peerId).then((name) => notify(message.peerId, strings.newMessage(name), message.text.slice(0, 200)));
       }
     }
     if (event.name === 'transferUpdated') {
       const transfer = event.payload as TransferDto;
       if (transfer.direction === 'in' && transfer.state === 'offered' && !window?.isFocused()) {
-        notify(transfer.peerId, 'Files offered', `${transfer.fileCount} file(s), ${formatBytes(transfer.totalBytes)}`);
+        void peerName(transfer.peerId).then((name) =>
+          notify(transfer.peerId, strings.filesOffered(name), strings.filesSummary(transfer.fileCount, formatBytes(transfer.totalBytes))),
+        );
       }
     }
+  }
+
+  async function peerName(peerId: string): Promise<string> {
+    const peers = (await engine?.listPeers()) ?? [];
+    return peers.find((p) => p.id === peerId)?.name ?? peerId.slice(0, 8);
   }
 
   function notify(peerId: string, title: string, body: string): void {
@@ -134,9 +150,9 @@ export function startFerryApp(): void {
     app.setBadgeCount(unread);
     tray?.setContextMenu(
       Menu.buildFromTemplate([
-        { label: unread ? `Show Ferry (${unread} unread)` : 'Show Ferry', click: showWindow },
+        { label: unread ? strings.showUnread(unread) : strings.show, click: showWindow },
         { type: 'separator' },
-        { label: 'Quit Ferry', click: () => app.quit() },
+        { label: strings.quit, click: () => app.quit() },
       ]),
     );
   }
