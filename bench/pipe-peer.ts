@@ -1,0 +1,63 @@
+/**
+ * One end of a baseline pipe, run as its own process: the receiver listens and
+ * counts (optionally hashing), the sender streams a file (optionally hashing).
+ * Modes: tcp, tls, tls-sha256. Prints one JSON line when done.
+ *   receiver: node pipe-peer.ts receive MODE            → prints {"port":…}, then {"bytes":…,"ms":…}
+ *   sender:   node pipe-peer.ts send MODE PORT FILE     → prints {"bytes":…,"ms":…}
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { createIdentity } from '../electron/core/identity/device-identity';
+
+type Mode = 'tcp' | 'tls' | 'tls-sha256';
+const [role, mode, portArg, file] = process.argv.slice(2) as ['send' | 'receive', Mode, string?, string?];
+
+async function main(): Promise<void> {
+  const identity = await createIdentity();
+  const tlsOptions = { key: identity.keyPem, cert: identity.certPem, minVersion: 'TLSv1.3' as const, rejectUnauthorized: false };
+  const hashing = mode === 'tls-sha256';
+  if (role === 'receive') {
+    const onSocket = (socket: net.Socket) => {
+      const started = process.hrtime.bigint();
+      const hash = hashing ? createHash('sha256') : null;
+      let bytes = 0;
+      socket.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        hash?.update(chunk);
+      });
+      socket.on('end', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        process.stdout.write(`${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`);
+        process.exit(0);
+      });
+    };
+    const server = mode === 'tcp' ? net.createServer(onSocket) : tls.createServer({ ...tlsOptions, requestCert: true }, onSocket);
+    server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: (server.address() as net.AddressInfo).port })}\n`));
+    return;
+  }
+  const port = Number(portArg);
+  const socket: net.Socket = await new Promise((resolve, reject) => {
+    const s =
+      mode === 'tcp'
+        ? net.connect(port, '127.0.0.1', () => resolve(s))
+        : tls.connect({ ...tlsOptions, host: '127.0.0.1', port, checkServerIdentity: () => undefined }, () => resolve(s));
+    s.on('error', reject);
+  });
+  const hash = hashing ? createHash('sha256') : null;
+  const started = process.hrtime.bigint();
+  let bytes = 0;
+  const source = createReadStream(file!, { highWaterMark: 1024 * 1024 });
+  source.on('data', (chunk) => {
+    bytes += chunk.length;
+    hash?.update(chunk);
+  });
+  await pipeline(source, socket as unknown as Writable);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(`${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`);
+}
+
+void main();
