@@ -4,6 +4,7 @@
  */
 import { listenCommand } from './listen-command';
 import { sendCommand } from './send-command';
+import { uiCommand } from './ui-command';
 import { USAGE } from './usage';
 
 export type Command = (argv: string[]) => Promise<number>;
@@ -11,6 +12,7 @@ export type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, Command> = {
   listen: listenCommand,
   send: sendCommand,
+  ui: uiCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

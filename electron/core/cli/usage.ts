@@ -4,6 +4,7 @@ Usage:
   ferry listen [options]          run a node in the foreground; one JSON object per line on stdout
   ferry send --to HOST[:PORT] [options] --message TEXT
                                   connect, send, wait until the peer stored it, exit
+  ferry ui [options]              the app's UI in your browser (where the desktop window can't run)
   ferry help                      show this text
 
 Common options:
@@ -27,6 +28,15 @@ ferry send:
   --message TEXT        the chat message to deliver
   --timeout SECONDS     give up waiting for delivery after this long (default 20)
   Exits 0 when the peer acknowledged (stored) the message, 1 otherwise.
+
+ferry ui:
+  takes the ferry listen options, plus
+  --ui-port P           port of the local web UI (default: a free one)
+  --ui-host ADDR        interface for the web UI (default 127.0.0.1; anything else
+                        lets other computers use Ferry as you if they get the link)
+  --no-open             print the link but don't open a browser
+  --json                print {"event":"ui","url":…} instead of text
+  The link carries a random access token; every request must present it.
 
 Exit codes: 0 success, 1 failure (the reason is printed), 2 bad usage.
 `;

@@ -66,7 +66,8 @@ export function initials(name: string): string {
   const first = [...trimmed][0]!;
   if (/\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|\p{Script=Hangul}/u.test(first)) return first;
   const words = trimmed.split(/[\s._-]+/).filter(Boolean);
-  const letters = words.length > 1 ? [...words[0]!][0]! + [...words[1]!][0]! : [...trimmed].slice(0, 2).join('');
+  const second = words[1] ? [...words[1]][0]! : '';
+  const letters = /\p{L}/u.test(second) && !/\p{Script=Han}/u.test(second) ? [...words[0]!][0]! + second : [...words[0]!].slice(0, 2).join('');
   return letters.toLocaleUpperCase();
 }
 

@@ -195,6 +195,8 @@ const en = {
     SOURCE_MISSING: 'The file to send is gone (moved or deleted).',
     INVALID_ARGUMENT: 'Ferry couldn’t use that input. Check it and try again.',
     PORT_IN_USE: 'That port is already in use. Choose another one in Settings.',
+    DATA_DIR_IN_USE: 'Another Ferry is already using this data folder. Close it first.',
+    UNAUTHORIZED: 'This page lost its access to Ferry. Open the link Ferry printed when it started.',
     INTERNAL: 'Something went wrong inside Ferry. Try again; if it keeps happening, restart Ferry.',
     ENGINE_GONE: 'Lost the connection to the Ferry engine. Try again in a moment.',
     NOT_SUPPORTED: 'This build of Ferry can’t do that yet.',

@@ -196,6 +196,8 @@ const zhCN: typeof en = {
     SOURCE_MISSING: '要发送的文件已不存在（被移动或删除）。',
     INVALID_ARGUMENT: 'Ferry 无法使用这个输入，请检查后重试。',
     PORT_IN_USE: '该端口已被占用，请在设置中选择其他端口。',
+    DATA_DIR_IN_USE: '另一个 Ferry 正在使用这个数据文件夹，请先关闭它。',
+    UNAUTHORIZED: '此页面已失去对 Ferry 的访问权限，请打开 Ferry 启动时输出的链接。',
     INTERNAL: 'Ferry 内部出错。请重试；如果反复出现，请重启 Ferry。',
     ENGINE_GONE: '与 Ferry 引擎的连接已断开，请稍后重试。',
     NOT_SUPPORTED: '当前版本的 Ferry 还不支持这个操作。',
