@@ -39,6 +39,7 @@ const en = {
     noPeersTitle: 'No one here yet',
     noPeersBody: 'Make sure the other computer runs Ferry on the same network, or add it by address.',
     welcomeTitle: 'Welcome to Ferry',
+    welcomeBody: 'Chat and send files to computers on your network. No account, no cloud: everything stays between your computers.',
     pickTitle: 'Pick a conversation',
     pickBody: 'Choose someone on the left to chat or send files. Drag files onto a conversation to send them.',
     yourAddress: 'Your address: {address}',

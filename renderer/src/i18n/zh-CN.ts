@@ -41,6 +41,7 @@ const zhCN: typeof en = {
     noPeersTitle: '这里还没有人',
     noPeersBody: '请确认另一台电脑在同一网络中运行着 Ferry，或者通过地址添加它。',
     welcomeTitle: '欢迎使用 Ferry',
+    welcomeBody: '与同一网络中的电脑聊天、互传文件。无需账号，不经过云端：一切只在你的电脑之间传递。',
     pickTitle: '选择一个会话',
     pickBody: '在左侧选择联系人开始聊天或发送文件。把文件拖到会话中即可发送。',
     yourAddress: '你的地址：{address}',
