@@ -17,7 +17,13 @@ async function start() {
   } catch {
     // No engine to talk to: say so in the user's language instead of a blank window.
     const t = i18n.global.t;
-    createApp({ render: () => h('div', { class: 'empty-state fatal', role: 'alert' }, [h('p', { class: 'empty-title' }, t('app.engineUnreachableTitle')), h('p', t('app.engineUnreachableBody'))]) }).mount('#app');
+    createApp({
+      render: () =>
+        h('div', { class: 'empty-state fatal', role: 'alert' }, [
+          h('p', { class: 'empty-title' }, t('app.engineUnreachableTitle')),
+          h('p', t('app.engineUnreachableBody')),
+        ]),
+    }).mount('#app');
     return;
   }
   setHost(host);

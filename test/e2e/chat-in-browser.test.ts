@@ -11,7 +11,18 @@ import { openApp, requireBuild } from './browser-app';
 beforeAll(requireBuild);
 
 async function startListener(name: string): Promise<{ proc: FerryProcess; port: number; id: string }> {
-  const proc = spawnFerry(['listen', '--data-dir', await tempDir('ferry-e2e-b-'), '--name', name, '--port', '0', '--host', '127.0.0.1', '--no-discovery']);
+  const proc = spawnFerry([
+    'listen',
+    '--data-dir',
+    await tempDir('ferry-e2e-b-'),
+    '--name',
+    name,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--no-discovery',
+  ]);
   const line = await proc.waitFor((l) => l.event === 'listening', 20_000, 'listening');
   return { proc, port: line.port as number, id: line.id as string };
 }
@@ -37,7 +48,11 @@ describe('chat in the browser UI', () => {
     await composer.fill('Hello from the browser 你好');
     await composer.press('Enter');
 
-    const printed = await b.proc.waitFor((l) => l.event === 'messageAdded' && l.text === 'Hello from the browser 你好', 15_000, 'the message on B');
+    const printed = await b.proc.waitFor(
+      (l) => l.event === 'messageAdded' && l.text === 'Hello from the browser 你好',
+      15_000,
+      'the message on B',
+    );
     expect(printed.direction).toBe('in');
     expect(await composer.inputValue()).toBe('');
     // B stored it and acked: the bubble says delivered.
@@ -52,7 +67,11 @@ describe('chat in the browser UI', () => {
     await theirs.waitFor();
     expect(await theirs.getAttribute('class')).toContain('in');
     expect(await theirs.locator('.bubble-text').textContent()).toBe('Hi Alice,\nsecond line');
-    await b.proc.waitFor((l) => l.event === 'messageUpdated' && l.id === reply.id && l.state === 'read', 15_000, 'read receipt on B');
+    await b.proc.waitFor(
+      (l) => l.event === 'messageUpdated' && l.id === reply.id && l.state === 'read',
+      15_000,
+      'read receipt on B',
+    );
 
     // Shift+Enter makes a new line instead of sending.
     await composer.fill('line one');
@@ -60,7 +79,11 @@ describe('chat in the browser UI', () => {
     await composer.type('line two');
     expect(await composer.inputValue()).toBe('line one\nline two');
     await composer.press('Enter');
-    await b.proc.waitFor((l) => l.event === 'messageAdded' && l.text === 'line one\nline two', 15_000, 'two-line message on B');
+    await b.proc.waitFor(
+      (l) => l.event === 'messageAdded' && l.text === 'line one\nline two',
+      15_000,
+      'two-line message on B',
+    );
 
     // The sidebar shows the last line.
     await expect.poll(() => page.locator(`[data-peer-id="${b.id}"] .peer-last`).textContent()).toContain('line one');
@@ -100,7 +123,9 @@ describe('chat in the browser UI', () => {
     await zh.page.getByRole('button', { name: '设置' }).click();
     await zh.page.getByLabel('语言').selectOption('system');
     await zh.page.getByRole('button', { name: '保存' }).click();
-    await expect.poll(() => zh.page.locator('.search-box input').getAttribute('placeholder')).toBe('搜索联系人和聊天记录');
+    await expect
+      .poll(() => zh.page.locator('.search-box input').getAttribute('placeholder'))
+      .toBe('搜索联系人和聊天记录');
     // …while the English browser follows the setting back to English.
     await expect.poll(() => search.getAttribute('placeholder')).toBe('Search people and messages');
   });

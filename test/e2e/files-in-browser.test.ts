@@ -88,14 +88,22 @@ describe.skipIf(!transferEngine)('files in the browser UI [needs the transfer en
     await conversation.dispatchEvent('drop', { dataTransfer });
     expect(await page.locator('.drop-overlay').count()).toBe(0);
 
-    const offer = await b.waitFor((l) => l.event === 'transferUpdated' && l.direction === 'in' && l.state === 'offered', 20_000, 'the offer on B');
+    const offer = await b.waitFor(
+      (l) => l.event === 'transferUpdated' && l.direction === 'in' && l.state === 'offered',
+      20_000,
+      'the offer on B',
+    );
     expect(offer.totalBytes).toBe(size);
     const card = page.locator(`[data-transfer-id="${offer.id as string}"]`);
     await card.waitFor();
     expect(await card.locator('.file-name').textContent()).toBe('quarterly report.pdf');
 
     await b.call('acceptTransfer', offer.id);
-    const done = await b.waitFor((l) => l.event === 'transferUpdated' && l.id === offer.id && l.state === 'done', 30_000, 'done on B');
+    const done = await b.waitFor(
+      (l) => l.event === 'transferUpdated' && l.id === offer.id && l.state === 'done',
+      30_000,
+      'done on B',
+    );
     const saved = (done.files as { savedPath: string }[])[0]!.savedPath;
     expect(path.dirname(saved)).toBe(bDownloads);
     expect(sha256(await readFile(saved))).toBe(expected);
@@ -103,7 +111,9 @@ describe.skipIf(!transferEngine)('files in the browser UI [needs the transfer en
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
     expect(await card.locator('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('100');
     expect(await card.locator('.file-state-label').textContent()).toBe('Done');
-    const seen = await page.evaluate(() => (window as unknown as { seen: { states: string[]; values: number[] } }).seen);
+    const seen = await page.evaluate(
+      () => (window as unknown as { seen: { states: string[]; values: number[] } }).seen,
+    );
     expect(seen.states.at(-1)).toBe('done');
     expect(seen.values.at(-1)).toBe(100);
     expect([...seen.values].sort((x, y) => x - y)).toEqual(seen.values); // the bar only moves forward
@@ -127,12 +137,20 @@ describe.skipIf(!transferEngine)('files in the browser UI [needs the transfer en
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 20_000 }).toBe('done');
     const downloads = (await a.node.getSettings()).downloadDir;
     expect((await readFile(path.join(downloads, 'photo.jpg'))).equals(body)).toBe(true);
-    await b.waitFor((l) => l.event === 'transferUpdated' && l.id === sent.id && l.state === 'done', 15_000, 'done on B');
+    await b.waitFor(
+      (l) => l.event === 'transferUpdated' && l.id === sent.id && l.state === 'done',
+      15_000,
+      'done on B',
+    );
 
     const second = (await b.call('sendFiles', aliceOnB.id, [path.join(dir, 'notes.txt')])) as { id: string };
     const other = page.locator(`[data-transfer-id="${second.id}"]`);
     await other.getByRole('button', { name: 'Decline' }).click();
-    await b.waitFor((l) => l.event === 'transferUpdated' && l.id === second.id && l.state === 'declined', 15_000, 'declined on B');
+    await b.waitFor(
+      (l) => l.event === 'transferUpdated' && l.id === second.id && l.state === 'declined',
+      15_000,
+      'declined on B',
+    );
     await expect.poll(() => other.getAttribute('data-state')).toBe('declined');
     await expect(readFile(path.join(downloads, 'notes.txt'))).rejects.toThrow();
   });

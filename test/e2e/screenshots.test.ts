@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
+import type { FerryApi } from '../../shared/api';
 import { CAPABILITIES } from '../../electron/core/ferry-node';
 import { startNode, stopNode, type TestNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
@@ -51,15 +52,17 @@ it('saves screenshots of the main views in light and dark', async () => {
     const src = await tempDir();
     const slides = path.join(src, 'Q3 review slides.pdf');
     await writeFile(slides, Buffer.alloc(2_400_000, 1));
-    const bobId = alice.node.identity.id;
-    const out = await alice.node.sendFiles(bob.node.identity.id, [slides]);
+    // Through the contract's types: this branch may still carry the engine's pre-transfer stubs.
+    const aliceApi: FerryApi = alice.node;
+    const bobApi: FerryApi = bob.node;
+    const out = await aliceApi.sendFiles(bob.node.identity.id, [slides]);
     await bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
-    await bob.node.acceptTransfer(out.id);
+    await bobApi.acceptTransfer(out.id);
     await alice.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done', 20_000);
     await say(bob, alice, 'Got it, thanks! Here are the photos from Saturday.');
     const photos = path.join(src, 'team-photos.zip');
     await writeFile(photos, Buffer.alloc(48_000_000, 2));
-    await bob.node.sendFiles(bobId, [photos]);
+    await bobApi.sendFiles(alice.node.identity.id, [photos]);
     await alice.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered');
   } else {
     await say(alice, bob, 'Sure, sending them now.');

@@ -20,9 +20,16 @@ function hostFor(node: FerryNode): FerryHost {
   const api = Object.fromEntries(
     Object.getOwnPropertyNames(Object.getPrototypeOf(node))
       .filter((k) => k !== 'constructor' && typeof (node as unknown as Record<string, unknown>)[k] === 'function')
-      .map((k) => [k, (...a: unknown[]) => (node as unknown as Record<string, (...x: unknown[]) => unknown>)[k]!(...a)]),
+      .map((k) => [
+        k,
+        (...a: unknown[]) => (node as unknown as Record<string, (...x: unknown[]) => unknown>)[k]!(...a),
+      ]),
   );
-  return { ...api, host: 'electron', onEvent: (l: (e: FerryEvent) => void) => node.subscribe(l) } as unknown as FerryHost;
+  return {
+    ...api,
+    host: 'electron',
+    onEvent: (l: (e: FerryEvent) => void) => node.subscribe(l),
+  } as unknown as FerryHost;
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000) {

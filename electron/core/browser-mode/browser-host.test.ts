@@ -33,11 +33,14 @@ function http(
   options: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: pathname, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: pathname, method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -76,7 +79,9 @@ describe('browser-mode server', () => {
     const second = await startBrowserHost({ engine: node.node, rendererDir, stagingDir: await tempDir() });
     hosts.push(second);
     expect(second.token).not.toBe(host.token);
-    await expect(startBrowserHost({ engine: node.node, rendererDir: await tempDir(), stagingDir: await tempDir() })).rejects.toMatchObject({
+    await expect(
+      startBrowserHost({ engine: node.node, rendererDir: await tempDir(), stagingDir: await tempDir() }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
@@ -97,7 +102,9 @@ describe('browser-mode server', () => {
     expect((await http(host.port, '/assets/app.js')).status).toBe(403);
     expect((await http(host.port, '/assets/app.js', { headers: { cookie } })).status).toBe(200);
     // DNS rebinding: a page on evil.example resolving to 127.0.0.1 names its own host.
-    expect((await http(host.port, `/?token=${host.token}`, { headers: { host: `evil.example:${host.port}` } })).status).toBe(421);
+    expect(
+      (await http(host.port, `/?token=${host.token}`, { headers: { host: `evil.example:${host.port}` } })).status,
+    ).toBe(421);
     for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', `/..%2f${path.basename('x')}-secret.txt`]) {
       expect([403, 404]).toContain((await http(host.port, p, { headers: { cookie } })).status);
     }
@@ -115,8 +122,14 @@ describe('browser-mode server', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT' },
     });
-    expect(await rpc(ws, { id: 3, call: 'constructor', args: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await rpc(ws, { id: 4, call: 'pickFiles', args: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await rpc(ws, { id: 3, call: 'constructor', args: [] })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await rpc(ws, { id: 4, call: 'pickFiles', args: [] })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
     expect(await rpc(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await rpc(ws, { id: 5, call: 'sendMessage', args: ['a'.repeat(64), 'hi'] })).toMatchObject({
       ok: false,
@@ -138,8 +151,12 @@ describe('browser-mode server', () => {
   it('refuses WebSocket connections without the token or from another origin', async () => {
     const { host, origin } = await setup();
     await expect(openSocket(`ws://127.0.0.1:${host.port}/ws`, origin)).rejects.toThrow(/403/);
-    await expect(openSocket(`ws://127.0.0.1:${host.port}/ws?token=x${host.token.slice(1)}`, origin)).rejects.toThrow(/403/);
-    await expect(openSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, 'http://evil.example')).rejects.toThrow(/403/);
+    await expect(openSocket(`ws://127.0.0.1:${host.port}/ws?token=x${host.token.slice(1)}`, origin)).rejects.toThrow(
+      /403/,
+    );
+    await expect(
+      openSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, 'http://evil.example'),
+    ).rejects.toThrow(/403/);
     await expect(openSocket(`ws://127.0.0.1:${host.port}/other?token=${host.token}`, origin)).rejects.toThrow(/403/);
   });
 
@@ -148,7 +165,12 @@ describe('browser-mode server', () => {
     const body = Buffer.alloc(300_000, 7);
     const res = await http(host.port, '/upload', {
       method: 'POST',
-      headers: { origin, 'x-ferry-token': host.token, 'x-ferry-name': encodeURIComponent('报告 final.pdf'), 'content-length': String(body.length) },
+      headers: {
+        origin,
+        'x-ferry-token': host.token,
+        'x-ferry-name': encodeURIComponent('报告 final.pdf'),
+        'content-length': String(body.length),
+      },
       body,
     });
     expect(res.status).toBe(200);
@@ -161,7 +183,11 @@ describe('browser-mode server', () => {
   it('refuses uploads without the token, from another origin, over the size limit, or with unsafe names', async () => {
     const { host, origin, stagingDir } = await setup({ maxUploadBytes: 1000 });
     const post = (headers: Record<string, string>, body = 'hello') =>
-      http(host.port, '/upload', { method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers }, body });
+      http(host.port, '/upload', {
+        method: 'POST',
+        headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+        body,
+      });
     const good = { origin, 'x-ferry-token': host.token, 'x-ferry-name': 'a.txt' };
 
     expect((await post({ ...good, 'x-ferry-token': 'nope' })).status).toBe(403);
@@ -173,7 +199,9 @@ describe('browser-mode server', () => {
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ error: { code: 'UPLOAD_TOO_LARGE' } });
 
-    const unsafe = ['..', '.', '', 'CON', 'nul.txt', 'a\u0000b', 'tab\there', 'trailing. ', 'x'.repeat(256), 'a:b'].map(encodeURIComponent);
+    const unsafe = ['..', '.', '', 'CON', 'nul.txt', 'a\u0000b', 'tab\there', 'trailing. ', 'x'.repeat(256), 'a:b'].map(
+      encodeURIComponent,
+    );
     for (const name of [...unsafe, '%E0%A4%A']) {
       const res = await post({ ...good, 'x-ferry-name': name });
       expect(res.status, name).toBe(400);

@@ -80,7 +80,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   });
   void pruneStaging(options.stagingDir, STAGING_MAX_AGE_MS);
 
-  let guard!: RequestGuard;
+  // Answers nothing until allow() names our host:port below.
+  const guard = new RequestGuard(token);
   const server = createServer((req, res) => void handle(req, res));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
 
@@ -102,7 +103,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       if (req.method !== 'POST') return send(res, 405, 'POST only.');
       if (!guard.originOk(req) || !guard.authorized(req, url)) {
         req.resume();
-        return send(res, 403, { error: { code: 'UNAUTHORIZED', message: 'missing or wrong token, or a foreign origin' } });
+        return send(res, 403, {
+          error: { code: 'UNAUTHORIZED', message: 'missing or wrong token, or a foreign origin' },
+        });
       }
       try {
         const file = await receiveUpload(req, { stagingDir: options.stagingDir, maxBytes: maxUploadBytes });
@@ -162,23 +165,34 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         request = JSON.parse(String(data));
         if (!request || typeof request !== 'object') throw new Error('not an object');
       } catch {
-        ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'INVALID_ARGUMENT', message: 'a request is a JSON object {id, call, args}' } }));
+        ws.send(
+          JSON.stringify({
+            id: null,
+            ok: false,
+            error: { code: 'INVALID_ARGUMENT', message: 'a request is a JSON object {id, call, args}' },
+          }),
+        );
         return;
       }
       const outcome = await callEngine(options.engine, request.call, request.args);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: typeof request.id === 'number' ? request.id : null, ...outcome }));
+      if (ws.readyState === ws.OPEN)
+        ws.send(JSON.stringify({ id: typeof request.id === 'number' ? request.id : null, ...outcome }));
     });
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new FerryError('PORT_IN_USE', `port ${options.port} is in use; pick another with --ui-port`) : err),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new FerryError('PORT_IN_USE', `port ${options.port} is in use; pick another with --ui-port`)
+          : err,
+      ),
     );
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const names = LOOPBACK.has(host) ? ['127.0.0.1', 'localhost', '::1'] : [host.toLowerCase(), '127.0.0.1', 'localhost'];
-  guard = new RequestGuard(token, names, port);
+  guard.allow(names, port);
   const shownHost = host === '::1' ? '[::1]' : host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 
   return {

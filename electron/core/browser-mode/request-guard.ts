@@ -31,12 +31,13 @@ export class RequestGuard {
   /** host:port strings this server answers to. */
   private readonly hosts: Set<string>;
 
-  constructor(
-    readonly token: string,
-    hostnames: string[],
-    port: number,
-  ) {
-    this.hosts = new Set(hostnames.map((h) => `${h.includes(':') ? `[${h}]` : h}:${port}`));
+  constructor(readonly token: string) {
+    this.hosts = new Set();
+  }
+
+  /** Set once the server listens (the port is part of every allowed host:port). */
+  allow(hostnames: string[], port: number): void {
+    for (const h of hostnames) this.hosts.add(`${h.includes(':') ? `[${h}]` : h}:${port}`);
   }
 
   /** The Host header names us (a rebinding attack's page would carry its own host name). */
@@ -47,7 +48,11 @@ export class RequestGuard {
   /** The Origin is this server's own (the page we served). */
   originOk(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
-    return typeof origin === 'string' && origin.startsWith('http://') && this.hosts.has(origin.slice('http://'.length).toLowerCase());
+    return (
+      typeof origin === 'string' &&
+      origin.startsWith('http://') &&
+      this.hosts.has(origin.slice('http://'.length).toLowerCase())
+    );
   }
 
   tokenIn(req: IncomingMessage, url: URL): string | null {

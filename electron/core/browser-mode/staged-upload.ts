@@ -23,6 +23,7 @@ export function stagedFileName(raw: string): string {
     !base ||
     base === '.' ||
     base === '..' ||
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
     /[\u0000-\u001f\u007f]/.test(base) ||
     /[<>:"|?*]/.test(base) ||
     RESERVED.test(base) ||
@@ -53,7 +54,10 @@ export async function receiveUpload(req: IncomingMessage, options: UploadOptions
     throw new FerryError('UPLOAD_FAILED', 'the upload has no Content-Length');
   }
   if (declared > options.maxBytes) {
-    throw new FerryError('UPLOAD_TOO_LARGE', `the file is ${declared} bytes; browser mode accepts up to ${options.maxBytes}`);
+    throw new FerryError(
+      'UPLOAD_TOO_LARGE',
+      `the file is ${declared} bytes; browser mode accepts up to ${options.maxBytes}`,
+    );
   }
   await mkdir(options.stagingDir, { recursive: true });
   const fs = await statfs(options.stagingDir);
@@ -73,10 +77,13 @@ export async function receiveUpload(req: IncomingMessage, options: UploadOptions
   });
   try {
     await pipeline(req, counter, createWriteStream(target, { flags: 'wx' }));
-    if (received !== declared) throw new FerryError('UPLOAD_FAILED', `the upload stopped after ${received} of ${declared} bytes`);
+    if (received !== declared)
+      throw new FerryError('UPLOAD_FAILED', `the upload stopped after ${received} of ${declared} bytes`);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw err instanceof FerryError ? err : new FerryError('UPLOAD_FAILED', `the upload broke off: ${(err as Error).message}`);
+    throw err instanceof FerryError
+      ? err
+      : new FerryError('UPLOAD_FAILED', `the upload broke off: ${(err as Error).message}`);
   }
   return target;
 }

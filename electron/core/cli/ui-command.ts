@@ -65,9 +65,13 @@ export async function uiCommand(argv: string[]): Promise<number> {
   if (values.json) {
     printJson({ event: 'ui', url: ui.url, port: ui.port, enginePort: node.listeningPort, id: node.identity.id });
   } else {
-    process.stdout.write(`Ferry is running in browser mode.\n  Open: ${ui.url}\n  (The link carries a private access token: don't share it.)\n`);
+    process.stdout.write(
+      `Ferry is running in browser mode.\n  Open: ${ui.url}\n  (The link carries a private access token: don't share it.)\n`,
+    );
     if (!LOOPBACK.has(uiHost)) {
-      process.stdout.write(`  Warning: the UI listens on ${uiHost}, not only this computer. Anyone who gets the link can use Ferry as you.\n`);
+      process.stdout.write(
+        `  Warning: the UI listens on ${uiHost}, not only this computer. Anyone who gets the link can use Ferry as you.\n`,
+      );
     }
   }
   if (!values['no-open'] && !(await openInBrowser(ui.url))) {
@@ -88,6 +92,9 @@ export async function uiCommand(argv: string[]): Promise<number> {
 function buildRenderer(): void {
   const bin = path.join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
   process.stdout.write('Ferry: building the UI once (npm run build)…\n');
-  const result = spawnSync(process.execPath, [bin, 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const result = spawnSync(process.execPath, [bin, 'build'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (result.status !== 0) throw new Error('building the UI failed; run "npm run build" and try again');
 }

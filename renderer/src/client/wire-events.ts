@@ -7,7 +7,10 @@ import { usePeersStore } from '../stores/peers';
 import { useSettingsStore } from '../stores/settings';
 import { useTransfersStore } from '../stores/transfers';
 
-export function wireEvents(host: FerryHost, isVisible: () => boolean = () => document.visibilityState === 'visible'): () => void {
+export function wireEvents(
+  host: FerryHost,
+  isVisible: () => boolean = () => document.visibilityState === 'visible',
+): () => void {
   const peers = usePeersStore();
   const chats = useChatsStore();
   const transfers = useTransfersStore();

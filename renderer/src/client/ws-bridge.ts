@@ -47,7 +47,13 @@ export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHo
     });
     opened.catch(() => {});
     socket.addEventListener('message', (msg) => {
-      let data: { id?: number; ok?: boolean; result?: unknown; error?: { code: string; message: string }; event?: FerryEvent };
+      let data: {
+        id?: number;
+        ok?: boolean;
+        result?: unknown;
+        error?: { code: string; message: string };
+        event?: FerryEvent;
+      };
       try {
         data = JSON.parse(String(msg.data));
       } catch {
@@ -65,7 +71,8 @@ export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHo
     });
     socket.addEventListener('close', () => {
       bridgeStatus.value = 'lost';
-      for (const [, w] of pending) w.reject(new RequestError('ENGINE_GONE', 'the connection to the Ferry engine was lost'));
+      for (const [, w] of pending)
+        w.reject(new RequestError('ENGINE_GONE', 'the connection to the Ferry engine was lost'));
       pending.clear();
       setTimeout(open, options.reconnectDelayMs ?? 2000);
     });
@@ -82,7 +89,9 @@ export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHo
     });
   };
 
-  const requests = Object.fromEntries(requestNames.map((name) => [name, (...args: unknown[]) => call(name, args)])) as unknown as FerryApi;
+  const requests = Object.fromEntries(
+    requestNames.map((name) => [name, (...args: unknown[]) => call(name, args)]),
+  ) as unknown as FerryApi;
 
   return {
     ...requests,
@@ -103,9 +112,15 @@ export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHo
           },
           body: file,
         });
-        const body = (await res.json().catch(() => ({}))) as { path?: string; error?: { code: string; message: string } };
+        const body = (await res.json().catch(() => ({}))) as {
+          path?: string;
+          error?: { code: string; message: string };
+        };
         if (!res.ok || !body.path) {
-          throw new RequestError(body.error?.code ?? 'INTERNAL', body.error?.message ?? `upload failed (${res.status})`);
+          throw new RequestError(
+            body.error?.code ?? 'INTERNAL',
+            body.error?.message ?? `upload failed (${res.status})`,
+          );
         }
         paths.push(body.path);
       }

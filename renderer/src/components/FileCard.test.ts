@@ -32,15 +32,31 @@ describe('FileCard', () => {
   });
 
   it('done and received: Open and Show in folder when the host can, the saved path when it cannot', async () => {
-    const files = [{ path: 'report.pdf', size: 10, isDirectory: false, bytesDone: 10, state: 'done' as const, savedPath: '/dl/report.pdf', error: null }];
+    const files = [
+      {
+        path: 'report.pdf',
+        size: 10,
+        isDirectory: false,
+        bytesDone: 10,
+        state: 'done' as const,
+        savedPath: '/dl/report.pdf',
+        error: null,
+      },
+    ];
     const t = transfer({ state: 'done', files, bytesDone: 10, totalBytes: 10 });
     const openPath = vi.fn(async () => {});
     const showInFolder = vi.fn(async () => {});
     const { wrapper } = mountWith(FileCard, { props: { transfer: t }, host: fakeHost({ openPath, showInFolder }) });
     expect(wrapper.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('100');
     expect(wrapper.get('.file-state-label').text()).toBe('Done');
-    await wrapper.findAll('button').find((b) => b.text() === 'Open')!.trigger('click');
-    await wrapper.findAll('button').find((b) => b.text() === 'Show in folder')!.trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Open')!
+      .trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Show in folder')!
+      .trigger('click');
     expect(openPath).toHaveBeenCalledWith('/dl/report.pdf');
     expect(showInFolder).toHaveBeenCalledWith('/dl/report.pdf');
 

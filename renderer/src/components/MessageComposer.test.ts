@@ -5,7 +5,8 @@ import { BOB, fakeHost } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
 import MessageComposer from './MessageComposer.vue';
 
-const mountComposer = (host = fakeHost()) => mountWith(MessageComposer, { props: { peerId: BOB, peerName: 'Bob' }, host });
+const mountComposer = (host = fakeHost()) =>
+  mountWith(MessageComposer, { props: { peerId: BOB, peerName: 'Bob' }, host });
 
 describe('MessageComposer', () => {
   it('Enter sends the text and clears the box', async () => {
@@ -43,7 +44,9 @@ describe('MessageComposer', () => {
   });
 
   it('keeps the draft and shows the translated error when sending fails', async () => {
-    const host = fakeHost({ sendMessage: vi.fn(async () => Promise.reject(new RequestError('PEER_BLOCKED', 'blocked'))) });
+    const host = fakeHost({
+      sendMessage: vi.fn(async () => Promise.reject(new RequestError('PEER_BLOCKED', 'blocked'))),
+    });
     const { wrapper } = mountComposer(host);
     await wrapper.get('textarea').setValue('are you there?');
     await wrapper.get('textarea').trigger('keydown', { key: 'Enter' });

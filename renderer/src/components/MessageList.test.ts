@@ -9,7 +9,12 @@ import MessageList from './MessageList.vue';
 /** A long history served in pages like the engine does (newest first, `before` a seq). */
 function historyHost(total: number) {
   const all: MessageDto[] = Array.from({ length: total }, (_, i) =>
-    message({ seq: i + 1, text: `m${i + 1}`, direction: i % 2 ? 'in' : 'out', storedAt: Date.now() - (total - i) * 1000 }),
+    message({
+      seq: i + 1,
+      text: `m${i + 1}`,
+      direction: i % 2 ? 'in' : 'out',
+      storedAt: Date.now() - (total - i) * 1000,
+    }),
   );
   const listMessages = vi.fn(async (_peer: string, o?: { before?: number; limit?: number }) => {
     const before = o?.before ?? Infinity;
@@ -17,7 +22,7 @@ function historyHost(total: number) {
     const page = older.slice(-(o?.limit ?? 50));
     return { messages: page, hasMore: older.length > page.length };
   });
-  return fakeHost({ listMessages });
+  return Object.assign(fakeHost({ listMessages }), { listMessages });
 }
 
 describe('MessageList', () => {
@@ -80,7 +85,9 @@ describe('MessageList', () => {
   });
 
   it('shows a load failure where the history would be', async () => {
-    const host = fakeHost({ listMessages: vi.fn(async () => Promise.reject(Object.assign(new Error('x'), { code: 'PEER_UNKNOWN' }))) });
+    const host = fakeHost({
+      listMessages: vi.fn(async () => Promise.reject(Object.assign(new Error('x'), { code: 'PEER_UNKNOWN' }))),
+    });
     const { wrapper, pinia } = mountWith(MessageList, { props: { peerId: BOB }, host });
     await useChatsStore(pinia).open(BOB);
     await flushPromises();

@@ -11,7 +11,9 @@ describe('PeerList', () => {
     await usePeersStore(pinia).load();
     await flushPromises();
     expect(wrapper.get('.empty-title').text()).toBe('No one here yet');
-    expect(wrapper.text()).toContain('Make sure the other computer runs Ferry on the same network, or add it by address.');
+    expect(wrapper.text()).toContain(
+      'Make sure the other computer runs Ferry on the same network, or add it by address.',
+    );
     await wrapper.get('button').trigger('click');
     expect(wrapper.emitted('add')).toHaveLength(1);
   });
@@ -20,7 +22,12 @@ describe('PeerList', () => {
     const now = Date.now();
     const host = fakeHost({
       listPeers: vi.fn(async () => [
-        peer({ id: BOB, name: 'Bob', lastSeen: now - 60_000, lastMessage: message({ text: 'old news', storedAt: now - 60_000 }) }),
+        peer({
+          id: BOB,
+          name: 'Bob',
+          lastSeen: now - 60_000,
+          lastMessage: message({ text: 'old news', storedAt: now - 60_000 }),
+        }),
         peer({
           id: CAROL,
           name: 'Carol',

@@ -34,7 +34,9 @@ describe('AddPeerDialog', () => {
     const { wrapper } = mountWith(AddPeerDialog);
     const dialog = wrapper.get('[role="dialog"]');
     expect(dialog.attributes('aria-modal')).toBe('true');
-    expect(document.getElementById(dialog.attributes('aria-labelledby')!)?.textContent).toBe('Add a computer by address');
+    expect(document.getElementById(dialog.attributes('aria-labelledby')!)?.textContent).toBe(
+      'Add a computer by address',
+    );
     await dialog.trigger('keydown', { key: 'Escape' });
     expect(wrapper.emitted('close')).toHaveLength(1);
   });
@@ -54,12 +56,18 @@ describe('SettingsDialog', () => {
     await wrapper.get('input[name="autoAcceptVerified"]').setValue(true);
     await wrapper.get('form').trigger('submit');
     await flushPromises();
-    expect(host.updateSettings).toHaveBeenCalledWith({ displayName: 'Alice’s laptop', language: 'zh-CN', autoAcceptVerified: true });
+    expect(host.updateSettings).toHaveBeenCalledWith({
+      displayName: 'Alice’s laptop',
+      language: 'zh-CN',
+      autoAcceptVerified: true,
+    });
     expect(wrapper.emitted('close')).toHaveLength(1);
   });
 
   it('checks the port and name before asking the engine, and shows engine errors in place', async () => {
-    const host = fakeHost({ updateSettings: vi.fn(async () => Promise.reject(new RequestError('PERMISSION_DENIED', 'no'))) });
+    const host = fakeHost({
+      updateSettings: vi.fn(async () => Promise.reject(new RequestError('PERMISSION_DENIED', 'no'))),
+    });
     const { wrapper } = await open(host);
     await wrapper.get('input[name="port"]').setValue('70000');
     await wrapper.get('form').trigger('submit');
@@ -82,7 +90,10 @@ describe('SettingsDialog', () => {
   it('offers the folder picker and close-to-tray only where the host has them', async () => {
     const desktop = await open(fakeHost({ pickFolder: vi.fn(async () => '/data/in') }));
     expect(desktop.wrapper.find('input[name="closeToTray"]').exists()).toBe(true);
-    await desktop.wrapper.findAll('button').find((b) => b.text() === 'Choose…')!.trigger('click');
+    await desktop.wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Choose…')!
+      .trigger('click');
     await flushPromises();
     expect((desktop.wrapper.get('input[name="downloadDir"]').element as HTMLInputElement).value).toBe('/data/in');
 
@@ -104,11 +115,18 @@ describe('VerifyPeerDialog', () => {
     const getVerificationCode = vi.fn(async () => '12345 67890 11121 31415');
     const setPeerVerified = vi.fn(async () => peer({ verified: true }));
     const host = fakeHost({ getVerificationCode, setPeerVerified } as never);
-    const { wrapper, pinia } = mountWith(VerifyPeerDialog, { props: { peerId: BOB }, host, initialState: { peers: { byId: { [BOB]: peer() } } } });
+    const { wrapper, pinia } = mountWith(VerifyPeerDialog, {
+      props: { peerId: BOB },
+      host,
+      initialState: { peers: { byId: { [BOB]: peer() } } },
+    });
     await flushPromises();
     expect(getVerificationCode).toHaveBeenCalledWith(BOB);
     expect(wrapper.findAll('.verify-code span').map((s) => s.text())).toEqual(['12345', '67890', '11121', '31415']);
-    await wrapper.findAll('button').find((b) => b.text() === 'They match')!.trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'They match')!
+      .trigger('click');
     await flushPromises();
     expect(setPeerVerified).toHaveBeenCalledWith(BOB, true);
     expect(usePeersStore(pinia).byId[BOB]!.verified).toBe(true);
@@ -116,9 +134,17 @@ describe('VerifyPeerDialog', () => {
   });
 
   it('says so when this build cannot verify', async () => {
-    const { wrapper } = mountWith(VerifyPeerDialog, { props: { peerId: BOB }, initialState: { peers: { byId: { [BOB]: peer() } } } });
+    const { wrapper } = mountWith(VerifyPeerDialog, {
+      props: { peerId: BOB },
+      initialState: { peers: { byId: { [BOB]: peer() } } },
+    });
     await flushPromises();
     expect(wrapper.get('[role="alert"]').attributes('data-code')).toBe('NOT_SUPPORTED');
-    expect(wrapper.findAll('button').find((b) => b.text() === 'They match')!.attributes('disabled')).toBeDefined();
+    expect(
+      wrapper
+        .findAll('button')
+        .find((b) => b.text() === 'They match')!
+        .attributes('disabled'),
+    ).toBeDefined();
   });
 });

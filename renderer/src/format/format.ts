@@ -48,7 +48,10 @@ export function dayKind(ms: number, now = Date.now()): 'today' | 'yesterday' | '
 
 export function formatDate(ms: number, locale: string, now = Date.now()): string {
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(locale, sameYear ? { month: 'long', day: 'numeric', weekday: 'short' } : { dateStyle: 'medium' }).format(ms);
+  return new Intl.DateTimeFormat(
+    locale,
+    sameYear ? { month: 'long', day: 'numeric', weekday: 'short' } : { dateStyle: 'medium' },
+  ).format(ms);
 }
 
 /** Sidebar time: clock today, weekday this week, short date before. */
@@ -67,7 +70,10 @@ export function initials(name: string): string {
   if (/\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|\p{Script=Hangul}/u.test(first)) return first;
   const words = trimmed.split(/[\s._-]+/).filter(Boolean);
   const second = words[1] ? [...words[1]][0]! : '';
-  const letters = /\p{L}/u.test(second) && !/\p{Script=Han}/u.test(second) ? [...words[0]!][0]! + second : [...words[0]!].slice(0, 2).join('');
+  const letters =
+    /\p{L}/u.test(second) && !/\p{Script=Han}/u.test(second)
+      ? [...words[0]!][0]! + second
+      : [...words[0]!].slice(0, 2).join('');
   return letters.toLocaleUpperCase();
 }
 

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 import { parse as parseSfc } from '@vue/compiler-sfc';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,9 @@ import { resolveLocale } from './index';
 import zhCN from './zh-CN';
 
 function keys(obj: object, prefix = ''): string[] {
-  return Object.entries(obj).flatMap(([k, v]) => (typeof v === 'object' ? keys(v as object, `${prefix}${k}.`) : [`${prefix}${k}`]));
+  return Object.entries(obj).flatMap(([k, v]) =>
+    typeof v === 'object' ? keys(v as object, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
 }
 
 describe('string catalogues', () => {
@@ -38,9 +41,10 @@ describe('string catalogues', () => {
 
   it('templates contain no literal user-visible text (everything goes through vue-i18n)', () => {
     const dir = path.join(import.meta.dirname, '..');
-    const files = [path.join(dir, 'App.vue'), ...readdirSync(path.join(dir, 'components')).map((f) => path.join(dir, 'components', f))].filter((f) =>
-      f.endsWith('.vue'),
-    );
+    const files = [
+      path.join(dir, 'App.vue'),
+      ...readdirSync(path.join(dir, 'components')).map((f: string) => path.join(dir, 'components', f)),
+    ].filter((f) => f.endsWith('.vue'));
     for (const file of files) {
       const ast = parseSfc(readFileSync(file, 'utf8')).descriptor.template!.ast!;
       const literals: string[] = [];

@@ -39,7 +39,8 @@ const en = {
     noPeersTitle: 'No one here yet',
     noPeersBody: 'Make sure the other computer runs Ferry on the same network, or add it by address.',
     welcomeTitle: 'Welcome to Ferry',
-    welcomeBody: 'Chat and send files to computers on your network. No account, no cloud: everything stays between your computers.',
+    welcomeBody:
+      'Chat and send files to computers on your network. No account, no cloud: everything stays between your computers.',
     pickTitle: 'Pick a conversation',
     pickBody: 'Choose someone on the left to chat or send files. Drag files onto a conversation to send them.',
     yourAddress: 'Your address: {address}',
@@ -179,7 +180,8 @@ const en = {
     PEER_BLOCKED: 'This device is blocked.',
     PEER_UNKNOWN: 'Ferry doesn’t know this device. Add it by address first.',
     PEER_OFFLINE: 'This device is offline. Your message is sent when it comes back.',
-    PEER_UNREACHABLE: 'Couldn’t reach that address. Check the IP and port, and that Ferry runs there and the firewall allows it.',
+    PEER_UNREACHABLE:
+      'Couldn’t reach that address. Check the IP and port, and that Ferry runs there and the firewall allows it.',
     PEER_GONE: 'The other computer went away.',
     SELF_CONNECTION: 'That address is this computer. Enter the other computer’s address.',
     BAD_ADDRESS: 'That isn’t an address Ferry can use. Try 192.168.1.20 or 192.168.1.20:47820.',

@@ -7,7 +7,10 @@ export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['en', 'zh-CN'];
 
 /** The system language decides unless the user picked one in settings. */
-export function resolveLocale(setting: Language, systemLanguages: readonly string[] = navigator.languages ?? [navigator.language]): Locale {
+export function resolveLocale(
+  setting: Language,
+  systemLanguages: readonly string[] = navigator.languages ?? [navigator.language],
+): Locale {
   if (setting !== 'system') return setting;
   for (const lang of systemLanguages) {
     const l = lang.toLowerCase();

@@ -67,7 +67,10 @@ export const useChatsStore = defineStore('chats', () => {
     c.loading = true;
     c.loadError = null;
     try {
-      const page = await useHost().listMessages(peerId, before === undefined ? { limit: PAGE_SIZE } : { before, limit: PAGE_SIZE });
+      const page = await useHost().listMessages(
+        peerId,
+        before === undefined ? { limit: PAGE_SIZE } : { before, limit: PAGE_SIZE },
+      );
       const known = new Set(c.messages.map((m) => m.id));
       const older = page.messages.filter((m) => !known.has(m.id));
       c.messages = before === undefined ? mergeNewest(c.messages, page.messages) : [...older, ...c.messages];

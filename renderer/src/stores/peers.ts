@@ -61,7 +61,8 @@ export const usePeersStore = defineStore('peers', () => {
     const peer = byId.value[message.peerId];
     if (!peer) return;
     if (peer.lastMessage && peer.lastMessage.seq > message.seq) return;
-    const unread = message.direction === 'in' && !isOpen && peer.lastMessage?.id !== message.id ? peer.unread + 1 : peer.unread;
+    const unread =
+      message.direction === 'in' && !isOpen && peer.lastMessage?.id !== message.id ? peer.unread + 1 : peer.unread;
     byId.value = { ...byId.value, [peer.id]: { ...peer, lastMessage: message, unread } };
   }
 

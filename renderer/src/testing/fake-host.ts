@@ -72,7 +72,17 @@ export function transfer(over: Partial<TransferDto> = {}): TransferDto {
     state: 'offered',
     createdAt: Date.now(),
     updatedAt: Date.now(),
-    files: [{ path: 'report.pdf', size: 2_000_000, isDirectory: false, bytesDone: 0, state: 'pending', savedPath: null, error: null }],
+    files: [
+      {
+        path: 'report.pdf',
+        size: 2_000_000,
+        isDirectory: false,
+        bytesDone: 0,
+        state: 'pending',
+        savedPath: null,
+        error: null,
+      },
+    ],
     fileCount: 1,
     totalBytes: 2_000_000,
     bytesDone: 0,
@@ -90,7 +100,14 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
   const listeners = new Set<(e: FerryEvent) => void>();
   const host = {
     host: 'electron',
-    getSelf: vi.fn(async () => ({ id: ALICE, name: 'Alice', platform: 'linux', port: 47820, addresses: ['192.168.1.10'], protocolVersion: 1 })),
+    getSelf: vi.fn(async () => ({
+      id: ALICE,
+      name: 'Alice',
+      platform: 'linux',
+      port: 47820,
+      addresses: ['192.168.1.10'],
+      protocolVersion: 1,
+    })),
     listPeers: vi.fn(async () => []),
     addPeer: vi.fn(async () => peer()),
     sendMessage: vi.fn(async (peerId: string, text: string, o?: { id?: string }) =>

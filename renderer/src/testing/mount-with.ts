@@ -9,7 +9,11 @@ import { fakeHost, type FakeHost } from './fake-host';
 
 export function mountWith<C extends Component>(
   component: C,
-  options: ComponentMountingOptions<C> & { host?: FakeHost; initialState?: Record<string, unknown>; locale?: Locale } = {},
+  options: ComponentMountingOptions<C> & {
+    host?: FakeHost;
+    initialState?: Record<string, unknown>;
+    locale?: Locale;
+  } = {},
 ) {
   const host = options.host ?? fakeHost();
   setHost(host);
