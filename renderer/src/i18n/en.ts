@@ -12,6 +12,7 @@ const en = {
     close: 'Close',
     cancel: 'Cancel',
     save: 'Save',
+    dismiss: 'Dismiss',
     loading: 'Loading…',
   },
   peer: {
@@ -165,6 +166,10 @@ const en = {
     confirm: 'They match',
     unverify: 'Mark as not verified',
     alreadyVerified: 'You verified this device.',
+  },
+  notices: {
+    PORT_IN_USE:
+      'Ferry’s usual port was taken, so it listens on another one for now. Others can still add you by the address shown at the top left.',
   },
   errors: {
     unknown: 'Something went wrong: {message}',

@@ -14,6 +14,7 @@ const zhCN: typeof en = {
     close: '关闭',
     cancel: '取消',
     save: '保存',
+    dismiss: '关闭提示',
     loading: '加载中…',
   },
   peer: {
@@ -165,6 +166,9 @@ const zhCN: typeof en = {
     confirm: '一致',
     unverify: '标记为未验证',
     alreadyVerified: '你已验证过这台设备。',
+  },
+  notices: {
+    PORT_IN_USE: 'Ferry 的常用端口已被占用，暂时改用其他端口。对方仍可以用左上角显示的地址添加你。',
   },
   errors: {
     unknown: '出错了：{message}',
