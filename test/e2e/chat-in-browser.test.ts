@@ -54,7 +54,7 @@ describe('chat in the browser UI', () => {
       'the message on B',
     );
     expect(printed.direction).toBe('in');
-    expect(await composer.inputValue()).toBe('');
+    await expect.poll(() => composer.inputValue()).toBe('');
     // B stored it and acked: the bubble says delivered.
     const mine = page.locator(`[data-message-id="${printed.id as string}"]`);
     await expect.poll(() => mine.getAttribute('data-state'), { timeout: 10_000 }).toBe('delivered');
