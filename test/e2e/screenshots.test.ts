@@ -3,7 +3,7 @@
  * (docs/screenshots/). Real engines on 127.0.0.1 produce every message and
  * file card shown; the file cards appear once the transfer engine is merged.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -71,7 +71,7 @@ it('saves screenshots of the main views in light and dark', async () => {
     await say(bob, alice, 'Got it, thanks!');
   }
   await say(carol, alice, 'Lunch tomorrow?');
-  await say(carol, alice, 'The new place near the station 🍜');
+  await say(carol, alice, 'The new place near the station?');
 
   for (const scheme of ['light', 'dark'] as const) {
     const { page, errors } = await openApp(alice, { colorScheme: scheme });
@@ -106,6 +106,31 @@ it('saves screenshots of the main views in light and dark', async () => {
       await page.keyboard.press('Escape');
     }
     expect(errors).toEqual([]);
+  }
+
+  if (transferEngine) {
+    // A big (sparse) file on its way, to show the moving progress bar with speed and time left.
+    const aliceApi: FerryApi = alice.node;
+    const carolApi: FerryApi = carol.node;
+    const big = path.join(await tempDir(), 'site-backup-2026.tar');
+    await writeFile(big, '');
+    await truncate(big, 3 * 1024 ** 3);
+    const out = await aliceApi.sendFiles(carol.node.identity.id, [big]);
+    await carol.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
+    const { page } = await openApp(alice, { colorScheme: 'light' });
+    await page.click(`[data-peer-id="${carol.node.identity.id}"]`);
+    const card = page.locator(`[data-transfer-id="${out.id}"]`);
+    await card.waitFor();
+    await carolApi.acceptTransfer(out.id);
+    await expect
+      .poll(async () => Number((await card.locator('[role="progressbar"]').getAttribute('aria-valuenow').catch(() => null)) ?? 0), {
+        timeout: 30_000,
+        interval: 50,
+      })
+      .toBeGreaterThanOrEqual(8);
+    await page.waitForTimeout(300);
+    await shoot(page, 'sending-light');
+    await aliceApi.cancelTransfer(out.id);
   }
 
   const zh = await openApp(alice, { locale: 'zh-CN', colorScheme: 'light' });
