@@ -210,6 +210,7 @@ const en = {
     NOT_SUPPORTED: 'This build of Ferry can’t do that yet.',
     UPLOAD_TOO_LARGE: 'That file is larger than browser mode accepts.',
     UPLOAD_FAILED: 'The file could not be handed to Ferry. Try again.',
+    FOLDER_IN_BROWSER: 'Folders can’t be dropped in browser mode. Drop the files inside it, or use the desktop app.',
     BAD_PORT: 'Enter a port number from 0 to 65535.',
     EMPTY_NAME: 'Enter a display name.',
   },
