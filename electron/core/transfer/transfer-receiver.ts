@@ -7,6 +7,7 @@
  * and accepted.
  */
 import { constants, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../ferry-error';
@@ -17,7 +18,8 @@ import { diskError, discardPart, ensureDirInside, finalizePart, hashPrefix, open
 export interface ReceiverHost {
   /** The transfer if this peer may send data for it right now. */
   receivable(id: string, peerId: string): Transfer | undefined;
-  attach(t: Transfer, channel: DataChannel): void;
+  /** Claims the transfer for this connection; resolves once older connections for it have fully stopped writing. */
+  attach(t: Transfer, channel: DataChannel): Promise<void>;
   detach(t: Transfer, channel: DataChannel): void;
   fileStarted(t: Transfer, f: TransferFile): void;
   fileBytes(t: Transfer, f: TransferFile, bytesDone: number): void;
@@ -54,8 +56,9 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
       }
       if (attached !== t) {
         if (attached) host.detach(attached, channel);
-        host.attach(t, channel);
         attached = t;
+        await host.attach(t, channel);
+        if (!host.receivable(t.id, peerId)) throw new FerryError('CANCELLED', 'the transfer was stopped');
       }
       if (f.state === 'done' || f.state === 'failed') {
         // The sender missed our verdict (connection lost right after it): repeat it.
@@ -100,8 +103,12 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
             }
           }, out);
         } catch (err) {
-          cur.onDisk = offset + out.bytesWritten;
-          host.written?.(out.bytesWritten);
+          // A write may still be in flight in the thread pool: wait until the file is
+          // closed so the .part length (the next resume offset) is final.
+          if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
+          // (bytesWritten misses a write that finished after the stream was destroyed; the length doesn't.)
+          cur.onDisk = await stat(partPath).then((st) => st.size, () => offset);
+          host.written?.(cur.onDisk - offset);
           throw (err as NodeJS.ErrnoException).code ? diskError(err, partPath) : err;
         }
         cur.onDisk = f.size;

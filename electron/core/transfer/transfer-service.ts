@@ -55,6 +55,7 @@ export class TransferService implements ReceiverHost {
   private readonly meters = new Map<string, ProgressMeter>();
   private readonly pumps = new Map<string, Pump>();
   private readonly inbound = new Map<string, Set<DataChannel>>();
+  private readonly receiving = new Map<DataChannel, Promise<void>>();
   private readonly expiry = new Map<string, NodeJS.Timeout>();
   private readonly updateTimers = new Map<string, NodeJS.Timeout>();
   private readonly ttl: number;
@@ -173,6 +174,7 @@ export class TransferService implements ReceiverHost {
       if (pump.aborted || t.state !== 'active') return;
       const pending = t.files.filter((f) => f.state === 'pending' || f.state === 'active');
       if (pending.length === 0) break;
+      const mark = bytesOf(t);
       try {
         pump.channel = await this.deps.dialData(t.peerId);
         if (pump.aborted) return pump.channel.destroy();
@@ -200,7 +202,8 @@ export class TransferService implements ReceiverHost {
           this.fail(t, e, true);
           return;
         }
-        retries++;
+        // Progress since the last attempt means the route works: keep retrying quickly.
+        retries = bytesOf(t) > mark ? 1 : retries + 1;
         if (!this.deps.linkOf(t.peerId) || retries > MAX_QUICK_RETRIES) {
           // Back to waiting: the control link coming up (or the user) resumes it.
           this.setState(t, 'paused', e);
@@ -456,7 +459,8 @@ export class TransferService implements ReceiverHost {
   onDataConnection(link: PeerLink): void {
     const { socket, leftover } = link.conn.detach();
     const channel = new DataChannel(socket, leftover);
-    void receiveFiles(channel, link.peerId, this);
+    const done = receiveFiles(channel, link.peerId, this).finally(() => this.receiving.delete(channel));
+    this.receiving.set(channel, done);
   }
 
   // ── ReceiverHost ────────────────────────────────────────────────────────────
@@ -466,10 +470,15 @@ export class TransferService implements ReceiverHost {
     return t && t.peerId === peerId && t.direction === 'in' && (t.state === 'active' || t.state === 'paused') ? t : undefined;
   }
 
-  attach(t: Transfer, channel: DataChannel): void {
+  async attach(t: Transfer, channel: DataChannel): Promise<void> {
     let set = this.inbound.get(t.id);
     if (!set) this.inbound.set(t.id, (set = new Set()));
+    // A new data connection supersedes older ones (the sender redialed after a cut we
+    // may not have noticed yet); wait until they stop writing so no byte lands twice.
+    const older = [...set];
     set.add(channel);
+    for (const ch of older) ch.destroy();
+    await Promise.all(older.map((ch) => this.receiving.get(ch)));
   }
 
   detach(t: Transfer, channel: DataChannel): void {
