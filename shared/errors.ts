@@ -37,6 +37,7 @@ export const ErrorCodes = {
   // local
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   PORT_IN_USE: 'PORT_IN_USE',
+  DATA_DIR_IN_USE: 'DATA_DIR_IN_USE',
   INTERNAL: 'INTERNAL',
 } as const;
 

@@ -3,7 +3,20 @@
  * IPC, tray, notifications and the app menu. The only code that touches Electron
  * besides the preload.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, shell, Tray } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  nativeTheme,
+  Notification,
+  protocol,
+  session,
+  shell,
+  Tray,
+} from 'electron';
 import path from 'node:path';
 import type { FerryEvent } from '../../shared/api';
 import type { MessageDto, SettingsDto, TransferDto } from '../../shared/dto';
@@ -42,7 +55,7 @@ export function startFerryApp(): void {
   app.whenReady().then(async () => {
     const rendererRoot = path.join(import.meta.dirname, '../renderer');
     serveRenderer(protocol, rendererRoot);
-    denyAllPermissions((await import('electron')).session.defaultSession);
+    denyAllPermissions(session.defaultSession);
     app.on('web-contents-created', (_event, contents) => lockDownContents(contents, (url) => void shell.openExternal(url)));
 
     try {
@@ -64,7 +77,8 @@ export function startFerryApp(): void {
       minHeight: 600,
       show: false,
       title: 'Ferry',
-      backgroundColor: '#00000000',
+      // Matches the renderer's background so there is no white flash in dark mode.
+      backgroundColor: nativeTheme.shouldUseDarkColors ? '#17181b' : '#ffffff',
       webPreferences: hardenedWebPreferences(path.join(import.meta.dirname, '../preload/index.cjs')),
     });
     window.once('ready-to-show', () => window?.show());

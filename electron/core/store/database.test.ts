@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir';
@@ -19,6 +21,25 @@ describe('SQLite store', () => {
     const reopened = FerryDatabase.open(file);
     expect(reopened.schemaVersion).toBe(version);
     expect(new MessageRepo(reopened).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual(['kept']);
+    reopened.close();
+  });
+
+  it('refuses a second engine on the same data dir with DATA_DIR_IN_USE', async () => {
+    const file = path.join(await tempDir(), 'ferry.db');
+    const first = FerryDatabase.open(file);
+    expect(() => FerryDatabase.open(file)).toThrow(expect.objectContaining({ code: 'DATA_DIR_IN_USE' }));
+    first.close();
+    FerryDatabase.open(file).close();
+  });
+
+  it('recovers from the lock a killed process left behind', async () => {
+    const file = path.join(await tempDir(), 'ferry.db');
+    FerryDatabase.open(file).close();
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    mkdirSync(`${file}.lock`);
+    writeFileSync(`${file}.owner`, JSON.stringify({ pid: dead }));
+    const reopened = FerryDatabase.open(file);
+    expect(reopened.schemaVersion).toBeGreaterThan(0);
     reopened.close();
   });
 

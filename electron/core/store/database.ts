@@ -4,8 +4,9 @@
  * Schema changes are append-only migrations keyed by PRAGMA user_version.
  */
 import sqlite from 'node-sqlite3-wasm';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { FerryError } from '../ferry-error';
 
 const { Database } = sqlite;
 
@@ -90,11 +91,34 @@ export type Row = Record<string, SqlValue>;
 
 /** Thin wrapper: migrations, transactions, typed rows. */
 export class FerryDatabase {
-  private constructor(private readonly db: InstanceType<typeof Database>) {}
+  private constructor(
+    private readonly db: InstanceType<typeof Database>,
+    private readonly file: string,
+  ) {}
 
   static open(file: string): FerryDatabase {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const store = new FerryDatabase(new Database(file));
+    if (file !== ':memory:') clearStaleLock(file);
+    const db = new Database(file);
+    try {
+      if (file !== ':memory:') {
+        // One engine owns a data dir (exclusive lock). WAL + synchronous=NORMAL keeps every
+        // committed write across a killed process (only a power cut may lose the last ones)
+        // and makes small writes ~100× cheaper than a journal fsync per statement.
+        db.exec('PRAGMA locking_mode = EXCLUSIVE');
+        db.exec('PRAGMA journal_mode = WAL');
+        db.exec('PRAGMA synchronous = NORMAL');
+      }
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
+    } catch (err) {
+      db.close();
+      if (/locked|busy/i.test((err as Error).message)) {
+        throw new FerryError('DATA_DIR_IN_USE', `another Ferry is already using ${path.dirname(file)}; quit it or choose another data folder`);
+      }
+      throw err;
+    }
+    if (file !== ':memory:') writeFileSync(ownerFile(file), JSON.stringify({ pid: process.pid, startedAt: Date.now() }));
+    const store = new FerryDatabase(db, file);
     store.migrate();
     return store;
   }
@@ -138,6 +162,38 @@ export class FerryDatabase {
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    this.db.close();
+    if (this.file !== ':memory:') rmSync(ownerFile(this.file), { force: true });
+  }
+}
+
+/**
+ * node-sqlite3-wasm locks a database with a `<file>.lock` directory, which a killed
+ * process leaves behind. We record the owning pid beside it, and remove the lock
+ * when that process is gone, so a crash never locks the user out of their history.
+ */
+function ownerFile(file: string): string {
+  return `${file}.owner`;
+}
+
+function clearStaleLock(file: string): void {
+  const lockDir = `${file}.lock`;
+  let owner: { pid?: unknown } = {};
+  try {
+    owner = JSON.parse(readFileSync(ownerFile(file), 'utf8')) as { pid?: unknown };
+  } catch {
+    // no owner recorded: the lock (if any) predates us or its owner died before writing it
+  }
+  if (typeof owner.pid === 'number' && isAlive(owner.pid)) return; // in use: open() reports it
+  rmSync(lockDir, { recursive: true, force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

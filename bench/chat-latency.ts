@@ -1,0 +1,36 @@
+/**
+ * Chat round trip (send → ack) between two Ferry nodes in separate processes.
+ * This process is the sender; the receiver is a `ferry listen` child. Prints
+ * p50/p99/max in ms. Used idle and while a large transfer runs.
+ *   node --import tsx bench/chat-latency.ts DATA_DIR RECEIVER_ADDRESS COUNT
+ */
+import { FerryNode } from '../electron/core/ferry-node';
+
+const [dataDir, address, countArg] = process.argv.slice(2);
+
+async function main(): Promise<void> {
+  const node = await FerryNode.start({ dataDir: dataDir!, host: '127.0.0.1', port: 0, discovery: false, name: 'latency' });
+  const peer = await node.addPeer(address!);
+  const acked = new Map<string, () => void>();
+  node.subscribe(({ name, payload }) => {
+    if (name === 'messageUpdated' && (payload as { state: string }).state === 'delivered') acked.get((payload as { id: string }).id)?.();
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < Number(countArg); i++) {
+    const started = process.hrtime.bigint();
+    let done!: () => void;
+    const wait = new Promise<void>((r) => (done = r));
+    const message = await node.sendMessage(peer.id, `ping ${i}`);
+    acked.set(message.id, done);
+    await wait;
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  samples.sort((a, b) => a - b);
+  const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  process.stdout.write(`${JSON.stringify({ p50: pick(0.5), p99: pick(0.99), max: samples.at(-1), n: samples.length })}\n`);
+  await node.stop();
+  process.exit(0);
+}
+
+void main();

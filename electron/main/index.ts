@@ -1,0 +1,3 @@
+import { startFerryApp } from './ferry-app';
+
+startFerryApp();

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Makes sure the system programs the test suite drives are present: Debian's
+// chromium for the end-to-end tests (Playwright drives it; no browser download)
+// and iproute2/nftables for the multi-host discovery test. Installs them with
+// apt-get when running as root; otherwise says exactly what to install.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const NEEDED = [
+  { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
+  { pkg: 'iproute2', present: () => has('ip') },
+  { pkg: 'nftables', present: () => has('nft') },
+];
+
+function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+const missing = NEEDED.filter((n) => !n.present()).map((n) => n.pkg);
+if (missing.length === 0) process.exit(0);
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!isRoot || !has('apt-get')) {
+  console.error(`The tests need these system packages: ${missing.join(', ')}.
+Install them (Debian/Ubuntu: sudo apt-get install -y ${missing.join(' ')}) and run the tests again.`);
+  process.exit(1);
+}
+console.log(`Installing test dependencies with apt-get: ${missing.join(', ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
