@@ -121,9 +121,8 @@ describe('hostile senders', () => {
     }
     channel.close();
 
-    const final = await until(() => (b.events.some((e) => e.name === 'transferUpdated' && e.payload.id === id && e.payload.state === 'failed')), 10_000, 'transfer verdict').then(
-      async () => (await b.node.listTransfers())[0]!,
-    );
+    await b.waitFor('transferUpdated', (t) => t.id === id && t.state === 'failed');
+    const final = (await b.node.listTransfers())[0]!;
     const realDownloads = await realpath(downloads);
     for (const [i, f] of final.files.entries()) {
       if (f.state === 'done') {

@@ -6,6 +6,7 @@ import { open, truncate, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TransferDto, TransferProgressDto } from '../../shared/dto';
 import { startNode } from '../helpers/nodes';
 import { cuttingProxy } from '../helpers/cutting-proxy';
 import { tempDir } from '../helpers/temp-dir';
@@ -29,7 +30,7 @@ describe('transfer resume', () => {
     expect(await tree(downloads)).toEqual(['cut.bin']);
     // Every resume continued from the .part's length: nothing was written twice.
     expect(b.node.transfers.bytesWritten).toBe(size);
-    expect(b.events.some((e) => e.name === 'transferUpdated' && e.payload.id === t.id && e.payload.state === 'paused')).toBe(true);
+    expect(b.events.some((e) => e.name === 'transferUpdated' && (e.payload as TransferDto).id === t.id && (e.payload as TransferDto).state === 'paused')).toBe(true);
   }, 180_000);
 
   it('resumes at an offset past 4 GiB and verifies the whole sparse file', async () => {
@@ -71,7 +72,7 @@ describe('transfer resume', () => {
     expect(got.state, JSON.stringify(got.error)).toBe('done');
     expect(got.files[0]!.size).toBe(size);
     expect(b.node.transfers.bytesWritten).toBe(size - partLength);
-    const firstProgress = b.events.find((e) => e.name === 'transferProgress' && e.payload.id === t.id);
+    const firstProgress = b.events.find((e) => e.name === 'transferProgress' && (e.payload as TransferProgressDto).id === t.id);
     expect(firstProgress?.payload).toMatchObject({ bytesDone: partLength, totalBytes: size });
     expect(await tree(downloads)).toEqual(['sparse.bin']);
     expect(await sha256(path.join(downloads, 'sparse.bin'))).toBe(await sha256(file));

@@ -105,7 +105,7 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
         } catch (err) {
           // A write may still be in flight in the thread pool: wait until the file is
           // closed so the .part length (the next resume offset) is final.
-          if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
+          if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
           // (bytesWritten misses a write that finished after the stream was destroyed; the length doesn't.)
           cur.onDisk = await stat(partPath).then((st) => st.size, () => offset);
           host.written?.(cur.onDisk - offset);
