@@ -12,7 +12,7 @@ import { ChatService } from './chat/chat-service';
 import type { EventSink } from './event-sink';
 import { FerryError } from './ferry-error';
 import { loadOrCreateIdentity, type DeviceIdentity } from './identity/device-identity';
-import { DEFAULT_PORT, parseAddress } from './net/address';
+import { DEFAULT_PORT, formatAddress, parseAddress } from './net/address';
 import { ConnectionManager, type PeerLink } from './net/connection-manager';
 import type { ConnectionTimers } from './net/framed-connection';
 import { PROTOCOL_VERSION } from './protocol/frames';
@@ -20,6 +20,9 @@ import { FerryDatabase } from './store/database';
 import { MessageRepo } from './store/message-repo';
 import { PeerRepo, type PeerRecord } from './store/peer-repo';
 import { SettingsRepo } from './store/settings-repo';
+import { TransferRepo } from './store/transfer-repo';
+import { DataChannel } from './transfer/data-channel';
+import { TransferService, type AutoAccept } from './transfer/transfer-service';
 
 export interface FerryNodeOptions {
   /** Holds the identity, the database and (by default) nothing else. */
@@ -35,9 +38,13 @@ export interface FerryNodeOptions {
   portFallback?: boolean;
   timers?: ConnectionTimers;
   handshakeTimeoutMs?: number;
+  /** Accept incoming offers without asking (CLI `--accept`): from verified peers only, or from anyone. Not saved. */
+  autoAccept?: Exclude<AutoAccept, 'off'>;
+  /** How long an offer waits for an answer (default 10 min). */
+  offerTtlMs?: number;
 }
 
-export const CAPABILITIES = ['chat/1'];
+export const CAPABILITIES = ['chat/1', 'transfer/1'];
 
 export function defaultSettings(): SettingsDto {
   return {
@@ -65,6 +72,7 @@ export class FerryNode implements FerryApi {
   private settings: SettingsDto;
   private readonly connections: ConnectionManager;
   private readonly chat: ChatService;
+  readonly transfers: TransferService;
   private port = 0;
   private stopped = false;
 
@@ -97,6 +105,21 @@ export class FerryNode implements FerryApi {
       handshakeTimeoutMs: options.handshakeTimeoutMs,
     });
     this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit);
+    this.transfers = new TransferService({
+      repo: new TransferRepo(db),
+      emit: this.emit,
+      linkOf: (id) => this.connections.link(id),
+      dialData: (id) => this.dialData(id),
+      keepConnected: (id) => this.keepConnected(id),
+      isVerified: (id) => this.peers.get(id)?.verified === true,
+      downloadDir: () => this.settings.downloadDir,
+      autoAccept: () => options.autoAccept ?? (this.settings.autoAcceptVerified ? 'verified' : 'off'),
+      offerTtlMs: options.offerTtlMs,
+    });
+    this.connections.on('side', (link) => {
+      if (link.hello.purpose === 'transfer') this.transfers.onDataConnection(link);
+      else link.conn.fail(new FerryError('BAD_FRAME', `unknown connection purpose "${link.hello.purpose}"`));
+    });
     this.connections.on('link', (link) => this.onLinkUp(link));
     this.connections.on('unlink', (link, err) => this.onLinkDown(link, err));
   }
@@ -113,6 +136,7 @@ export class FerryNode implements FerryApi {
       throw err;
     }
     node.resumeConnections();
+    for (const peerId of node.transfers.start()) node.keepConnected(peerId);
     return node;
   }
 
@@ -162,7 +186,7 @@ export class FerryNode implements FerryApi {
       Date.now(),
     );
     link.conn.on('frame', (frame) => {
-      if (!this.chat.onFrame(link, frame)) {
+      if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
         link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
       }
     });
@@ -174,6 +198,35 @@ export class FerryNode implements FerryApi {
     });
     this.emitPeer(link.peerId);
     this.chat.onLinkUp(link);
+    this.transfers.onLinkUp(link);
+  }
+
+  /**
+   * Opens a data connection for a transfer: first to the address the control
+   * link uses (the same route, e.g. through a relay or forwarded port), then to
+   * the peer's known addresses.
+   */
+  private async dialData(peerId: string): Promise<DataChannel> {
+    const link = this.connections.link(peerId);
+    const addresses: string[] = [];
+    if (link?.direction === 'out' && link.conn.socket.remoteAddress && link.conn.socket.remotePort) {
+      addresses.push(formatAddress({ host: link.conn.socket.remoteAddress.replace(/^::ffff:/, ''), port: link.conn.socket.remotePort }));
+    } else if (link?.listenAddress) {
+      addresses.push(link.listenAddress);
+    }
+    addresses.push(...(this.peers.get(peerId)?.addresses ?? []));
+    let last: FerryError = new FerryError('PEER_OFFLINE', 'the peer is offline; the transfer resumes when it is back');
+    for (const address of new Set(addresses)) {
+      try {
+        const side = await this.connections.dial(address, { expectedId: peerId, purpose: 'transfer' });
+        const { socket, leftover } = side.conn.detach();
+        return new DataChannel(socket, leftover);
+      } catch (err) {
+        last = FerryError.from(err);
+        if (last.code === 'PEER_CERT_CHANGED' || last.code === 'PEER_BLOCKED') break;
+      }
+    }
+    throw last;
   }
 
   private onLinkDown(link: PeerLink, err: FerryError | null): void {
@@ -288,36 +341,35 @@ export class FerryNode implements FerryApi {
     return { ...this.settings };
   }
 
-  // File transfer (docs/PROTOCOL.md "Files") lands with the transfer engine.
-  async sendFiles(): Promise<TransferDto> {
-    throw notYet();
+  // File transfer (docs/protocol/transfer.md).
+  async sendFiles(...[peerId, paths]: RequestArgs<'sendFiles'>): Promise<TransferDto> {
+    const peer = this.requirePeer(peerId);
+    if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it files');
+    return this.transfers.send(peerId, paths);
   }
-  async acceptTransfer(): Promise<TransferDto> {
-    throw notYet();
+  async acceptTransfer(...[id, options]: RequestArgs<'acceptTransfer'>): Promise<TransferDto> {
+    return this.transfers.accept(id, options?.saveDir);
   }
-  async declineTransfer(): Promise<TransferDto> {
-    throw notYet();
+  async declineTransfer(...[id]: RequestArgs<'declineTransfer'>): Promise<TransferDto> {
+    return this.transfers.decline(id);
   }
-  async cancelTransfer(): Promise<TransferDto> {
-    throw notYet();
+  async cancelTransfer(...[id]: RequestArgs<'cancelTransfer'>): Promise<TransferDto> {
+    return this.transfers.cancel(id);
   }
-  async resumeTransfer(): Promise<TransferDto> {
-    throw notYet();
+  async resumeTransfer(...[id]: RequestArgs<'resumeTransfer'>): Promise<TransferDto> {
+    return this.transfers.resume(id);
   }
-  async listTransfers(): Promise<TransferDto[]> {
-    return [];
+  async listTransfers(...[peerId]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
+    return this.transfers.list(peerId);
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.transfers.stop();
     await this.connections.stop();
     this.db.close();
   }
-}
-
-function notYet(): FerryError {
-  return new FerryError('INTERNAL', 'file transfer is not available in this build yet');
 }
 
 function localAddresses(): string[] {

@@ -3,6 +3,7 @@ import tls, { type TLSSocket } from 'node:tls';
 import { createIdentity, type DeviceIdentity } from '../../electron/core/identity/device-identity';
 import { encodeFrame, FrameDecoder, type RawHeader } from '../../electron/core/protocol/frame-codec';
 import { controlFrames, PROTOCOL_VERSION } from '../../electron/core/protocol/frames';
+import { DataChannel } from '../../electron/core/transfer/data-channel';
 
 let cached: DeviceIdentity | null = null;
 export async function testIdentity(): Promise<DeviceIdentity> {
@@ -70,4 +71,33 @@ export async function rawPeer(port: number, identity?: DeviceIdentity): Promise<
         }),
       ),
   };
+}
+
+/** Polls until `check` holds (or throws after timeoutMs). */
+export async function until(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A raw control link: hello exchanged, ready for hand-made frames. */
+export async function rawControl(port: number, identity?: DeviceIdentity): Promise<RawPeer> {
+  const peer = await rawPeer(port, identity);
+  peer.hello();
+  await until(() => peer.frames.some((f) => f.type === 'hello'), 5_000, 'hello from the node');
+  return peer;
+}
+
+/**
+ * A raw data connection (purpose "transfer"), handed over to a DataChannel
+ * after the hello, so a test can send data frames and raw bytes in any order.
+ */
+export async function rawDataChannel(port: number, identity?: DeviceIdentity): Promise<DataChannel> {
+  const peer = await rawPeer(port, identity);
+  peer.hello({ purpose: 'transfer' });
+  await until(() => peer.frames.some((f) => f.type === 'hello'), 5_000, 'hello on the data connection');
+  peer.socket.removeAllListeners('data');
+  return new DataChannel(peer.socket, Buffer.alloc(0));
 }

@@ -15,11 +15,18 @@ export async function listenCommand(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'no-discovery': { type: 'boolean' },
+      accept: { type: 'boolean' },
+      'accept-from': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  const acceptFrom = values['accept-from'] ?? 'verified';
+  if (acceptFrom !== 'verified' && acceptFrom !== 'any') {
+    throw Object.assign(new Error(`--accept-from: "${acceptFrom}" must be "verified" or "any"`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+  }
   const node = await FerryNode.start({
+    autoAccept: values.accept ? acceptFrom : undefined,
     dataDir: values['data-dir'] ?? defaultDataDir(),
     downloadDir: values['download-dir'],
     name: values.name,

@@ -2,8 +2,8 @@ export const USAGE = `Ferry — chat and send files between computers on one LAN
 
 Usage:
   ferry listen [options]          run a node in the foreground; one JSON object per line on stdout
-  ferry send --to HOST[:PORT] [options] --message TEXT
-                                  connect, send, wait until the peer stored it, exit
+  ferry send --to HOST[:PORT] [options] [--message TEXT] [FILE_OR_FOLDER…]
+                                  connect, send, wait until the peer stored/verified it, exit
   ferry ui [options]              the app's UI in your browser (where the desktop window can't run)
   ferry help                      show this text
 
@@ -18,6 +18,8 @@ ferry listen:
   --host ADDR           interface to listen on (default 0.0.0.0)
   --download-dir DIR    where received files go (saved in the data dir)
   --no-discovery        don't announce or listen on UDP; peers must be added by address
+  --accept              accept incoming files without asking (into --download-dir)
+  --accept-from WHO     with --accept: "verified" peers only (default) or "any" peer
   Reads JSON lines on stdin to call the API, e.g.
     {"id":1,"call":"addPeer","args":["192.168.1.20:47820"]}
     {"id":2,"call":"sendMessage","args":["<peer id>","hello"]}
@@ -25,9 +27,12 @@ ferry listen:
 
 ferry send:
   --to HOST[:PORT]      the peer's address (port defaults to 47820)
-  --message TEXT        the chat message to deliver
-  --timeout SECONDS     give up waiting for delivery after this long (default 20)
-  Exits 0 when the peer acknowledged (stored) the message, 1 otherwise.
+  --message TEXT        a chat message to deliver (before any files)
+  FILE_OR_FOLDER…       files and folders to offer (folders keep their structure)
+  --timeout SECONDS     give up waiting for the message's delivery (default 20) or for
+                        the peer to answer the file offer (default: until it expires, 10 min)
+  Shows a progress bar on a terminal (plain lines otherwise). Ctrl-C cancels the transfer.
+  Exits 0 when the peer stored the message and every file arrived and was verified, 1 otherwise.
 
 ferry ui:
   takes the ferry listen options, plus

@@ -186,11 +186,11 @@ export class ConnectionManager extends EventEmitter<Events> {
     const cert = socket.getPeerX509Certificate();
     if (!cert) refuse('TLS_FAILED', 'the peer presented no certificate');
     const presented = fingerprintOf(cert!);
-    const sendHello = () =>
-      conn.send({ type: 'hello', v: PROTOCOL_VERSION, id: this.selfId, purpose, ...this.options.localHello() });
+    const sendHello = (p: LinkPurpose) =>
+      conn.send({ type: 'hello', v: PROTOCOL_VERSION, id: this.selfId, purpose: p, ...this.options.localHello() });
     // The dialer speaks first; the listener answers only once it accepts the dialer,
     // so a refused dialer never sees a hello and never thinks it is connected.
-    if (direction === 'out') sendHello();
+    if (direction === 'out') sendHello(purpose);
 
     const hello = await this.awaitHello(conn).catch((err: FerryError) => refuse(err.code, err.message));
     if (hello.v !== PROTOCOL_VERSION) {
@@ -219,9 +219,12 @@ export class ConnectionManager extends EventEmitter<Events> {
     };
     const denied = this.options.authorize(link);
     if (denied) refuse(denied.code, denied.message, presented);
-    if (direction === 'in') sendHello();
-    if (hello.purpose !== 'control') {
-      this.emit('side', link);
+    // The dialer decides what the connection is for; the listener echoes it.
+    const linkPurpose = direction === 'out' ? purpose : hello.purpose;
+    if (direction === 'in') sendHello(linkPurpose);
+    if (linkPurpose !== 'control') {
+      // The dialer owns its side connection (dial() returns it); only inbound ones are announced.
+      if (direction === 'in') this.emit('side', link);
       return link;
     }
     this.adopt(link);

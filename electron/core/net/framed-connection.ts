@@ -39,14 +39,33 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
     super();
     this.decoder = new FrameDecoder(registry);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => {
-      this.closeError ??= new FerryError('PEER_GONE', `connection error: ${err.message}`, { cause: err });
-    });
-    socket.on('close', () => this.finish());
+    socket.on('data', this.onDataListener);
+    socket.on('error', this.onErrorListener);
+    socket.on('close', this.onCloseListener);
     const tick = Math.max(50, Math.min(timers.pingIntervalMs, timers.idleTimeoutMs) / 3);
     this.timer = setInterval(() => this.checkTimers(), tick);
     this.timer.unref();
+  }
+
+  private readonly onDataListener = (chunk: Buffer) => this.onData(chunk);
+  private readonly onErrorListener = (err: Error) => {
+    this.closeError ??= new FerryError('PEER_GONE', `connection error: ${err.message}`, { cause: err });
+  };
+  private readonly onCloseListener = () => this.finish();
+
+  /**
+   * Stops speaking frames on this socket (no more pings, timers or events) and
+   * returns the bytes received but not yet decoded. A transfer's data connection
+   * does this right after the hello, then runs its own protocol on the socket.
+   */
+  detach(): { socket: TLSSocket; leftover: Buffer } {
+    this.done = true;
+    clearInterval(this.timer);
+    this.socket.off('data', this.onDataListener);
+    this.socket.off('error', this.onErrorListener);
+    this.socket.off('close', this.onCloseListener);
+    this.socket.on('error', () => {}); // the new owner adds its own handlers; never crash on an unhandled 'error'
+    return { socket: this.socket, leftover: this.decoder.takeBuffered() };
   }
 
   get closed(): boolean {

@@ -75,6 +75,18 @@ export class FrameDecoder<H extends { bodyLength?: number } = RawHeader> {
     return this.buffered;
   }
 
+  /**
+   * Hands over the bytes buffered after the last complete frame (a connection
+   * switching to another protocol, e.g. raw file data). The decoder is empty afterwards.
+   */
+  takeBuffered(): Buffer {
+    const out = Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.buffered = 0;
+    this.pending = null;
+    return out;
+  }
+
   /** Returns the frames completed so far; throws on a violation (frames before it are lost). */
   push(chunk: Buffer): DecodedFrame<H>[] {
     const { frames, error } = this.decode(chunk);

@@ -48,6 +48,88 @@ export const errorHeader = z.object({
 });
 export const byeHeader = z.object({ type: z.literal('bye'), reason: shortText(64), bodyLength });
 
+// ── file transfer (docs/protocol/transfer.md) ──────────────────────────────────
+
+/** Largest offer body: the JSON list of files (10 000 entries with long paths fit). */
+export const OFFER_BODY_MAX = 8 * 1024 * 1024;
+const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const transferError = { code: shortText(64), message: shortText(1000) };
+
+/** Control link: "I'd like to send you these files"; body = JSON array of OfferEntry. */
+export const offerHeader = z.object({
+  type: z.literal('offer'),
+  id: uuid,
+  fileCount: z.number().int().min(1).max(10_000),
+  totalBytes: byteCount,
+  createdAt: z.number().int().min(0),
+  bodyLength: z.number().int().min(2),
+});
+/** One entry of an offer body. Paths are '/'-separated and relative; the receiver sanitises them. */
+export const offerEntry = z
+  .object({
+    path: z.string().min(1).refine((s) => utf8Bytes(s) <= 4096, 'path over 4096 bytes'),
+    size: byteCount,
+    mtime: z.number().int(),
+    dir: z.boolean(),
+  })
+  .strict();
+export const offerBody = z.array(offerEntry).min(1).max(10_000);
+export type OfferEntry = z.infer<typeof offerEntry>;
+
+/** Control link: the receiver's answer; `rejected` lists entries it refused by name. */
+export const offerAnswerHeader = z.object({
+  type: z.literal('offer-answer'),
+  id: uuid,
+  accept: z.boolean(),
+  rejected: z.array(z.object({ index: z.number().int().min(0), ...transferError })).max(10_000).optional(),
+  bodyLength,
+});
+/** Control link: either side stopped the transfer (cancel, failure, expiry) and says why. */
+export const transferStopHeader = z.object({
+  type: z.literal('transfer-stop'),
+  id: uuid,
+  state: z.enum(['cancelled', 'failed', 'expired', 'declined']),
+  ...transferError,
+  bodyLength,
+});
+/** Control link, receiver → sender: "please (re)open the data connection" (manual resume). */
+export const transferResumeHeader = z.object({ type: z.literal('transfer-resume'), id: uuid, bodyLength });
+
+/** Data connection, sender → receiver: about to send file `index`; the receiver answers data-ready. */
+export const dataOpenHeader = z.object({
+  type: z.literal('data-open'),
+  id: uuid,
+  index: z.number().int().min(0).max(9_999),
+  size: byteCount,
+  bodyLength,
+});
+/** Data connection, receiver → sender: send from `offset`; then exactly size − offset raw bytes follow. */
+export const dataReadyHeader = z.object({
+  type: z.literal('data-ready'),
+  id: uuid,
+  index: z.number().int().min(0),
+  offset: byteCount,
+  bodyLength,
+});
+/** Data connection, sender → receiver, right after the raw bytes: the whole file's SHA-256. */
+export const dataEndHeader = z.object({
+  type: z.literal('data-end'),
+  id: uuid,
+  index: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bodyLength,
+});
+/** Data connection, receiver → sender: the file is saved (ok) or refused/failed with a code. */
+export const dataResultHeader = z.object({
+  type: z.literal('data-result'),
+  id: uuid,
+  index: z.number().int().min(0),
+  ok: z.boolean(),
+  code: shortText(64).optional(),
+  message: shortText(1000).optional(),
+  bodyLength,
+});
+
 const spec = <S extends z.ZodType>(schema: S, maxBody = 0): FrameSpec<z.infer<S>> => ({
   parse: (header) => schema.parse(header),
   maxBody,
@@ -62,6 +144,10 @@ const specs = {
   pong: spec(pongHeader),
   error: spec(errorHeader),
   bye: spec(byeHeader),
+  offer: spec(offerHeader, OFFER_BODY_MAX),
+  'offer-answer': spec(offerAnswerHeader),
+  'transfer-stop': spec(transferStopHeader),
+  'transfer-resume': spec(transferResumeHeader),
 };
 
 export type FrameType = keyof typeof specs;
@@ -76,7 +162,35 @@ export type ControlHeader =
   | z.infer<typeof pingHeader>
   | z.infer<typeof pongHeader>
   | z.infer<typeof errorHeader>
-  | z.infer<typeof byeHeader>;
+  | z.infer<typeof byeHeader>
+  | OfferHeader
+  | OfferAnswerHeader
+  | TransferStopHeader
+  | z.infer<typeof transferResumeHeader>;
+
+export type OfferHeader = z.infer<typeof offerHeader>;
+export type OfferAnswerHeader = z.infer<typeof offerAnswerHeader>;
+export type TransferStopHeader = z.infer<typeof transferStopHeader>;
 
 export const controlFrames: FrameRegistry<ControlHeader> = (type) =>
   Object.hasOwn(specs, type) ? (specs[type as FrameType] as FrameSpec<ControlHeader>) : undefined;
+
+/** Frames of a data connection (after the hello): no bodies; file bytes travel raw between data-ready and data-end. */
+const dataSpecs = {
+  'data-open': spec(dataOpenHeader),
+  'data-ready': spec(dataReadyHeader),
+  'data-end': spec(dataEndHeader),
+  'data-result': spec(dataResultHeader),
+  error: spec(errorHeader),
+  bye: spec(byeHeader),
+};
+export type DataHeader =
+  | z.infer<typeof dataOpenHeader>
+  | z.infer<typeof dataReadyHeader>
+  | z.infer<typeof dataEndHeader>
+  | z.infer<typeof dataResultHeader>
+  | z.infer<typeof errorHeader>
+  | z.infer<typeof byeHeader>;
+
+export const dataFrames: FrameRegistry<DataHeader> = (type) =>
+  Object.hasOwn(dataSpecs, type) ? (dataSpecs[type as keyof typeof dataSpecs] as FrameSpec<DataHeader>) : undefined;

@@ -51,6 +51,39 @@ const MIGRATIONS: Migration[] = [
     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
   END;
   `,
+  /* 2: file transfers (one row per offer) and their files */ `
+  CREATE TABLE transfers (
+    id TEXT PRIMARY KEY,
+    peer_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    total_bytes INTEGER NOT NULL,
+    file_count INTEGER NOT NULL,
+    save_dir TEXT,
+    error_code TEXT,
+    error_message TEXT
+  );
+  CREATE INDEX transfers_by_peer ON transfers (peer_id, created_at);
+  CREATE TABLE transfer_files (
+    transfer_id TEXT NOT NULL REFERENCES transfers (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    is_dir INTEGER NOT NULL,
+    source_path TEXT,
+    dest_path TEXT,
+    part_path TEXT,
+    saved_path TEXT,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    error_code TEXT,
+    error_message TEXT,
+    PRIMARY KEY (transfer_id, idx)
+  );
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;

@@ -1,0 +1,56 @@
+/** How `ferry send` shows a transfer: a redrawn bar on a terminal, plain lines otherwise. */
+import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(sec).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export function progressBar(p: TransferProgressDto, width = 30): string {
+  const ratio = p.totalBytes > 0 ? Math.min(1, p.bytesDone / p.totalBytes) : 1;
+  const filled = Math.round(ratio * width);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  return `${bar} ${(ratio * 100).toFixed(1).padStart(5)}%  ${formatBytes(p.bytesDone)} / ${formatBytes(p.totalBytes)}  ${formatBytes(p.speed)}/s  ETA ${formatEta(p.etaSeconds)}`;
+}
+
+export class ProgressPrinter {
+  private lastLine = 0;
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly tty = out.isTTY === true,
+  ) {}
+
+  progress(p: TransferProgressDto): void {
+    if (this.tty) {
+      this.out.write(`\r${progressBar(p, Math.max(10, Math.min(30, (this.out.columns ?? 80) - 60)))}\x1b[K`);
+      return;
+    }
+    // Plain output: a line every 2 s is plenty for logs.
+    const now = Date.now();
+    if (now - this.lastLine < 2_000) return;
+    this.lastLine = now;
+    this.out.write(`progress ${p.bytesDone}/${p.totalBytes} bytes ${formatBytes(p.speed)}/s eta ${formatEta(p.etaSeconds)}\n`);
+  }
+
+  state(t: TransferDto): void {
+    if (this.tty) this.out.write('\r\x1b[K');
+    this.out.write(`${t.state}${t.error ? ` ${t.error.code}: ${t.error.message}` : ''}\n`);
+  }
+}

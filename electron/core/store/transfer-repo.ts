@@ -1,0 +1,171 @@
+import type { TransferFileState, TransferState } from '../../../shared/dto';
+import type { FerryDatabase } from './database';
+
+export interface TransferError {
+  code: string;
+  message: string;
+}
+
+export interface TransferFile {
+  index: number;
+  /** The path as offered (outgoing) or as sanitised for saving (incoming), '/'-separated. */
+  path: string;
+  size: number;
+  mtime: number;
+  isDirectory: boolean;
+  /** Outgoing: the local file. */
+  source: string | null;
+  /** Incoming: safe relative destination under the save folder ('/'-separated). */
+  dest: string | null;
+  /** Incoming: the .part being written. */
+  part: string | null;
+  /** Incoming: where the verified file was saved. */
+  saved: string | null;
+  bytesDone: number;
+  state: TransferFileState;
+  error: TransferError | null;
+}
+
+export interface Transfer {
+  id: string;
+  peerId: string;
+  direction: 'in' | 'out';
+  state: TransferState;
+  createdAt: number;
+  updatedAt: number;
+  totalBytes: number;
+  saveDir: string | null;
+  error: TransferError | null;
+  files: TransferFile[];
+}
+
+interface TransferRow {
+  id: string;
+  peer_id: string;
+  direction: 'in' | 'out';
+  state: TransferState;
+  created_at: number;
+  updated_at: number;
+  total_bytes: number;
+  file_count: number;
+  save_dir: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+interface FileRow {
+  idx: number;
+  path: string;
+  size: number;
+  mtime: number;
+  is_dir: number;
+  source_path: string | null;
+  dest_path: string | null;
+  part_path: string | null;
+  saved_path: string | null;
+  bytes_done: number;
+  state: TransferFileState;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+const err = (code: string | null, message: string | null): TransferError | null => (code ? { code, message: message ?? '' } : null);
+
+/** Transfers and their files. The engine keeps live copies in memory and writes through on every state change. */
+export class TransferRepo {
+  constructor(private readonly db: FerryDatabase) {}
+
+  insert(t: Transfer): void {
+    this.db.transaction(() => {
+      this.db.run(
+        `INSERT INTO transfers (id, peer_id, direction, state, created_at, updated_at, total_bytes, file_count, save_dir, error_code, error_message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [t.id, t.peerId, t.direction, t.state, t.createdAt, t.updatedAt, t.totalBytes, t.files.length, t.saveDir, t.error?.code ?? null, t.error?.message ?? null],
+      );
+      for (const f of t.files) {
+        this.db.run(
+          `INSERT INTO transfer_files (transfer_id, idx, path, size, mtime, is_dir, source_path, dest_path, part_path, saved_path, bytes_done, state, error_code, error_message)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [t.id, f.index, f.path, f.size, f.mtime, f.isDirectory ? 1 : 0, f.source, f.dest, f.part, f.saved, f.bytesDone, f.state, f.error?.code ?? null, f.error?.message ?? null],
+        );
+      }
+    });
+  }
+
+  exists(id: string): boolean {
+    return this.db.get('SELECT 1 AS x FROM transfers WHERE id = ?', [id]) !== undefined;
+  }
+
+  saveTransfer(t: Transfer): void {
+    this.db.run('UPDATE transfers SET state = ?, updated_at = ?, save_dir = ?, error_code = ?, error_message = ? WHERE id = ?', [
+      t.state,
+      t.updatedAt,
+      t.saveDir,
+      t.error?.code ?? null,
+      t.error?.message ?? null,
+      t.id,
+    ]);
+  }
+
+  saveFile(id: string, f: TransferFile): void {
+    this.db.run(
+      `UPDATE transfer_files SET dest_path = ?, part_path = ?, saved_path = ?, bytes_done = ?, state = ?, error_code = ?, error_message = ?
+       WHERE transfer_id = ? AND idx = ?`,
+      [f.dest, f.part, f.saved, f.bytesDone, f.state, f.error?.code ?? null, f.error?.message ?? null, id, f.index],
+    );
+  }
+
+  /** Saves the transfer and all its files in one transaction. */
+  saveAll(t: Transfer): void {
+    this.db.transaction(() => {
+      this.saveTransfer(t);
+      for (const f of t.files) this.saveFile(t.id, f);
+    });
+  }
+
+  get(id: string): Transfer | undefined {
+    const row = this.db.get<TransferRow>('SELECT * FROM transfers WHERE id = ?', [id]);
+    if (!row) return undefined;
+    const files = this.db.all<FileRow>('SELECT * FROM transfer_files WHERE transfer_id = ? ORDER BY idx', [id]);
+    return {
+      id: row.id,
+      peerId: row.peer_id,
+      direction: row.direction,
+      state: row.state,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      totalBytes: Number(row.total_bytes),
+      saveDir: row.save_dir,
+      error: err(row.error_code, row.error_message),
+      files: files.map((f) => ({
+        index: f.idx,
+        path: f.path,
+        size: Number(f.size),
+        mtime: Number(f.mtime),
+        isDirectory: f.is_dir === 1,
+        source: f.source_path,
+        dest: f.dest_path,
+        part: f.part_path,
+        saved: f.saved_path,
+        bytesDone: Number(f.bytes_done),
+        state: f.state,
+        error: err(f.error_code, f.error_message),
+      })),
+    };
+  }
+
+  /** Ids newest first, optionally for one peer. */
+  ids(peerId?: string, limit = 500): string[] {
+    const rows = peerId
+      ? this.db.all<{ id: string }>('SELECT id FROM transfers WHERE peer_id = ? ORDER BY created_at DESC LIMIT ?', [peerId, limit])
+      : this.db.all<{ id: string }>('SELECT id FROM transfers ORDER BY created_at DESC LIMIT ?', [limit]);
+    return rows.map((r) => r.id);
+  }
+
+  /** Transfers that were still moving (or waiting) when the engine last stopped. */
+  unfinishedIds(): string[] {
+    return this.db
+      .all<{ id: string }>("SELECT id FROM transfers WHERE state IN ('offered', 'active', 'paused')")
+      .map((r) => r.id);
+  }
+}

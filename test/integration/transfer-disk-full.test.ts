@@ -1,0 +1,63 @@
+/**
+ * A 2 MiB tmpfs as the download folder (needs root to mount; skipped with the
+ * reason otherwise): the transfer fails with DISK_FULL, the .part stays for a
+ * resume, the engine keeps running and chat still works both ways.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir';
+import { finished, pair, randomFile } from '../helpers/transfer';
+
+function canMount(): string | null {
+  if (process.platform !== 'linux') return 'tmpfs mounts need Linux';
+  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root (run in .ci/run as root)';
+  return null;
+}
+const skipReason = canMount();
+const mounted: string[] = [];
+afterEach(() => {
+  for (const dir of mounted.splice(0)) execFileSync('umount', ['-l', dir]);
+});
+
+describe.skipIf(skipReason !== null)(`disk full${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  it('fails the transfer with DISK_FULL, keeps the .part, and the engine, chat and later transfers keep working', async () => {
+    const downloads = await tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', downloads]);
+    } catch (err) {
+      // A container without CAP_SYS_ADMIN: say so rather than pass silently.
+      console.warn(`disk-full test could not mount a tmpfs: ${(err as Error).message}`);
+      return;
+    }
+    mounted.push(downloads);
+    const src = await tempDir();
+    const file = await randomFile(path.join(src, 'too-big.bin'), 5 * 1024 * 1024);
+    const { a, b, aId, bId } = await pair({}, { downloadDir: downloads, autoAccept: 'any' });
+    const t = await a.node.sendFiles(bId, [file]);
+    const got = await b.waitFor('transferUpdated', finished(t.id), 20_000);
+    expect(got.state).toBe('failed');
+    expect(got.error?.code).toBe('DISK_FULL');
+    const sent = await a.waitFor('transferUpdated', finished(t.id), 10_000);
+    expect(sent.state).toBe('failed');
+    expect(sent.error?.code).toBe('DISK_FULL');
+    const left = await readdir(downloads);
+    expect(left).toContain('too-big.bin.part');
+    expect(left).not.toContain('too-big.bin');
+
+    // Still alive: chat both ways, and a small file fits.
+    await a.node.sendMessage(bId, 'still there?');
+    await b.waitFor('messageAdded', (m) => m.text === 'still there?');
+    await b.node.sendMessage(aId, 'yes');
+    await a.waitFor('messageAdded', (m) => m.text === 'yes');
+    // Cancelling the failed transfer frees its .part; then a small file fits.
+    await b.node.cancelTransfer(t.id);
+    await a.waitFor('transferUpdated', (x) => x.id === t.id && x.state === 'cancelled');
+    for (let i = 0; i < 100 && (await readdir(downloads)).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await readdir(downloads)).toEqual([]);
+    const small = await randomFile(path.join(src, 'small.bin'), 1000);
+    const t2 = await a.node.sendFiles(bId, [small]);
+    expect((await b.waitFor('transferUpdated', finished(t2.id), 10_000)).state).toBe('done');
+  }, 60_000);
+});
