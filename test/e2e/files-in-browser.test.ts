@@ -1,22 +1,15 @@
 /**
  * Files through the browser UI: dropped files are uploaded to the local engine
  * and offered; offers from the other side show Accept / Decline.
- *
- * NEEDS THE TRANSFER ENGINE (branch `transfer`): these tests are skipped while
- * the engine does not announce the 'transfer/1' capability, and run (and must
- * pass) once it is merged.
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CAPABILITIES } from '../../electron/core/ferry-node';
 import { spawnFerry } from '../helpers/cli-process';
 import { startNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 import { openApp, requireBuild } from './browser-app';
-
-const transferEngine = CAPABILITIES.includes('transfer/1');
 
 beforeAll(requireBuild);
 
@@ -53,7 +46,7 @@ async function setup() {
   return { a, b, bob, bDownloads, ...app };
 }
 
-describe.skipIf(!transferEngine)('files in the browser UI [needs the transfer engine]', () => {
+describe('files in the browser UI', () => {
   it('a file dropped on B’s conversation is uploaded, offered, accepted by B, verified, and ends in "done"', async () => {
     const { b, page, bDownloads, errors } = await setup();
     const size = 3 * 1024 * 1024 + 17;
@@ -153,20 +146,5 @@ describe.skipIf(!transferEngine)('files in the browser UI [needs the transfer en
     );
     await expect.poll(() => other.getAttribute('data-state')).toBe('declined');
     await expect(readFile(path.join(downloads, 'notes.txt'))).rejects.toThrow();
-  });
-});
-
-describe.runIf(!transferEngine)('files in the browser UI before the transfer engine lands', () => {
-  it('a dropped file is uploaded, and the engine’s refusal is shown over the composer in the user’s language', async () => {
-    const { page } = await setup();
-    const dataTransfer = await page.evaluateHandle(() => {
-      const dt = new DataTransfer();
-      dt.items.add(new File(['hello'], 'a.txt'));
-      return dt;
-    });
-    await page.locator('.conversation').dispatchEvent('drop', { dataTransfer });
-    const note = page.locator('.composer .error-note');
-    await note.waitFor();
-    expect(await note.getAttribute('data-code')).toBe('INTERNAL');
   });
 });

@@ -1,22 +1,17 @@
 /**
  * Screenshots of the main views, light and dark, for the README
  * (docs/screenshots/). Real engines on 127.0.0.1 produce every message and
- * file card shown; the file cards appear once the transfer engine is merged.
+ * file card shown.
  */
 import { mkdir, truncate, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
-import type { FerryApi } from '../../shared/api';
-import { CAPABILITIES } from '../../electron/core/ferry-node';
 import { startNode, stopNode, type TestNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 import { openApp, REPO_ROOT, requireBuild } from './browser-app';
 
-const transferEngine = CAPABILITIES.includes('transfer/1');
-// Without the transfer engine the views lack their file cards: shoot them, but don't replace the README's.
-const OUT = transferEngine ? path.join(REPO_ROOT, 'docs', 'screenshots') : path.join(os.tmpdir(), 'ferry-screenshots');
+const OUT = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 beforeAll(requireBuild);
 
@@ -50,25 +45,19 @@ it('saves screenshots of the main views in light and dark', async () => {
 
   await say(alice, bob, 'Hi Bob! Are you joining the review at 4?');
   await say(bob, alice, 'Yes. 我马上到 — can you send me the slides first?');
-  if (transferEngine) {
+  {
     const src = await tempDir();
     const slides = path.join(src, 'Q3 review slides.pdf');
     await writeFile(slides, Buffer.alloc(2_400_000, 1));
-    // Through the contract's types: this branch may still carry the engine's pre-transfer stubs.
-    const aliceApi: FerryApi = alice.node;
-    const bobApi: FerryApi = bob.node;
-    const out = await aliceApi.sendFiles(bob.node.identity.id, [slides]);
+    const out = await alice.node.sendFiles(bob.node.identity.id, [slides]);
     await bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
-    await bobApi.acceptTransfer(out.id);
+    await bob.node.acceptTransfer(out.id);
     await alice.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done', 20_000);
     await say(bob, alice, 'Got it, thanks! Here are the photos from Saturday.');
     const photos = path.join(src, 'team-photos.zip');
     await writeFile(photos, Buffer.alloc(48_000_000, 2));
-    await bobApi.sendFiles(alice.node.identity.id, [photos]);
+    await bob.node.sendFiles(alice.node.identity.id, [photos]);
     await alice.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered');
-  } else {
-    await say(alice, bob, 'Sure, sending them now.');
-    await say(bob, alice, 'Got it, thanks!');
   }
   await say(carol, alice, 'Lunch tomorrow?');
   await say(carol, alice, 'The new place near the station?');
@@ -108,29 +97,36 @@ it('saves screenshots of the main views in light and dark', async () => {
     expect(errors).toEqual([]);
   }
 
-  if (transferEngine) {
+  {
     // A big (sparse) file on its way, to show the moving progress bar with speed and time left.
-    const aliceApi: FerryApi = alice.node;
-    const carolApi: FerryApi = carol.node;
     const big = path.join(await tempDir(), 'site-backup-2026.tar');
     await writeFile(big, '');
     await truncate(big, 3 * 1024 ** 3);
-    const out = await aliceApi.sendFiles(carol.node.identity.id, [big]);
+    const out = await alice.node.sendFiles(carol.node.identity.id, [big]);
     await carol.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
     const { page } = await openApp(alice, { colorScheme: 'light' });
     await page.click(`[data-peer-id="${carol.node.identity.id}"]`);
     const card = page.locator(`[data-transfer-id="${out.id}"]`);
     await card.waitFor();
-    await carolApi.acceptTransfer(out.id);
+    await carol.node.acceptTransfer(out.id);
     await expect
-      .poll(async () => Number((await card.locator('[role="progressbar"]').getAttribute('aria-valuenow').catch(() => null)) ?? 0), {
-        timeout: 30_000,
-        interval: 50,
-      })
+      .poll(
+        async () =>
+          Number(
+            (await card
+              .locator('[role="progressbar"]')
+              .getAttribute('aria-valuenow')
+              .catch(() => null)) ?? 0,
+          ),
+        {
+          timeout: 30_000,
+          interval: 50,
+        },
+      )
       .toBeGreaterThanOrEqual(8);
     await page.waitForTimeout(300);
     await shoot(page, 'sending-light');
-    await aliceApi.cancelTransfer(out.id);
+    await alice.node.cancelTransfer(out.id);
   }
 
   const zh = await openApp(alice, { locale: 'zh-CN', colorScheme: 'light' });
