@@ -87,6 +87,14 @@ describe('chat in the browser UI', () => {
 
     // The sidebar shows the last line.
     await expect.poll(() => page.locator(`[data-peer-id="${b.id}"] .peer-last`).textContent()).toContain('line one');
+
+    // History search finds the first message; opening the hit shows it highlighted.
+    await page.getByRole('searchbox', { name: 'Search people and messages' }).fill('from the browser');
+    const hit = page.locator('.search-hit').first();
+    await hit.waitFor();
+    expect(await hit.locator('mark').textContent()).toBe('from the browser');
+    await hit.click();
+    await page.locator(`.timeline-row.highlighted [data-message-id="${printed.id as string}"]`).waitFor();
     expect(errors).toEqual([]);
   });
 

@@ -94,3 +94,19 @@ describe('MessageList', () => {
     expect(wrapper.get('[role="alert"]').text()).toBe('Ferry doesn’t know this device. Add it by address first.');
   });
 });
+
+describe('MessageList jumping to a search hit', () => {
+  it('loads older pages until the message is there, then shows it highlighted', async () => {
+    const host = historyHost(300);
+    const { wrapper, pinia } = mountWith(MessageList, { props: { peerId: BOB }, host });
+    const chats = useChatsStore(pinia);
+    const all = (await host.listMessages(BOB, { limit: 500 })).messages;
+    const target = all.find((m) => m.seq === 40)!;
+    chats.focus = { peerId: BOB, messageId: target.id };
+    await vi.waitFor(() => expect(wrapper.find('.timeline-row.highlighted').exists()).toBe(true));
+    expect(wrapper.get('.timeline-row.highlighted').text()).toContain('m40');
+    expect(chats.conversation(BOB).messages[0]!.seq).toBeLessThanOrEqual(40);
+    expect(chats.conversation(BOB).messages[0]!.seq).toBeGreaterThan(0);
+    expect(chats.focus).toBeNull();
+  });
+});

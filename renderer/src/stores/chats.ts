@@ -42,17 +42,25 @@ export const useChatsStore = defineStore('chats', () => {
   const searchHits = ref<SearchHit[]>([]);
   const searching = ref(false);
   const searchError = ref<UiError | null>(null);
+  /** A message to bring into view (a search hit was opened). */
+  const focus = ref<{ peerId: string; messageId: string } | null>(null);
 
   function conversation(peerId: string): Conversation {
     if (!conversations.value[peerId]) conversations.value[peerId] = emptyConversation();
     return conversations.value[peerId]!;
   }
 
-  /** Loads the newest page the first time a conversation is opened. */
+  const opening = new Map<string, Promise<number>>();
+
+  /** Loads the newest page the first time a conversation is opened (concurrent callers share the load). */
   async function open(peerId: string): Promise<void> {
-    const c = conversation(peerId);
-    if (c.loaded || c.loading) return;
-    await loadPage(peerId, undefined);
+    if (conversation(peerId).loaded) return;
+    let pending = opening.get(peerId);
+    if (!pending) {
+      pending = loadPage(peerId, undefined).finally(() => opening.delete(peerId));
+      opening.set(peerId, pending);
+    }
+    await pending;
   }
 
   /** Loads the page before the oldest loaded message; returns how many arrived. */
@@ -131,6 +139,20 @@ export const useChatsStore = defineStore('chats', () => {
     }
   }
 
+  /**
+   * Loads older pages until `messageId` is loaded (at most `maxPages`), for
+   * jumping to a search hit; returns whether it is now loaded.
+   */
+  async function loadUntil(peerId: string, messageId: string, maxPages = 40): Promise<boolean> {
+    await open(peerId);
+    for (let i = 0; i < maxPages; i++) {
+      const c = conversation(peerId);
+      if (c.messages.some((m) => m.id === messageId)) return true;
+      if (!c.hasMore || !(await loadOlder(peerId))) break;
+    }
+    return conversation(peerId).messages.some((m) => m.id === messageId);
+  }
+
   /** Messages are only added to conversations already loaded; others load fresh when opened. */
   function applyEvent(event: FerryEvent): void {
     if (event.name !== 'messageAdded' && event.name !== 'messageUpdated') return;
@@ -146,7 +168,9 @@ export const useChatsStore = defineStore('chats', () => {
     searchHits,
     searching,
     searchError,
+    focus,
     conversation,
+    loadUntil,
     open,
     loadOlder,
     send,
