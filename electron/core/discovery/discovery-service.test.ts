@@ -47,7 +47,7 @@ describe('LAN discovery', () => {
   it('marks a peer offline when it stops and online again when it comes back', async () => {
     const port = randomUdpPort();
     const a = await startNode('Alice', discoveryOn(port));
-    let b = await startNode('Bob', discoveryOn(port));
+    const b = await startNode('Bob', discoveryOn(port));
     const bobId = b.node.identity.id;
     await a.waitFor('peerUpdated', online(a, bobId));
     const { dataDir } = b;
@@ -55,7 +55,7 @@ describe('LAN discovery', () => {
     await a.waitFor('peerUpdated', (p) => p.id === bobId && !p.online);
     await a.waitFor('notice', (n) => n.code === 'PEER_GOODBYE' && n.peerId === bobId);
     a.events.length = 0;
-    b = await startNode('Bob', { ...discoveryOn(port), dataDir });
+    await startNode('Bob', { ...discoveryOn(port), dataDir });
     await a.waitFor('peerUpdated', online(a, bobId));
   });
 
@@ -113,7 +113,7 @@ describe('LAN discovery', () => {
       if (i % 500 === 0) await new Promise((r) => setImmediate(r));
     }
     await a.waitFor('notice', (n) => n.code === 'DISCOVERY_DROPPED');
-    const discovery = (a.node as unknown as { discovery: { dropped: Record<string, number>; knownCount: number } }).discovery;
+    const discovery = (a.node as unknown as { discovery: { dropped: Record<'rate' | 'malformed' | 'oversized' | 'foreign', number>; knownCount: number } }).discovery;
     await new Promise((r) => setTimeout(r, 300));
     // The kernel drops what overflows the socket buffer; of what arrives, the limiter drops the excess.
     expect(discovery.dropped.rate).toBeGreaterThan(100);
