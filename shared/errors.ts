@@ -38,6 +38,10 @@ export const ErrorCodes = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   PORT_IN_USE: 'PORT_IN_USE',
   DATA_DIR_IN_USE: 'DATA_DIR_IN_USE',
+  // browser mode (the local bridge between the page and the engine)
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  UPLOAD_TOO_LARGE: 'UPLOAD_TOO_LARGE',
+  UPLOAD_FAILED: 'UPLOAD_FAILED',
   INTERNAL: 'INTERNAL',
 } as const;
 

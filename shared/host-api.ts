@@ -17,6 +17,12 @@ export type FerryHost = FerryApi & {
   /** Opens a received file with its default app (never one that would execute). */
   openPath?(path: string): Promise<void>;
   showInFolder?(path: string): Promise<void>;
+  /**
+   * Browser mode: streams dropped or picked files to the local engine's staging
+   * folder and returns their absolute paths there (for `sendFiles`). Absent in
+   * Electron, where `getPathForFile` gives the real path.
+   */
+  uploadFiles?(files: File[]): Promise<string[]>;
   /** The host asks the UI to open a conversation (e.g. a notification was clicked). */
   onOpenConversation?(listener: (peerId: string) => void): () => void;
 };

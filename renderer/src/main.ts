@@ -1,4 +1,41 @@
-import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import { createApp, h } from 'vue';
 import App from './App.vue';
+import { connectHost, setHost } from './client/host';
+import { wireEvents } from './client/wire-events';
+import { createFerryI18n } from './i18n';
+import { usePeersStore } from './stores/peers';
+import { useSettingsStore } from './stores/settings';
+import { useTransfersStore } from './stores/transfers';
+import './styles/app.css';
 
-createApp(App).mount('#app');
+async function start() {
+  const i18n = createFerryI18n();
+  let host;
+  try {
+    host = await connectHost();
+  } catch {
+    // No engine to talk to: say so in the user's language instead of a blank window.
+    const t = i18n.global.t;
+    createApp({
+      render: () =>
+        h('div', { class: 'empty-state fatal', role: 'alert' }, [
+          h('p', { class: 'empty-title' }, t('app.engineUnreachableTitle')),
+          h('p', t('app.engineUnreachableBody')),
+        ]),
+    }).mount('#app');
+    return;
+  }
+  setHost(host);
+  const app = createApp(App);
+  const pinia = createPinia();
+  app.use(pinia).use(i18n);
+  const settings = useSettingsStore(pinia);
+  const peers = usePeersStore(pinia);
+  const transfers = useTransfersStore(pinia);
+  wireEvents(host);
+  await Promise.all([settings.load(), peers.load(), transfers.load().catch(() => {})]);
+  app.mount('#app');
+}
+
+void start();

@@ -5,6 +5,7 @@
 import { listenCommand } from './listen-command';
 import { peersCommand } from './peers-command';
 import { sendCommand } from './send-command';
+import { uiCommand } from './ui-command';
 import { USAGE } from './usage';
 
 export type Command = (argv: string[]) => Promise<number>;
@@ -13,6 +14,7 @@ const commands: Record<string, Command> = {
   listen: listenCommand,
   peers: peersCommand,
   send: sendCommand,
+  ui: uiCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

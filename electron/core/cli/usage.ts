@@ -5,6 +5,7 @@ Usage:
   ferry send --to HOST[:PORT] [options] [--message TEXT] [FILE_OR_FOLDER…]
                                   connect, send, wait until the peer stored/verified it, exit
   ferry peers [--json]            list the peers this data dir knows (stop \`ferry listen\` first)
+  ferry ui [options]              the app's UI in your browser (where the desktop window can't run)
   ferry help                      show this text
 
 Common options:
@@ -34,6 +35,15 @@ ferry send:
                         the peer to answer the file offer (default: until it expires, 10 min)
   Shows a progress bar on a terminal (plain lines otherwise). Ctrl-C cancels the transfer.
   Exits 0 when the peer stored the message and every file arrived and was verified, 1 otherwise.
+
+ferry ui:
+  takes the ferry listen options, plus
+  --ui-port P           port of the local web UI (default: a free one)
+  --ui-host ADDR        interface for the web UI (default 127.0.0.1; anything else
+                        lets other computers use Ferry as you if they get the link)
+  --no-open             print the link but don't open a browser
+  --json                print {"event":"ui","url":…} instead of text
+  The link carries a random access token; every request must present it.
 
 Exit codes: 0 success, 1 failure (the reason is printed), 2 bad usage.
 `;

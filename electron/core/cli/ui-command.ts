@@ -1,0 +1,100 @@
+/**
+ * `ferry ui`: the desktop app's UI in a browser, for machines where Electron
+ * can't run. Starts the engine, serves the built renderer on 127.0.0.1 with a
+ * random token, prints the URL and opens it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBrowserHost } from '../browser-mode/browser-host';
+import { openInBrowser } from '../browser-mode/open-in-browser';
+import { FerryNode } from '../ferry-node';
+import { defaultDataDir, parsePort, printJson } from './cli-options';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export async function uiCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      'download-dir': { type: 'string' },
+      name: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'ui-port': { type: 'string' },
+      'ui-host': { type: 'string' },
+      'renderer-dir': { type: 'string' },
+      'no-open': { type: 'boolean' },
+      'no-discovery': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  const uiHost = values['ui-host'] ?? '127.0.0.1';
+  const rendererDir = path.resolve(values['renderer-dir'] ?? path.join(REPO_ROOT, 'out', 'renderer'));
+  if (!existsSync(path.join(rendererDir, 'index.html')) && !values['renderer-dir']) buildRenderer();
+
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const node = await FerryNode.start({
+    dataDir,
+    downloadDir: values['download-dir'],
+    name: values.name,
+    port: parsePort(values.port),
+    host: values.host,
+    discovery: values['no-discovery'] ? false : undefined,
+    portFallback: values.port === undefined,
+  });
+  let ui;
+  try {
+    ui = await startBrowserHost({
+      engine: node,
+      rendererDir,
+      stagingDir: path.join(path.resolve(dataDir), 'browser-uploads'),
+      host: uiHost,
+      port: parsePort(values['ui-port']) ?? 0,
+    });
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+
+  if (values.json) {
+    printJson({ event: 'ui', url: ui.url, port: ui.port, enginePort: node.listeningPort, id: node.identity.id });
+  } else {
+    process.stdout.write(
+      `Ferry is running in browser mode.\n  Open: ${ui.url}\n  (The link carries a private access token: don't share it.)\n`,
+    );
+    if (!LOOPBACK.has(uiHost)) {
+      process.stdout.write(
+        `  Warning: the UI listens on ${uiHost}, not only this computer. Anyone who gets the link can use Ferry as you.\n`,
+      );
+    }
+  }
+  if (!values['no-open'] && !(await openInBrowser(ui.url))) {
+    process.stdout.write('  Could not open a browser by itself: copy the link above into one.\n');
+  }
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await ui.close();
+  await node.stop();
+  if (values.json) printJson({ event: 'stopped' });
+  return 0;
+}
+
+/** A clone without a build: build the renderer once (electron-vite, the same as `npm run build`). */
+function buildRenderer(): void {
+  const bin = path.join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
+  process.stdout.write('Ferry: building the UI once (npm run build)…\n');
+  const result = spawnSync(process.execPath, [bin, 'build'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error('building the UI failed; run "npm run build" and try again');
+}

@@ -1,0 +1,43 @@
+/** Routes the engine's pushed events into the stores. One subscription for the whole app. */
+import type { FerryEvent } from '../../../shared/api';
+import type { MessageDto, NoticeDto } from '../../../shared/dto';
+import type { FerryHost } from '../../../shared/host-api';
+import { useChatsStore } from '../stores/chats';
+import { usePeersStore } from '../stores/peers';
+import { useSettingsStore } from '../stores/settings';
+import { useTransfersStore } from '../stores/transfers';
+import { useUiStore } from '../stores/ui';
+
+export function wireEvents(
+  host: FerryHost,
+  isVisible: () => boolean = () => document.visibilityState === 'visible',
+): () => void {
+  const peers = usePeersStore();
+  const chats = useChatsStore();
+  const transfers = useTransfersStore();
+  const settings = useSettingsStore();
+  const ui = useUiStore();
+
+  const off = host.onEvent((event: FerryEvent) => {
+    peers.applyEvent(event);
+    chats.applyEvent(event);
+    transfers.applyEvent(event);
+    settings.applyEvent(event);
+    if (event.name === 'notice') {
+      // Per-peer notices (connects, drops, retries) show up as the peer's state instead.
+      const notice = event.payload as NoticeDto;
+      if (!notice.peerId && notice.level !== 'info') ui.notice = notice;
+    }
+    if (event.name === 'messageAdded') {
+      const message = event.payload as MessageDto;
+      const open = peers.selectedId === message.peerId && isVisible();
+      peers.noteMessage(message, open);
+      if (open && message.direction === 'in') void chats.markRead(message.peerId);
+    }
+  });
+  const offOpen = host.onOpenConversation?.((peerId) => peers.select(peerId));
+  return () => {
+    off();
+    offOpen?.();
+  };
+}

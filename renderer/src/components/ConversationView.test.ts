@@ -1,0 +1,68 @@
+import { flushPromises } from '@vue/test-utils';
+import { describe, expect, it, vi } from 'vitest';
+import { BOB, fakeHost, peer } from '../testing/fake-host';
+import { mountWith } from '../testing/mount-with';
+import ConversationView from './ConversationView.vue';
+
+function drag(type: string, files: File[], folder = false) {
+  const items = files.map((f) => ({ kind: 'file', webkitGetAsEntry: () => ({ isDirectory: folder, name: f.name }) }));
+  return new (class extends Event {
+    dataTransfer = { types: ['Files'], files, items, dropEffect: 'none' };
+  })(type, { bubbles: true, cancelable: true });
+}
+
+describe('ConversationView', () => {
+  it('shows a drop target while files are dragged over it and sends them on drop', async () => {
+    const getPathForFile = vi.fn((f: File) => `/home/alice/${f.name}`);
+    const host = fakeHost({ getPathForFile });
+    const { wrapper } = mountWith(ConversationView, { props: { peer: peer() }, host });
+    await flushPromises();
+    const section = wrapper.get('section.conversation').element;
+    const file = new File(['x'], 'plan.txt');
+    section.dispatchEvent(drag('dragenter', [file]));
+    await flushPromises();
+    expect(wrapper.get('.drop-overlay').text()).toContain('Drop to send to Bob');
+    section.dispatchEvent(drag('drop', [file]));
+    await flushPromises();
+    expect(wrapper.find('.drop-overlay').exists()).toBe(false);
+    expect(host.sendFiles).toHaveBeenCalledWith(BOB, ['/home/alice/plan.txt']);
+  });
+
+  it('ignores drags that carry no files', async () => {
+    const { wrapper } = mountWith(ConversationView, { props: { peer: peer() } });
+    const e = new (class extends Event {
+      dataTransfer = { types: ['text/plain'], files: [], items: [] };
+    })('dragenter', { bubbles: true });
+    wrapper.get('section.conversation').element.dispatchEvent(e);
+    await flushPromises();
+    expect(wrapper.find('.drop-overlay').exists()).toBe(false);
+  });
+
+  it('in browser mode explains that folders cannot be dropped', async () => {
+    const host = fakeHost({ host: 'browser', uploadFiles: vi.fn(async () => []) });
+    const { wrapper } = mountWith(ConversationView, { props: { peer: peer() }, host });
+    wrapper.get('section.conversation').element.dispatchEvent(drag('drop', [new File([''], 'photos')], true));
+    await flushPromises();
+    expect(wrapper.get('.composer [role="alert"]').attributes('data-code')).toBe('FOLDER_IN_BROWSER');
+    expect(host.sendFiles).not.toHaveBeenCalled();
+  });
+
+  it('opening a conversation with unread messages marks it read; the header says who and whether verified', async () => {
+    const host = fakeHost();
+    const { wrapper } = mountWith(ConversationView, {
+      props: { peer: peer({ unread: 2, verified: true }) },
+      host,
+      initialState: { peers: { byId: { [BOB]: peer({ unread: 2 }) } } },
+    });
+    await flushPromises();
+    expect(host.markRead).toHaveBeenCalledWith(BOB);
+    expect(wrapper.get('h1').text()).toContain('Bob');
+    expect(wrapper.get('.verified-pill').text()).toBe('Verified');
+    expect(wrapper.get('.conversation-status').text()).toBe('Online · 192.168.1.20:47820');
+  });
+
+  it('warns when the peer’s certificate changed', () => {
+    const { wrapper } = mountWith(ConversationView, { props: { peer: peer({ certChanged: true }) } });
+    expect(wrapper.get('.banner.danger').text()).toContain('different security certificate');
+  });
+});

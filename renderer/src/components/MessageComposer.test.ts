@@ -1,0 +1,79 @@
+import { flushPromises } from '@vue/test-utils';
+import { describe, expect, it, vi } from 'vitest';
+import { RequestError } from '../client/request-error';
+import { BOB, fakeHost } from '../testing/fake-host';
+import { mountWith } from '../testing/mount-with';
+import MessageComposer from './MessageComposer.vue';
+
+const mountComposer = (host = fakeHost()) =>
+  mountWith(MessageComposer, { props: { peerId: BOB, peerName: 'Bob' }, host });
+
+describe('MessageComposer', () => {
+  it('Enter sends the text and clears the box', async () => {
+    const { wrapper, host } = mountComposer();
+    const box = wrapper.get('textarea');
+    await box.setValue('hello there');
+    await box.trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    expect(host.sendMessage).toHaveBeenCalledWith(BOB, 'hello there', { id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect((box.element as HTMLTextAreaElement).value).toBe('');
+  });
+
+  it('Shift+Enter and Enter during IME composition do not send', async () => {
+    const { wrapper, host } = mountComposer();
+    const box = wrapper.get('textarea');
+    await box.setValue('你好');
+    await box.trigger('keydown', { key: 'Enter', shiftKey: true });
+    await box.trigger('keydown', { key: 'Enter', isComposing: true });
+    await box.trigger('keydown', { key: 'Enter', keyCode: 229 });
+    await flushPromises();
+    expect(host.sendMessage).not.toHaveBeenCalled();
+  });
+
+  it('does not send blank text; trims trailing whitespace only', async () => {
+    const { wrapper, host } = mountComposer();
+    const box = wrapper.get('textarea');
+    await box.setValue('  \n ');
+    await box.trigger('keydown', { key: 'Enter' });
+    expect(host.sendMessage).not.toHaveBeenCalled();
+    expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeDefined();
+    await box.setValue('  indented\n\n');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(host.sendMessage).toHaveBeenCalledWith(BOB, '  indented', expect.anything());
+  });
+
+  it('keeps the draft and shows the translated error when sending fails', async () => {
+    const host = fakeHost({
+      sendMessage: vi.fn(async () => Promise.reject(new RequestError('PEER_BLOCKED', 'blocked'))),
+    });
+    const { wrapper } = mountComposer(host);
+    await wrapper.get('textarea').setValue('are you there?');
+    await wrapper.get('textarea').trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    expect((wrapper.get('textarea').element as HTMLTextAreaElement).value).toBe('are you there?');
+    expect(wrapper.get('[role="alert"]').text()).toBe('This device is blocked.');
+  });
+
+  it('refuses text over 64 KiB before asking the engine', async () => {
+    const { wrapper, host } = mountComposer();
+    await wrapper.get('textarea').setValue('字'.repeat(22_000)); // 66,000 bytes in UTF-8
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(host.sendMessage).not.toHaveBeenCalled();
+    expect(wrapper.get('[role="alert"]').attributes('data-code')).toBe('TEXT_TOO_LONG');
+  });
+
+  it('the attach button uses the native picker when the host has one', async () => {
+    const host = fakeHost({ pickFiles: vi.fn(async () => ['/home/a/x.pdf']) });
+    const { wrapper } = mountComposer(host);
+    await wrapper.get('button[aria-label="Send files"]').trigger('click');
+    await flushPromises();
+    expect(host.sendFiles).toHaveBeenCalledWith(BOB, ['/home/a/x.pdf']);
+  });
+
+  it('icon buttons have labels', () => {
+    const { wrapper } = mountComposer();
+    for (const b of wrapper.findAll('button')) expect(b.attributes('aria-label')).toBeTruthy();
+  });
+});

@@ -1,0 +1,157 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { FerryEvent } from '../../../shared/api';
+import type { MessageDto, SearchHit } from '../../../shared/dto';
+import { useHost } from '../client/host';
+import { toUiError, type UiError } from '../client/request-error';
+
+export const PAGE_SIZE = 50;
+
+export interface Conversation {
+  /** Oldest first; only the pages loaded so far. */
+  messages: MessageDto[];
+  hasMore: boolean;
+  loading: boolean;
+  loaded: boolean;
+  loadError: UiError | null;
+  sendError: UiError | null;
+}
+
+function emptyConversation(): Conversation {
+  return { messages: [], hasMore: false, loading: false, loaded: false, loadError: null, sendError: null };
+}
+
+/** Inserts or replaces by id, keeping seq order (appends are the common case). */
+export function upsertMessage(list: MessageDto[], message: MessageDto): MessageDto[] {
+  const at = list.findIndex((m) => m.id === message.id);
+  if (at >= 0) {
+    const next = list.slice();
+    next[at] = message;
+    return next;
+  }
+  const last = list[list.length - 1];
+  if (!last || last.seq < message.seq) return [...list, message];
+  const index = list.findIndex((m) => m.seq > message.seq);
+  return [...list.slice(0, index), message, ...list.slice(index)];
+}
+
+/** Chat history per peer, paged from the newest end, plus history search. */
+export const useChatsStore = defineStore('chats', () => {
+  const conversations = ref<Record<string, Conversation>>({});
+  const searchQuery = ref('');
+  const searchHits = ref<SearchHit[]>([]);
+  const searching = ref(false);
+  const searchError = ref<UiError | null>(null);
+
+  function conversation(peerId: string): Conversation {
+    if (!conversations.value[peerId]) conversations.value[peerId] = emptyConversation();
+    return conversations.value[peerId]!;
+  }
+
+  /** Loads the newest page the first time a conversation is opened. */
+  async function open(peerId: string): Promise<void> {
+    const c = conversation(peerId);
+    if (c.loaded || c.loading) return;
+    await loadPage(peerId, undefined);
+  }
+
+  /** Loads the page before the oldest loaded message; returns how many arrived. */
+  async function loadOlder(peerId: string): Promise<number> {
+    const c = conversation(peerId);
+    if (c.loading || !c.hasMore) return 0;
+    return loadPage(peerId, c.messages[0]?.seq);
+  }
+
+  async function loadPage(peerId: string, before: number | undefined): Promise<number> {
+    const c = conversation(peerId);
+    c.loading = true;
+    c.loadError = null;
+    try {
+      const page = await useHost().listMessages(
+        peerId,
+        before === undefined ? { limit: PAGE_SIZE } : { before, limit: PAGE_SIZE },
+      );
+      const known = new Set(c.messages.map((m) => m.id));
+      const older = page.messages.filter((m) => !known.has(m.id));
+      c.messages = before === undefined ? mergeNewest(c.messages, page.messages) : [...older, ...c.messages];
+      c.hasMore = page.hasMore;
+      c.loaded = true;
+      return older.length;
+    } catch (err) {
+      c.loadError = toUiError(err);
+      return 0;
+    } finally {
+      c.loading = false;
+    }
+  }
+
+  function mergeNewest(current: MessageDto[], page: MessageDto[]): MessageDto[] {
+    let list = page.slice();
+    for (const m of current) list = upsertMessage(list, m);
+    return list;
+  }
+
+  /** Sends text; on failure keeps it in `sendError` and returns false so the composer keeps the draft. */
+  async function send(peerId: string, text: string): Promise<boolean> {
+    const c = conversation(peerId);
+    c.sendError = null;
+    try {
+      const message = await useHost().sendMessage(peerId, text, { id: crypto.randomUUID() });
+      c.messages = upsertMessage(c.messages, message);
+      return true;
+    } catch (err) {
+      c.sendError = toUiError(err);
+      return false;
+    }
+  }
+
+  async function markRead(peerId: string): Promise<void> {
+    try {
+      await useHost().markRead(peerId);
+    } catch {
+      // Read receipts are best effort; the next open tries again.
+    }
+  }
+
+  async function search(query: string): Promise<void> {
+    searchQuery.value = query;
+    searchError.value = null;
+    if (!query.trim()) {
+      searchHits.value = [];
+      return;
+    }
+    searching.value = true;
+    try {
+      const hits = await useHost().searchMessages(query);
+      if (searchQuery.value === query) searchHits.value = hits;
+    } catch (err) {
+      searchError.value = toUiError(err);
+    } finally {
+      searching.value = false;
+    }
+  }
+
+  /** Messages are only added to conversations already loaded; others load fresh when opened. */
+  function applyEvent(event: FerryEvent): void {
+    if (event.name !== 'messageAdded' && event.name !== 'messageUpdated') return;
+    const message = event.payload as MessageDto;
+    const c = conversations.value[message.peerId];
+    if (!c || !c.loaded) return;
+    c.messages = upsertMessage(c.messages, message);
+  }
+
+  return {
+    conversations,
+    searchQuery,
+    searchHits,
+    searching,
+    searchError,
+    conversation,
+    open,
+    loadOlder,
+    send,
+    markRead,
+    search,
+    applyEvent,
+  };
+});

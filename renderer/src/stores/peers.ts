@@ -1,0 +1,111 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { FerryEvent } from '../../../shared/api';
+import type { MessageDto, PeerDto } from '../../../shared/dto';
+import { useHost } from '../client/host';
+import { toUiError, type UiError } from '../client/request-error';
+
+/** Last activity, for ordering the sidebar like a chat app: newest conversation first. */
+export function lastActivity(peer: PeerDto): number {
+  return Math.max(peer.lastMessage?.storedAt ?? 0, peer.lastSeen ?? 0);
+}
+
+/** Known devices, the open conversation, and the sidebar filter. */
+export const usePeersStore = defineStore('peers', () => {
+  const byId = ref<Record<string, PeerDto>>({});
+  const selectedId = ref<string | null>(null);
+  const filter = ref('');
+  const loaded = ref(false);
+  const adding = ref(false);
+  const addError = ref<UiError | null>(null);
+
+  const sorted = computed(() =>
+    Object.values(byId.value).sort((a, b) => lastActivity(b) - lastActivity(a) || a.name.localeCompare(b.name)),
+  );
+  const visible = computed(() => {
+    const q = filter.value.trim().toLocaleLowerCase();
+    if (!q) return sorted.value;
+    return sorted.value.filter((p) => p.name.toLocaleLowerCase().includes(q) || p.addresses.some((a) => a.includes(q)));
+  });
+  const selected = computed(() => (selectedId.value ? (byId.value[selectedId.value] ?? null) : null));
+  const totalUnread = computed(() => Object.values(byId.value).reduce((n, p) => n + p.unread, 0));
+
+  async function load(): Promise<void> {
+    const peers = await useHost().listPeers();
+    byId.value = Object.fromEntries(peers.map((p) => [p.id, p]));
+    loaded.value = true;
+  }
+
+  function select(id: string | null): void {
+    selectedId.value = id;
+  }
+
+  /** Dials an address; resolves with the peer, or null with `addError` set. */
+  async function add(address: string): Promise<PeerDto | null> {
+    adding.value = true;
+    addError.value = null;
+    try {
+      const peer = await useHost().addPeer(address);
+      byId.value = { ...byId.value, [peer.id]: peer };
+      return peer;
+    } catch (err) {
+      addError.value = toUiError(err);
+      return null;
+    } finally {
+      adding.value = false;
+    }
+  }
+
+  /** Keeps the sidebar's last line and unread count current between peer events. */
+  function noteMessage(message: MessageDto, isOpen: boolean): void {
+    const peer = byId.value[message.peerId];
+    if (!peer) return;
+    if (peer.lastMessage && peer.lastMessage.seq > message.seq) return;
+    const unread =
+      message.direction === 'in' && !isOpen && peer.lastMessage?.id !== message.id ? peer.unread + 1 : peer.unread;
+    byId.value = { ...byId.value, [peer.id]: { ...peer, lastMessage: message, unread } };
+  }
+
+  function clearUnread(id: string): void {
+    const peer = byId.value[id];
+    if (peer && peer.unread) byId.value = { ...byId.value, [id]: { ...peer, unread: 0 } };
+  }
+
+  function patch(id: string, changes: Partial<PeerDto>): void {
+    const peer = byId.value[id];
+    if (peer) byId.value = { ...byId.value, [id]: { ...peer, ...changes } };
+  }
+
+  function applyEvent(event: FerryEvent): void {
+    if (event.name === 'peerUpdated') {
+      const peer = event.payload as PeerDto;
+      byId.value = { ...byId.value, [peer.id]: peer };
+    } else if (event.name === 'peerRemoved') {
+      const { id } = event.payload as { id: string };
+      const next = { ...byId.value };
+      delete next[id];
+      byId.value = next;
+      if (selectedId.value === id) selectedId.value = null;
+    }
+  }
+
+  return {
+    byId,
+    selectedId,
+    filter,
+    loaded,
+    adding,
+    addError,
+    sorted,
+    visible,
+    selected,
+    totalUnread,
+    load,
+    select,
+    add,
+    noteMessage,
+    clearUnread,
+    patch,
+    applyEvent,
+  };
+});

@@ -1,0 +1,119 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { FerryEvent } from '../../../shared/api';
+import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
+import { pathsForFiles, useHost } from '../client/host';
+import { toUiError, type UiError } from '../client/request-error';
+
+export const ACTIVE_STATES: TransferDto['state'][] = ['offered', 'active', 'paused'];
+
+/** File transfers (both directions), live progress, and the errors of each action. */
+export const useTransfersStore = defineStore('transfers', () => {
+  const byId = ref<Record<string, TransferDto>>({});
+  /** Per transfer: the last failed action (shown on its card). */
+  const errors = ref<Record<string, UiError>>({});
+  /** Per peer: a failed send (shown over the composer). */
+  const sendErrors = ref<Record<string, UiError>>({});
+  const sending = ref<Record<string, boolean>>({});
+
+  const all = computed(() => Object.values(byId.value).sort((a, b) => b.createdAt - a.createdAt));
+  const activeCount = computed(() => all.value.filter((t) => ACTIVE_STATES.includes(t.state)).length);
+
+  function forPeer(peerId: string): TransferDto[] {
+    return all.value.filter((t) => t.peerId === peerId);
+  }
+
+  function put(t: TransferDto): void {
+    byId.value = { ...byId.value, [t.id]: t };
+  }
+
+  async function load(peerId?: string): Promise<void> {
+    const list = await useHost().listTransfers(peerId);
+    const next = { ...byId.value };
+    for (const t of list) next[t.id] = t;
+    byId.value = next;
+  }
+
+  /** Offers absolute paths to a peer. */
+  async function sendPaths(peerId: string, paths: string[]): Promise<TransferDto | null> {
+    const next = { ...sendErrors.value };
+    delete next[peerId];
+    sendErrors.value = next;
+    sending.value = { ...sending.value, [peerId]: true };
+    try {
+      const t = await useHost().sendFiles(peerId, paths);
+      put(t);
+      return t;
+    } catch (err) {
+      sendErrors.value = { ...sendErrors.value, [peerId]: toUiError(err) };
+      return null;
+    } finally {
+      sending.value = { ...sending.value, [peerId]: false };
+    }
+  }
+
+  /** Dropped or picked files: resolved to paths by the host (a real path, or an upload), then offered. */
+  async function sendFiles(peerId: string, files: File[]): Promise<TransferDto | null> {
+    if (!files.length) return null;
+    sending.value = { ...sending.value, [peerId]: true };
+    let paths: string[];
+    try {
+      paths = await pathsForFiles(useHost(), files);
+    } catch (err) {
+      sendErrors.value = { ...sendErrors.value, [peerId]: toUiError(err) };
+      sending.value = { ...sending.value, [peerId]: false };
+      return null;
+    }
+    return sendPaths(peerId, paths);
+  }
+
+  async function act(id: string, run: () => Promise<TransferDto>): Promise<boolean> {
+    const next = { ...errors.value };
+    delete next[id];
+    errors.value = next;
+    try {
+      put(await run());
+      return true;
+    } catch (err) {
+      errors.value = { ...errors.value, [id]: toUiError(err) };
+      return false;
+    }
+  }
+
+  const accept = (id: string) => act(id, () => useHost().acceptTransfer(id));
+  const decline = (id: string) => act(id, () => useHost().declineTransfer(id));
+  const cancel = (id: string) => act(id, () => useHost().cancelTransfer(id));
+  const resume = (id: string) => act(id, () => useHost().resumeTransfer(id));
+
+  function applyEvent(event: FerryEvent): void {
+    if (event.name === 'transferUpdated') {
+      put(event.payload as TransferDto);
+    } else if (event.name === 'transferProgress') {
+      const p = event.payload as TransferProgressDto;
+      const t = byId.value[p.id];
+      if (!t) return;
+      const files = t.files.slice();
+      const file = files[p.fileIndex];
+      if (file) files[p.fileIndex] = { ...file, bytesDone: p.fileBytesDone, state: 'active' };
+      put({ ...t, files, bytesDone: p.bytesDone, totalBytes: p.totalBytes, speed: p.speed, etaSeconds: p.etaSeconds });
+    }
+  }
+
+  return {
+    byId,
+    errors,
+    sendErrors,
+    sending,
+    all,
+    activeCount,
+    forPeer,
+    load,
+    sendPaths,
+    sendFiles,
+    accept,
+    decline,
+    cancel,
+    resume,
+    applyEvent,
+  };
+});

@@ -1,0 +1,132 @@
+/**
+ * The real renderer in Debian's chromium, in browser mode, wired to a real engine
+ * on 127.0.0.1, talking to another real Ferry (a `ferry listen` process).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnFerry, type FerryProcess } from '../helpers/cli-process';
+import { startNode } from '../helpers/nodes';
+import { tempDir } from '../helpers/temp-dir';
+import { openApp, requireBuild } from './browser-app';
+
+beforeAll(requireBuild);
+
+async function startListener(name: string): Promise<{ proc: FerryProcess; port: number; id: string }> {
+  const proc = spawnFerry([
+    'listen',
+    '--data-dir',
+    await tempDir('ferry-e2e-b-'),
+    '--name',
+    name,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--no-discovery',
+  ]);
+  const line = await proc.waitFor((l) => l.event === 'listening', 20_000, 'listening');
+  return { proc, port: line.port as number, id: line.id as string };
+}
+
+describe('chat in the browser UI', () => {
+  it('adds B by address, sends a message B prints, and shows B’s reply with the right states', async () => {
+    const a = await startNode('Alice');
+    const b = await startListener('Bob');
+    const { page, errors } = await openApp(a);
+
+    // Empty state first: nobody known yet.
+    await expect.poll(() => page.locator('.peer-list .empty-title').textContent()).toBe('No one here yet');
+
+    await page.getByRole('button', { name: 'Add by address' }).first().click();
+    await page.getByRole('textbox', { name: /^Address/ }).fill(`127.0.0.1:${b.port}`);
+    await page.getByRole('button', { name: 'Connect' }).click();
+
+    // The dialog closes and B's conversation opens.
+    await page.waitForSelector(`[data-peer-id="${b.id}"][aria-current="true"]`);
+    await expect.poll(() => page.locator('.conversation-title h1').textContent()).toContain('Bob');
+
+    const composer = page.getByLabel('Message to Bob');
+    await composer.fill('Hello from the browser 你好');
+    await composer.press('Enter');
+
+    const printed = await b.proc.waitFor(
+      (l) => l.event === 'messageAdded' && l.text === 'Hello from the browser 你好',
+      15_000,
+      'the message on B',
+    );
+    expect(printed.direction).toBe('in');
+    await expect.poll(() => composer.inputValue()).toBe('');
+    // B stored it and acked: the bubble says delivered.
+    const mine = page.locator(`[data-message-id="${printed.id as string}"]`);
+    await expect.poll(() => mine.getAttribute('data-state'), { timeout: 10_000 }).toBe('delivered');
+    expect(await mine.getByRole('img').getAttribute('aria-label')).toBe('Delivered');
+
+    // B replies; A's open conversation shows it and sends a read receipt.
+    const aliceOnB = (await b.proc.call('listPeers')) as { id: string }[];
+    const reply = (await b.proc.call('sendMessage', aliceOnB[0]!.id, 'Hi Alice,\nsecond line')) as { id: string };
+    const theirs = page.locator(`[data-message-id="${reply.id}"]`);
+    await theirs.waitFor();
+    expect(await theirs.getAttribute('class')).toContain('in');
+    expect(await theirs.locator('.bubble-text').textContent()).toBe('Hi Alice,\nsecond line');
+    await b.proc.waitFor(
+      (l) => l.event === 'messageUpdated' && l.id === reply.id && l.state === 'read',
+      15_000,
+      'read receipt on B',
+    );
+
+    // Shift+Enter makes a new line instead of sending.
+    await composer.fill('line one');
+    await composer.press('Shift+Enter');
+    await composer.type('line two');
+    expect(await composer.inputValue()).toBe('line one\nline two');
+    await composer.press('Enter');
+    await b.proc.waitFor(
+      (l) => l.event === 'messageAdded' && l.text === 'line one\nline two',
+      15_000,
+      'two-line message on B',
+    );
+
+    // The sidebar shows the last line.
+    await expect.poll(() => page.locator(`[data-peer-id="${b.id}"] .peer-last`).textContent()).toContain('line one');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows why adding an address failed, next to the field, and keeps the dialog open', async () => {
+    const a = await startNode('Alice');
+    const { page } = await openApp(a);
+    await page.getByRole('button', { name: 'Add by address' }).first().click();
+    await page.getByRole('textbox', { name: /^Address/ }).fill('127.0.0.1:1');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    const note = page.locator('[role="dialog"] .error-note');
+    await note.waitFor({ timeout: 20_000 });
+    expect(await note.getAttribute('data-code')).toBe('PEER_UNREACHABLE');
+    expect(await note.textContent()).toContain('Couldn’t reach that address');
+    expect(await page.getByRole('dialog').isVisible()).toBe(true);
+  });
+
+  it('switching the language to 简体中文 changes the visible strings, and the system language is the default', async () => {
+    const a = await startNode('Alice');
+    const { page } = await openApp(a);
+    const search = page.locator('.search-box input');
+    expect(await search.getAttribute('placeholder')).toBe('Search people and messages');
+
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => search.getAttribute('placeholder')).toBe('搜索联系人和聊天记录');
+    expect(await page.locator('.peer-list .empty-title').textContent()).toBe('这里还没有人');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    expect((await a.node.getSettings()).language).toBe('zh-CN');
+    expect(await page.getByRole('button', { name: '设置' }).count()).toBe(1);
+
+    // Back to "same as system" in a browser whose language is Chinese: still Chinese.
+    const zh = await openApp(a, { locale: 'zh-CN' });
+    await zh.page.getByRole('button', { name: '设置' }).click();
+    await zh.page.getByLabel('语言').selectOption('system');
+    await zh.page.getByRole('button', { name: '保存' }).click();
+    await expect
+      .poll(() => zh.page.locator('.search-box input').getAttribute('placeholder'))
+      .toBe('搜索联系人和聊天记录');
+    // …while the English browser follows the setting back to English.
+    await expect.poll(() => search.getAttribute('placeholder')).toBe('Search people and messages');
+  });
+});

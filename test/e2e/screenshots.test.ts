@@ -1,0 +1,140 @@
+/**
+ * Screenshots of the main views, light and dark, for the README
+ * (docs/screenshots/). Real engines on 127.0.0.1 produce every message and
+ * file card shown; the file cards appear once the transfer engine is merged.
+ */
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import type { FerryApi } from '../../shared/api';
+import { CAPABILITIES } from '../../electron/core/ferry-node';
+import { startNode, stopNode, type TestNode } from '../helpers/nodes';
+import { tempDir } from '../helpers/temp-dir';
+import { openApp, REPO_ROOT, requireBuild } from './browser-app';
+
+const transferEngine = CAPABILITIES.includes('transfer/1');
+// Without the transfer engine the views lack their file cards: shoot them, but don't replace the README's.
+const OUT = transferEngine ? path.join(REPO_ROOT, 'docs', 'screenshots') : path.join(os.tmpdir(), 'ferry-screenshots');
+
+beforeAll(requireBuild);
+
+async function say(from: TestNode, to: TestNode, text: string) {
+  const peer = (await from.node.listPeers()).find((p) => p.id === to.node.identity.id)!;
+  const m = await from.node.sendMessage(peer.id, text);
+  await from.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
+}
+
+async function shoot(page: Page, name: string) {
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+}
+
+it('saves screenshots of the main views in light and dark', async () => {
+  await mkdir(OUT, { recursive: true });
+  const alice = await startNode('Alice’s MacBook', { downloadDir: await tempDir() });
+  const bob = await startNode('Bob 的台式机', { downloadDir: await tempDir() });
+  const carol = await startNode('Carol Zhang', { downloadDir: await tempDir() });
+  const lab = await startNode('Design Lab PC', { downloadDir: await tempDir() });
+
+  // A fresh app: the empty state.
+  const fresh = await openApp(alice, { colorScheme: 'light' });
+  await shoot(fresh.page, 'empty-light');
+
+  for (const other of [lab, carol, bob]) await alice.node.addPeer(other.address);
+  await say(alice, lab, 'Is the plotter free this afternoon?');
+  await say(lab, alice, 'Yes, after 3 pm.');
+  await stopNode(lab);
+
+  await say(alice, bob, 'Hi Bob! Are you joining the review at 4?');
+  await say(bob, alice, 'Yes. 我马上到 — can you send me the slides first?');
+  if (transferEngine) {
+    const src = await tempDir();
+    const slides = path.join(src, 'Q3 review slides.pdf');
+    await writeFile(slides, Buffer.alloc(2_400_000, 1));
+    // Through the contract's types: this branch may still carry the engine's pre-transfer stubs.
+    const aliceApi: FerryApi = alice.node;
+    const bobApi: FerryApi = bob.node;
+    const out = await aliceApi.sendFiles(bob.node.identity.id, [slides]);
+    await bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
+    await bobApi.acceptTransfer(out.id);
+    await alice.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done', 20_000);
+    await say(bob, alice, 'Got it, thanks! Here are the photos from Saturday.');
+    const photos = path.join(src, 'team-photos.zip');
+    await writeFile(photos, Buffer.alloc(48_000_000, 2));
+    await bobApi.sendFiles(alice.node.identity.id, [photos]);
+    await alice.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered');
+  } else {
+    await say(alice, bob, 'Sure, sending them now.');
+    await say(bob, alice, 'Got it, thanks!');
+  }
+  await say(carol, alice, 'Lunch tomorrow?');
+  await say(carol, alice, 'The new place near the station?');
+
+  for (const scheme of ['light', 'dark'] as const) {
+    const { page, errors } = await openApp(alice, { colorScheme: scheme });
+    await page.click(`[data-peer-id="${bob.node.identity.id}"]`);
+    await page.waitForSelector('.bubble');
+    await shoot(page, `conversation-${scheme}`);
+
+    if (scheme === 'light') {
+      const dataTransfer = await page.evaluateHandle(() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['x'], 'budget.xlsx'));
+        return dt;
+      });
+      await page.locator('.conversation').dispatchEvent('dragenter', { dataTransfer });
+      await page.locator('.drop-overlay').waitFor();
+      await shoot(page, 'drop-light');
+      await page.locator('.conversation').dispatchEvent('dragleave', { dataTransfer });
+
+      await page.getByRole('button', { name: 'Add by address' }).first().click();
+      await page.getByRole('textbox', { name: /^Address/ }).fill('192.168.1.');
+      await shoot(page, 'add-peer-light');
+      await page.keyboard.press('Escape');
+    } else {
+      await page.getByRole('button', { name: 'Transfers' }).click();
+      await page.locator('.transfers-panel').waitFor();
+      await shoot(page, 'transfers-dark');
+      await page.getByRole('button', { name: 'Transfers' }).click();
+
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('dialog').waitFor();
+      await shoot(page, 'settings-dark');
+      await page.keyboard.press('Escape');
+    }
+    expect(errors).toEqual([]);
+  }
+
+  if (transferEngine) {
+    // A big (sparse) file on its way, to show the moving progress bar with speed and time left.
+    const aliceApi: FerryApi = alice.node;
+    const carolApi: FerryApi = carol.node;
+    const big = path.join(await tempDir(), 'site-backup-2026.tar');
+    await writeFile(big, '');
+    await truncate(big, 3 * 1024 ** 3);
+    const out = await aliceApi.sendFiles(carol.node.identity.id, [big]);
+    await carol.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
+    const { page } = await openApp(alice, { colorScheme: 'light' });
+    await page.click(`[data-peer-id="${carol.node.identity.id}"]`);
+    const card = page.locator(`[data-transfer-id="${out.id}"]`);
+    await card.waitFor();
+    await carolApi.acceptTransfer(out.id);
+    await expect
+      .poll(async () => Number((await card.locator('[role="progressbar"]').getAttribute('aria-valuenow').catch(() => null)) ?? 0), {
+        timeout: 30_000,
+        interval: 50,
+      })
+      .toBeGreaterThanOrEqual(8);
+    await page.waitForTimeout(300);
+    await shoot(page, 'sending-light');
+    await aliceApi.cancelTransfer(out.id);
+  }
+
+  const zh = await openApp(alice, { locale: 'zh-CN', colorScheme: 'light' });
+  await zh.page.click(`[data-peer-id="${bob.node.identity.id}"]`);
+  await zh.page.waitForSelector('.bubble');
+  await shoot(zh.page, 'conversation-zh-CN-light');
+});
