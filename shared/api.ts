@@ -28,6 +28,11 @@ const text = z
   .min(1)
   .refine((s) => utf8Length(s) <= LIMITS.chatTextBytes, 'message text is over 64 KiB');
 const address = z.string().trim().min(1).max(300);
+const alias = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((s) => utf8Length(s) <= LIMITS.nameBytes, 'name is over 255 bytes');
 const transferId = z.uuid();
 
 export const settingsPatch = z
@@ -80,6 +85,15 @@ export const requests = {
   ).returns<MessagePage>(),
   searchMessages: request(z.tuple([z.string().max(200)])).returns<SearchHit[]>(),
   markRead: request(z.tuple([deviceId])).returns<void>(),
+  /** 12 digits both users see identically; read aloud to confirm no one is in between. */
+  getVerificationCode: request(z.tuple([deviceId])).returns<string>(),
+  setPeerVerified: request(z.tuple([deviceId, z.boolean()])).returns<PeerDto>(),
+  /** A local name for the peer (null restores the name it announces). */
+  renamePeer: request(z.tuple([deviceId, alias.nullable()])).returns<PeerDto>(),
+  /** Blocking drops its connections, ignores its announcements and refuses it. */
+  setPeerBlocked: request(z.tuple([deviceId, z.boolean()])).returns<PeerDto>(),
+  /** Removes the peer and its pinned certificate (history stays and returns if it does). */
+  forgetPeer: request(z.tuple([deviceId])).returns<void>(),
   getSettings: request(z.tuple([])).returns<SettingsDto>(),
   updateSettings: request(z.tuple([settingsPatch])).returns<SettingsDto>(),
 

@@ -11,7 +11,9 @@ import type { MessageDto, MessagePage, PeerDto, SearchHit, SelfDto, SettingsDto,
 import { ChatService } from './chat/chat-service';
 import type { EventSink } from './event-sink';
 import { FerryError } from './ferry-error';
+import { DiscoveryService, type DiscoveryOptions, type Sighting } from './discovery/discovery-service';
 import { loadOrCreateIdentity, type DeviceIdentity } from './identity/device-identity';
+import { verificationCode } from './identity/fingerprint';
 import { DEFAULT_PORT, formatAddress, parseAddress } from './net/address';
 import { ConnectionManager, type PeerLink } from './net/connection-manager';
 import type { ConnectionTimers } from './net/framed-connection';
@@ -31,6 +33,7 @@ export interface FerryNodeOptions {
   name?: string;
   port?: number;
   downloadDir?: string;
+  /** Overrides the discovery setting for this run only (not saved). */
   discovery?: boolean;
   /** Interface to listen on; default all IPv4 interfaces. */
   host?: string;
@@ -42,6 +45,8 @@ export interface FerryNodeOptions {
   autoAccept?: Exclude<AutoAccept, 'off'>;
   /** How long an offer waits for an answer (default 10 min). */
   offerTtlMs?: number;
+  /** UDP discovery tuning (tests use their own port, loopback only, short intervals). */
+  discoveryOptions?: Omit<DiscoveryOptions, 'self' | 'protocolVersion' | 'log'>;
 }
 
 export const CAPABILITIES = ['chat/1', 'transfer/1'];
@@ -75,6 +80,9 @@ export class FerryNode implements FerryApi {
   readonly transfers: TransferService;
   private port = 0;
   private stopped = false;
+  private discovery: DiscoveryService | null = null;
+  /** Where announcements say peers are: claims until a TLS handshake proves them. */
+  private readonly discovered = new Map<string, Sighting>();
 
   private constructor(
     readonly identity: DeviceIdentity,
@@ -89,7 +97,6 @@ export class FerryNode implements FerryApi {
     if (options.name !== undefined) overrides.displayName = options.name;
     if (options.port !== undefined) overrides.port = options.port;
     if (options.downloadDir !== undefined) overrides.downloadDir = path.resolve(options.downloadDir);
-    if (options.discovery !== undefined) overrides.discovery = options.discovery;
     if (Object.keys(overrides).length) this.settingsRepo.save(overrides);
     this.settings = this.settingsRepo.load();
 
@@ -120,6 +127,10 @@ export class FerryNode implements FerryApi {
       if (link.hello.purpose === 'transfer') this.transfers.onDataConnection(link);
       else link.conn.fail(new FerryError('BAD_FRAME', `unknown connection purpose "${link.hello.purpose}"`));
     });
+    this.connections.on('certChanged', (peerId) => {
+      this.peers.update(peerId, { certChanged: true });
+      this.emitPeer(peerId);
+    });
     this.connections.on('link', (link) => this.onLinkUp(link));
     this.connections.on('unlink', (link, err) => this.onLinkDown(link, err));
   }
@@ -137,7 +148,92 @@ export class FerryNode implements FerryApi {
     }
     node.resumeConnections();
     for (const peerId of node.transfers.start()) node.keepConnected(peerId);
+    // --no-discovery (CLI) turns UDP off for this run only; the setting stays as saved.
+    if (options.discovery ?? node.settings.discovery) await node.startDiscovery(options.discoveryOptions);
     return node;
+  }
+
+  private async startDiscovery(options: FerryNodeOptions['discoveryOptions']): Promise<void> {
+    const discovery = new DiscoveryService({
+      ...options,
+      protocolVersion: PROTOCOL_VERSION,
+      self: () => ({ id: this.identity.id, name: this.settings.displayName, platform: process.platform, port: this.port }),
+      log: (level, code, message) => this.emit('notice', { level, code, message }),
+    });
+    try {
+      await discovery.start();
+    } catch (err) {
+      // Manual add by address still works without UDP.
+      this.emit('notice', {
+        level: 'warn',
+        code: 'DISCOVERY_UNAVAILABLE',
+        message: `automatic discovery is off: ${(err as Error).message}; add peers by address`,
+      });
+      return;
+    }
+    this.discovery = discovery;
+    discovery.on('seen', (s) => this.onSighting(s, true));
+    discovery.on('heard', (s) => this.onSighting(s, false));
+    discovery.on('expired', (id) => this.onPeerGone(id, 'PEER_EXPIRED', 'stopped announcing'));
+    discovery.on('goodbye', (id) => this.onPeerGone(id, 'PEER_GOODBYE', 'said goodbye'));
+  }
+
+  /** An announcement: a claim to verify by dialing with the claimed id as the expected certificate. */
+  private onSighting(sighting: Sighting, first: boolean): void {
+    const record = this.peers.get(sighting.id);
+    if (record?.blocked) return;
+    const address = formatAddress({ host: sighting.host, port: sighting.port });
+    this.discovered.set(sighting.id, sighting);
+    if (first) {
+      this.emit('notice', {
+        level: 'info',
+        code: 'PEER_DISCOVERED',
+        message: `${sighting.name} announced itself at ${address}`,
+        peerId: sighting.id,
+      });
+    }
+    if (sighting.v !== PROTOCOL_VERSION) {
+      if (first) {
+        this.emit('notice', {
+          level: 'warn',
+          code: 'PROTOCOL_VERSION',
+          message: `${sighting.name} runs Ferry protocol ${sighting.v}, this Ferry ${PROTOCOL_VERSION}; update both to the same version`,
+          peerId: sighting.id,
+        });
+      }
+      return;
+    }
+    const claim = `${sighting.id}@${address}`;
+    if (this.connections.link(sighting.id) || this.dialingAnnounced.has(sighting.id) || this.refusedClaims.has(claim)) return;
+    // Retried on each announcement (every few seconds) while the peer is not connected.
+    this.dialingAnnounced.add(sighting.id);
+    this.connections
+      .dial(address, { expectedId: sighting.id, claimedBy: 'announce' })
+      .then(() => this.keepConnected(sighting.id))
+      .catch((err: unknown) => {
+        // Logged by the connection manager. A claim the certificate contradicted is not tried again.
+        if (err instanceof FerryError && err.code === 'PEER_ID_MISMATCH') this.refusedClaims.add(claim);
+      })
+      .finally(() => this.dialingAnnounced.delete(sighting.id));
+  }
+
+  private readonly dialingAnnounced = new Set<string>();
+  /** "id@address" announcements whose certificate did not match (spoofed or stale): ignored. */
+  private readonly refusedClaims = new Set<string>();
+
+  private onPeerGone(peerId: string, code: string, what: string): void {
+    const sighting = this.discovered.get(peerId);
+    this.discovered.delete(peerId);
+    if (sighting) this.emit('notice', { level: 'info', code, message: `${sighting.name} ${what}`, peerId });
+    if (!this.wantsConnection(peerId)) this.connections.forget(peerId);
+    this.emitPeer(peerId);
+  }
+
+  /** Reasons to keep redialing a peer that is not announcing: added by hand, or owed messages. */
+  private wantsConnection(peerId: string): boolean {
+    const record = this.peers.get(peerId);
+    if (!record || record.blocked) return false;
+    return record.manual || this.messages.unacked(peerId).length > 0;
   }
 
   private async listen(host: string, portFallback: boolean): Promise<void> {
@@ -163,7 +259,11 @@ export class FerryNode implements FerryApi {
   }
 
   private keepConnected(peerId: string): void {
-    this.connections.keepConnected(peerId, () => this.peers.get(peerId)?.addresses ?? []);
+    this.connections.keepConnected(peerId, () => {
+      const sighting = this.discovered.get(peerId);
+      const announced = sighting ? [formatAddress({ host: sighting.host, port: sighting.port })] : [];
+      return [...new Set([...announced, ...(this.peers.get(peerId)?.addresses ?? [])])];
+    });
   }
 
   get listeningPort(): number {
@@ -185,6 +285,8 @@ export class FerryNode implements FerryApi {
       { id: link.peerId, name: link.hello.name, platform: link.hello.platform, address: link.listenAddress ?? undefined },
       Date.now(),
     );
+    // The pinned certificate answered again: whatever answered before was someone else.
+    if (this.peers.get(link.peerId)?.certChanged) this.peers.update(link.peerId, { certChanged: false });
     link.conn.on('frame', (frame) => {
       if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
         link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
@@ -327,6 +429,49 @@ export class FerryNode implements FerryApi {
     this.emitPeer(peerId);
   }
 
+  // ── trust ──
+
+  async getVerificationCode(...[peerId]: RequestArgs<'getVerificationCode'>): Promise<string> {
+    this.requirePeer(peerId);
+    return verificationCode(this.identity.id, peerId);
+  }
+
+  async setPeerVerified(...[peerId, verified]: RequestArgs<'setPeerVerified'>): Promise<PeerDto> {
+    this.requirePeer(peerId);
+    return this.updatePeer(peerId, { verified });
+  }
+
+  async renamePeer(...[peerId, alias]: RequestArgs<'renamePeer'>): Promise<PeerDto> {
+    this.requirePeer(peerId);
+    return this.updatePeer(peerId, { alias });
+  }
+
+  async setPeerBlocked(...[peerId, blocked]: RequestArgs<'setPeerBlocked'>): Promise<PeerDto> {
+    this.requirePeer(peerId);
+    if (blocked) {
+      this.connections.forget(peerId);
+      this.connections.disconnect(peerId, 'blocked');
+    } else {
+      this.discovery?.forget(peerId); // its next announcement counts as new and is dialed
+    }
+    return this.updatePeer(peerId, { blocked });
+  }
+
+  async forgetPeer(...[peerId]: RequestArgs<'forgetPeer'>): Promise<void> {
+    this.requirePeer(peerId);
+    this.connections.forget(peerId);
+    this.connections.disconnect(peerId, 'forgotten');
+    this.discovery?.forget(peerId);
+    this.peers.remove(peerId);
+    this.emit('peerRemoved', { id: peerId });
+  }
+
+  private updatePeer(peerId: string, patch: Parameters<PeerRepo['update']>[1]): PeerDto {
+    const dto = this.toPeerDto(this.peers.update(peerId, patch)!);
+    this.emit('peerUpdated', dto);
+    return dto;
+  }
+
   async getSettings(): Promise<SettingsDto> {
     return { ...this.settings };
   }
@@ -337,6 +482,13 @@ export class FerryNode implements FerryApi {
     this.emit('settingsUpdated', { ...this.settings });
     if (patch.port !== undefined && patch.port !== this.port) {
       this.emit('notice', { level: 'info', code: 'RESTART_NEEDED', message: 'the new port is used after Ferry restarts' });
+    }
+    if (patch.displayName !== undefined) this.discovery?.announceNow();
+    if (patch.discovery === false && this.discovery) {
+      await this.discovery.stop();
+      this.discovery = null;
+    } else if (patch.discovery === true && !this.discovery) {
+      await this.startDiscovery(undefined);
     }
     return { ...this.settings };
   }
@@ -366,6 +518,7 @@ export class FerryNode implements FerryApi {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.discovery?.stop(); // says goodbye so peers mark us offline at once
     this.transfers.stop();
     await this.connections.stop();
     this.db.close();

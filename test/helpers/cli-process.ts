@@ -26,8 +26,10 @@ export interface FerryProcess {
 
 let nextCall = 1;
 
-export function spawnFerry(args: string[]): FerryProcess {
-  const child = spawn(process.execPath, [FERRY_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `prefix` runs it under another command, e.g. ['ip', 'netns', 'exec', 'ns1']. */
+export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess {
+  const command = [...prefix, process.execPath, FERRY_BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   const lines: JsonLine[] = [];
   let stderr = '';

@@ -3,6 +3,7 @@
  * Each command lives in its own module; this file parses the command name.
  */
 import { listenCommand } from './listen-command';
+import { peersCommand } from './peers-command';
 import { sendCommand } from './send-command';
 import { uiCommand } from './ui-command';
 import { USAGE } from './usage';
@@ -11,6 +12,7 @@ export type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
   listen: listenCommand,
+  peers: peersCommand,
   send: sendCommand,
   ui: uiCommand,
 };

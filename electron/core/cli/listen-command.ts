@@ -15,6 +15,7 @@ export async function listenCommand(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'no-discovery': { type: 'boolean' },
+      'discovery-port': { type: 'string' },
       accept: { type: 'boolean' },
       'accept-from': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -33,6 +34,7 @@ export async function listenCommand(argv: string[]): Promise<number> {
     port: parsePort(values.port),
     host: values.host,
     discovery: values['no-discovery'] ? false : undefined,
+    discoveryOptions: values['discovery-port'] ? { port: parsePort(values['discovery-port']) } : undefined,
   });
   node.subscribe(({ name, payload }) => printJson({ event: name, ...(payload as object) }));
   const self = await node.getSelf();

@@ -4,6 +4,7 @@ Usage:
   ferry listen [options]          run a node in the foreground; one JSON object per line on stdout
   ferry send --to HOST[:PORT] [options] [--message TEXT] [FILE_OR_FOLDER…]
                                   connect, send, wait until the peer stored/verified it, exit
+  ferry peers [--json]            list the peers this data dir knows (stop \`ferry listen\` first)
   ferry ui [options]              the app's UI in your browser (where the desktop window can't run)
   ferry help                      show this text
 
@@ -17,7 +18,8 @@ ferry listen:
   --port P              TCP port to listen on (default 47820; 0 picks a free one)
   --host ADDR           interface to listen on (default 0.0.0.0)
   --download-dir DIR    where received files go (saved in the data dir)
-  --no-discovery        don't announce or listen on UDP; peers must be added by address
+  --no-discovery        don't announce or listen on UDP for this run; add peers by address
+  --discovery-port P    UDP port for announcements (default 47821)
   --accept              accept incoming files without asking (into --download-dir)
   --accept-from WHO     with --accept: "verified" peers only (default) or "any" peer
   Reads JSON lines on stdin to call the API, e.g.

@@ -48,6 +48,8 @@ type Events = {
   unlink: [PeerLink, FerryError | null];
   /** A handshaken connection opened for something other than control (e.g. a transfer). */
   side: [PeerLink];
+  /** Redialing a pinned peer's address reached a different certificate. */
+  certChanged: [peerId: string, error: FerryError];
 };
 
 const BACKOFF_MIN_MS = 1_000;
@@ -134,10 +136,13 @@ export class ConnectionManager extends EventEmitter<Events> {
    * Dials an address and completes the handshake. With `expectedId`, a different
    * certificate is refused with PEER_CERT_CHANGED.
    */
-  async dial(address: string | HostPort, opts: { expectedId?: string; purpose?: LinkPurpose } = {}): Promise<PeerLink> {
+  async dial(
+    address: string | HostPort,
+    opts: { expectedId?: string; purpose?: LinkPurpose; claimedBy?: 'announce' } = {},
+  ): Promise<PeerLink> {
     const target = typeof address === 'string' ? parseAddress(address) : address;
     const socket = await this.connectTls(target);
-    return this.handshake(socket, 'out', opts.expectedId, opts.purpose ?? 'control');
+    return this.handshake(socket, 'out', opts.expectedId, opts.purpose ?? 'control', opts.claimedBy);
   }
 
   private connectTls(target: HostPort): Promise<TLSSocket> {
@@ -174,7 +179,13 @@ export class ConnectionManager extends EventEmitter<Events> {
     if (this.stopped) socket.destroy();
   }
 
-  private async handshake(socket: TLSSocket, direction: 'in' | 'out', expectedId?: string, purpose: LinkPurpose = 'control'): Promise<PeerLink> {
+  private async handshake(
+    socket: TLSSocket,
+    direction: 'in' | 'out',
+    expectedId?: string,
+    purpose: LinkPurpose = 'control',
+    claimedBy?: 'announce',
+  ): Promise<PeerLink> {
     const conn = new FramedConnection<ControlHeader>(socket, controlFrames, this.timers);
     const who = `${socket.remoteAddress}:${socket.remotePort}`;
     const refuse = (code: ErrorCode, message: string, peerId?: string): never => {
@@ -202,6 +213,14 @@ export class ConnectionManager extends EventEmitter<Events> {
     }
     if (hello.id !== presented) refuse('PEER_ID_MISMATCH', `the peer claims id ${shortId(hello.id)} but its certificate is ${shortId(presented)}`, presented);
     if (presented === this.selfId) refuse('SELF_CONNECTION', 'this address is this Ferry itself');
+    if (expectedId && presented !== expectedId && claimedBy === 'announce') {
+      // Only a UDP claim was wrong: nothing pinned changed, so this is not PEER_CERT_CHANGED.
+      refuse(
+        'PEER_ID_MISMATCH',
+        `an announcement from ${socket.remoteAddress} claimed device ${shortId(expectedId)} but its certificate is ${shortId(presented)}; the announcement is ignored`,
+        expectedId,
+      );
+    }
     if (expectedId && presented !== expectedId) {
       refuse(
         'PEER_CERT_CHANGED',
@@ -336,6 +355,7 @@ export class ConnectionManager extends EventEmitter<Events> {
     target.dialing = false;
     if (lastError?.code === 'PEER_CERT_CHANGED' || lastError?.code === 'PEER_BLOCKED') {
       this.forget(peerId);
+      if (lastError.code === 'PEER_CERT_CHANGED') this.emit('certChanged', peerId, lastError);
       return;
     }
     if (!this.link(peerId)) this.scheduleRedial(peerId);
