@@ -137,4 +137,31 @@ describe('chat in the browser UI', () => {
     // …while the English browser follows the setting back to English.
     await expect.poll(() => search.getAttribute('placeholder')).toBe('Search people and messages');
   });
+
+  it('verification: A’s UI shows the same code B computes; confirming marks B verified, and renaming and blocking work', async () => {
+    const a = await startNode('Alice');
+    const b = await startListener('Bob');
+    const bob = await a.node.addPeer(`127.0.0.1:${b.port}`);
+    const { page, errors } = await openApp(a);
+    await page.click(`[data-peer-id="${bob.id}"]`);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    const code = page.getByTestId('verification-code');
+    await code.waitFor();
+    const onB = await b.proc.call('getVerificationCode', a.node.identity.id);
+    expect((await code.locator('span').allTextContents()).join(' ')).toBe(onB);
+    await page.getByRole('button', { name: 'They match' }).click();
+    await page.locator('.verified-pill').waitFor();
+    expect((await a.node.listPeers())[0]!.verified).toBe(true);
+    await page.locator(`[data-peer-id="${bob.id}"] .verified-badge`).waitFor();
+
+    await page.getByRole('button', { name: 'About this device' }).click();
+    await page.locator('input[name="alias"]').fill('Bob (lab)');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => page.locator('.conversation-title h1').textContent()).toContain('Bob (lab)');
+    await page.getByRole('button', { name: 'Block', exact: true }).click();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.locator('.banner.warn').waitFor();
+    expect((await a.node.listPeers())[0]!.blocked).toBe(true);
+    expect(errors).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import { usePeersStore } from '../stores/peers';
 import { useSettingsStore } from '../stores/settings';
 import AddPeerDialog from './AddPeerDialog.vue';
 import SettingsDialog from './SettingsDialog.vue';
+import PeerInfoDialog from './PeerInfoDialog.vue';
 import VerifyPeerDialog from './VerifyPeerDialog.vue';
 
 describe('AddPeerDialog', () => {
@@ -112,9 +113,9 @@ describe('SettingsDialog', () => {
 
 describe('VerifyPeerDialog', () => {
   it('shows the code in groups and marks the peer verified when they match', async () => {
-    const getVerificationCode = vi.fn(async () => '12345 67890 11121 31415');
+    const getVerificationCode = vi.fn(async () => '1234 5678 9012');
     const setPeerVerified = vi.fn(async () => peer({ verified: true }));
-    const host = fakeHost({ getVerificationCode, setPeerVerified } as never);
+    const host = fakeHost({ getVerificationCode, setPeerVerified });
     const { wrapper, pinia } = mountWith(VerifyPeerDialog, {
       props: { peerId: BOB },
       host,
@@ -122,7 +123,7 @@ describe('VerifyPeerDialog', () => {
     });
     await flushPromises();
     expect(getVerificationCode).toHaveBeenCalledWith(BOB);
-    expect(wrapper.findAll('.verify-code span').map((s) => s.text())).toEqual(['12345', '67890', '11121', '31415']);
+    expect(wrapper.findAll('.verify-code span').map((s) => s.text())).toEqual(['1234', '5678', '9012']);
     await wrapper
       .findAll('button')
       .find((b) => b.text() === 'They match')!
@@ -133,18 +134,69 @@ describe('VerifyPeerDialog', () => {
     expect(wrapper.emitted('close')).toHaveLength(1);
   });
 
-  it('says so when this build cannot verify', async () => {
+  it('shows the engine’s refusal in place and cannot confirm without a code', async () => {
+    const host = fakeHost({
+      getVerificationCode: vi.fn(async () => Promise.reject(new RequestError('PEER_UNKNOWN', 'no'))),
+    });
     const { wrapper } = mountWith(VerifyPeerDialog, {
       props: { peerId: BOB },
+      host,
       initialState: { peers: { byId: { [BOB]: peer() } } },
     });
     await flushPromises();
-    expect(wrapper.get('[role="alert"]').attributes('data-code')).toBe('NOT_SUPPORTED');
+    expect(wrapper.get('[role="alert"]').attributes('data-code')).toBe('PEER_UNKNOWN');
     expect(
       wrapper
         .findAll('button')
         .find((b) => b.text() === 'They match')!
         .attributes('disabled'),
     ).toBeDefined();
+  });
+});
+
+describe('PeerInfoDialog', () => {
+  const mountInfo = (host = fakeHost(), p = peer()) =>
+    mountWith(PeerInfoDialog, { props: { peerId: BOB }, host, initialState: { peers: { byId: { [BOB]: p } } } });
+  const button = (wrapper: { findAll: (s: string) => { text(): string }[] }, label: string) =>
+    wrapper.findAll('button').find((b) => b.text() === label) as unknown as { trigger(e: string): Promise<void> };
+
+  it('renames locally, and an empty name restores the announced one', async () => {
+    const { wrapper, host, pinia } = mountInfo();
+    await wrapper.get('input[name="alias"]').setValue('  Bob at work ');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(host.renamePeer).toHaveBeenCalledWith(BOB, 'Bob at work');
+    expect(usePeersStore(pinia).byId[BOB]!.name).toBe('Bob at work');
+    await wrapper.get('input[name="alias"]').setValue('   ');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(host.renamePeer).toHaveBeenLastCalledWith(BOB, null);
+  });
+
+  it('shows the fingerprint in groups, blocks, and forgets only after confirming', async () => {
+    const { wrapper, host, pinia } = mountInfo();
+    expect(wrapper.get('.fingerprint').text()).toBe(Array(16).fill('bbbb').join(' '));
+    await button(wrapper, 'Block').trigger('click');
+    await flushPromises();
+    expect(host.setPeerBlocked).toHaveBeenCalledWith(BOB, true);
+    expect(button(wrapper, 'Unblock')).toBeDefined();
+
+    await button(wrapper, 'Forget').trigger('click');
+    expect(host.forgetPeer).not.toHaveBeenCalled();
+    expect(wrapper.get('.confirm-note').text()).toContain('Your chat history stays.');
+    await button(wrapper, 'Forget this device').trigger('click');
+    await flushPromises();
+    expect(host.forgetPeer).toHaveBeenCalledWith(BOB);
+    expect(usePeersStore(pinia).byId[BOB]).toBeUndefined();
+  });
+
+  it('shows a failed action next to it', async () => {
+    const host = fakeHost({
+      setPeerBlocked: vi.fn(async () => Promise.reject(new RequestError('PEER_UNKNOWN', 'gone'))),
+    });
+    const { wrapper } = mountInfo(host);
+    await button(wrapper, 'Block').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[role="alert"]').text()).toBe('Ferry doesn’t know this device. Add it by address first.');
   });
 });

@@ -71,6 +71,35 @@ export const usePeersStore = defineStore('peers', () => {
     if (peer && peer.unread) byId.value = { ...byId.value, [id]: { ...peer, unread: 0 } };
   }
 
+  function put(peer: PeerDto): void {
+    byId.value = { ...byId.value, [peer.id]: peer };
+  }
+
+  /** Per peer: the last failed rename / block / forget (shown in the peer's dialog). */
+  const actionErrors = ref<Record<string, UiError>>({});
+
+  async function act(id: string, run: () => Promise<PeerDto | void>): Promise<boolean> {
+    const next = { ...actionErrors.value };
+    delete next[id];
+    actionErrors.value = next;
+    try {
+      const peer = await run();
+      if (peer) put(peer);
+      return true;
+    } catch (err) {
+      actionErrors.value = { ...actionErrors.value, [id]: toUiError(err) };
+      return false;
+    }
+  }
+
+  const rename = (id: string, alias: string | null) => act(id, () => useHost().renamePeer(id, alias));
+  const setBlocked = (id: string, blocked: boolean) => act(id, () => useHost().setPeerBlocked(id, blocked));
+  async function forget(id: string): Promise<boolean> {
+    const ok = await act(id, () => useHost().forgetPeer(id));
+    if (ok) applyEvent({ name: 'peerRemoved', payload: { id } });
+    return ok;
+  }
+
   function patch(id: string, changes: Partial<PeerDto>): void {
     const peer = byId.value[id];
     if (peer) byId.value = { ...byId.value, [id]: { ...peer, ...changes } };
@@ -105,7 +134,12 @@ export const usePeersStore = defineStore('peers', () => {
     add,
     noteMessage,
     clearUnread,
+    put,
     patch,
+    actionErrors,
+    rename,
+    setBlocked,
+    forget,
     applyEvent,
   };
 });

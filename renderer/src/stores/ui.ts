@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { NoticeDto } from '../../../shared/dto';
 
-export type DialogName = 'settings' | 'addPeer' | 'verify';
+export type DialogName = 'settings' | 'addPeer' | 'verify' | 'peerInfo';
 
 /** Which dialog or panel is open (one at a time). */
 export const useUiStore = defineStore('ui', () => {
