@@ -83,6 +83,11 @@ it('saves screenshots of the main views in light and dark', async () => {
       await page.getByRole('textbox', { name: /^Address/ }).fill('192.168.1.');
       await shoot(page, 'add-peer-light');
       await page.keyboard.press('Escape');
+
+      await page.getByRole('button', { name: 'About this device' }).click();
+      await page.getByRole('dialog').waitFor();
+      await shoot(page, 'device-info-light');
+      await page.keyboard.press('Escape');
     } else {
       await page.getByRole('button', { name: 'Transfers' }).click();
       await page.locator('.transfers-panel').waitFor();

@@ -103,3 +103,15 @@ export function fileKind(name: string, isDirectory = false): FileKind {
   const dot = name.lastIndexOf('.');
   return (dot > 0 && KINDS[name.slice(dot + 1).toLowerCase()]) || 'file';
 }
+
+/** Node's process.platform as people call it. */
+export function platformName(platform: string): string {
+  return (
+    (
+      { linux: 'Linux', darwin: 'macOS', win32: 'Windows', freebsd: 'FreeBSD', android: 'Android' } as Record<
+        string,
+        string
+      >
+    )[platform] ?? platform
+  );
+}
