@@ -4,6 +4,7 @@
  * file card shown.
  */
 import { mkdir, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
@@ -11,7 +12,12 @@ import { startNode, stopNode, type TestNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 import { openApp, REPO_ROOT, requireBuild } from './browser-app';
 
-const OUT = path.join(REPO_ROOT, 'docs', 'screenshots');
+// Every run shoots the views (and fails if one breaks); only FERRY_UPDATE_SCREENSHOTS=1 replaces the
+// committed README images, so ordinary test runs don't leave changed PNGs (times, avatar colours) behind.
+const OUT =
+  process.env.FERRY_UPDATE_SCREENSHOTS === '1'
+    ? path.join(REPO_ROOT, 'docs', 'screenshots')
+    : path.join(os.tmpdir(), 'ferry-screenshots');
 
 beforeAll(requireBuild);
 
