@@ -55,10 +55,15 @@ Ferry could not download the Electron runtime it needs for the desktop window.
 `);
 }
 
+/** Runs a child in the foreground: our exit code is its, and a signal to us reaches it. */
+function foreground(child) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
 function startBrowserMode() {
   const bin = path.join(root, 'bin', 'ferry.mjs');
-  const child = spawn(process.execPath, [bin, 'ui', ...args.filter((a) => a !== '--browser')], { stdio: 'inherit' });
-  child.on('exit', (code) => process.exit(code ?? 1));
+  foreground(spawn(process.execPath, [bin, 'ui', ...args.filter((a) => a !== '--browser')], { stdio: 'inherit' }));
 }
 
 function startElectron() {
@@ -68,8 +73,7 @@ function startElectron() {
   });
   if (build.status !== 0) process.exit(build.status ?? 1);
   const electronPath = createRequire(import.meta.url)('electron');
-  const child = spawn(electronPath, [root, ...args], { stdio: 'inherit' });
-  child.on('exit', (code) => process.exit(code ?? 0));
+  foreground(spawn(electronPath, [root, ...args], { stdio: 'inherit' }));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -6,13 +6,17 @@ import type { IpcRenderer, WebUtils } from 'electron';
 import { requestNames, type FerryApi, type FerryEvent } from '../../shared/api';
 import { hostRequests, IPC, type FerryHost, type IpcOutcome } from '../../shared/host-api';
 
-/** An Error that keeps the engine's code, so the UI can translate it. */
+/**
+ * An Error that keeps the engine's code, so the UI can translate it. contextBridge
+ * rebuilds errors from their message alone, so the code also leads the message
+ * (`CODE: message`), which the renderer parses back.
+ */
 class FerryRequestError extends Error {
   constructor(
     readonly code: string,
     message: string,
   ) {
-    super(message);
+    super(`${code}: ${message}`);
     this.name = 'FerryRequestError';
   }
 }

@@ -106,7 +106,7 @@ export class MessageRepo {
     const rows =
       [...q].length >= 3
         ? this.db.all<MessageRow & { snippet: string }>(
-            `SELECT messages.*, snippet(messages_fts, 0, char(1), char(2), '…', 16) AS snippet
+            `SELECT messages.*, snippet(messages_fts, 0, char(1), char(2), '…', 64) AS snippet
              FROM messages_fts JOIN messages ON messages.seq = messages_fts.rowid
              WHERE messages_fts MATCH ? ORDER BY messages.seq DESC LIMIT ?`,
             [`"${q.replaceAll('"', '""')}"`, limit],
