@@ -4,6 +4,8 @@
  * Modes: tcp, tls, tls-sha256. Prints one JSON line when done.
  *   receiver: node pipe-peer.ts receive MODE            → prints {"port":…}, then {"bytes":…,"ms":…}
  *   sender:   node pipe-peer.ts send MODE PORT FILE     → prints {"bytes":…,"ms":…}
+ * FILE "-" reads stdin (tar | pipe); RECEIVE_OUT=stdout in the environment makes the
+ * receiver write the data to stdout (pipe | tar -x) and report on stderr instead.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -25,18 +27,26 @@ async function main(): Promise<void> {
       const started = process.hrtime.bigint();
       const hash = hashing ? createHash('sha256') : null;
       let bytes = 0;
+      const toStdout = process.env.RECEIVE_OUT === 'stdout';
       socket.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         hash?.update(chunk);
+        if (toStdout && !process.stdout.write(chunk)) {
+          socket.pause();
+          process.stdout.once('drain', () => socket.resume());
+        }
       });
       socket.on('end', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        process.stdout.write(`${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`);
-        process.exit(0);
+        const report = `${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`;
+        const finish = () => (toStdout ? process.stderr.write(report) : process.stdout.write(report), process.exit(0));
+        if (toStdout) process.stdout.end(finish);
+        else finish();
       });
     };
     const server = mode === 'tcp' ? net.createServer(onSocket) : tls.createServer({ ...tlsOptions, requestCert: true }, onSocket);
-    server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: (server.address() as net.AddressInfo).port })}\n`));
+    const announce = process.env.RECEIVE_OUT === 'stdout' ? process.stderr : process.stdout;
+    server.listen(0, '127.0.0.1', () => announce.write(`${JSON.stringify({ port: (server.address() as net.AddressInfo).port })}\n`));
     return;
   }
   const port = Number(portArg);
@@ -50,8 +60,8 @@ async function main(): Promise<void> {
   const hash = hashing ? createHash('sha256') : null;
   const started = process.hrtime.bigint();
   let bytes = 0;
-  const source = createReadStream(file!, { highWaterMark: 1024 * 1024 });
-  source.on('data', (chunk) => {
+  const source = file === '-' ? process.stdin : createReadStream(file!, { highWaterMark: 1024 * 1024 });
+  source.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     hash?.update(chunk);
   });
