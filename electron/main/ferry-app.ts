@@ -113,7 +113,11 @@ export function startFerryApp(): void {
     const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
     await window.loadURL(devUrl ?? `${APP_ORIGIN}/index.html`);
 
-    tray = new Tray(nativeImage.createFromPath(path.join(import.meta.dirname, '../../build/icon.png')).resize({ width: 16, height: 16 }));
+    // Packaged: copied into resources by electron-builder (extraResources); dev: straight from build/.
+    const trayIcon = app.isPackaged
+      ? path.join(process.resourcesPath, 'tray-icon.png')
+      : path.join(import.meta.dirname, '../../build/icons/32x32.png');
+    tray = new Tray(nativeImage.createFromPath(trayIcon).resize({ width: 16, height: 16 }));
     tray.setToolTip('Ferry');
     tray.on('click', showWindow);
     updateTray();
