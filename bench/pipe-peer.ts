@@ -8,35 +8,49 @@
  * receiver write the data to stdout (pipe | tar -x) and report on stderr instead.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createIdentity } from '../electron/core/identity/device-identity';
 
-type Mode = 'tcp' | 'tls' | 'tls-sha256';
+type Mode = 'tcp' | 'tls' | 'tls-sha256' | 'tls-sha256-disk';
 const [role, mode, portArg, file] = process.argv.slice(2) as ['send' | 'receive', Mode, string?, string?];
 
 async function main(): Promise<void> {
   const identity = await createIdentity();
   const tlsOptions = { key: identity.keyPem, cert: identity.certPem, minVersion: 'TLSv1.3' as const, rejectUnauthorized: false };
-  const hashing = mode === 'tls-sha256';
+  const hashing = mode.startsWith('tls-sha256');
+  const toDisk = mode === 'tls-sha256-disk';
   if (role === 'receive') {
     const onSocket = (socket: net.Socket) => {
       const started = process.hrtime.bigint();
       const hash = hashing ? createHash('sha256') : null;
       let bytes = 0;
       const toStdout = process.env.RECEIVE_OUT === 'stdout';
+      // The limit for a file transfer: also write what arrives to a file, like a receiver must.
+      const sink = toStdout ? process.stdout : toDisk ? createWriteStream(path.join(os.tmpdir(), `ferry-bench-sink-${process.pid}`), { highWaterMark: 4 * 1024 * 1024 }) : null;
       socket.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         hash?.update(chunk);
-        if (toStdout && !process.stdout.write(chunk)) {
+        if (sink && !sink.write(chunk)) {
           socket.pause();
-          process.stdout.once('drain', () => socket.resume());
+          sink.once('drain', () => socket.resume());
         }
       });
       socket.on('end', () => {
+        if (toDisk) {
+          (sink as WriteStream).end(() => {
+            const ms = Number(process.hrtime.bigint() - started) / 1e6;
+            rmSync((sink as WriteStream).path as string, { force: true });
+            process.stdout.write(`${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`);
+            process.exit(0);
+          });
+          return;
+        }
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         const report = `${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`;
         const finish = () => (toStdout ? process.stderr.write(report) : process.stdout.write(report), process.exit(0));

@@ -158,7 +158,7 @@ async function smallFilesDir(count: number): Promise<string> {
 // ── measurements ──────────────────────────────────────────────────────────────
 
 /** A baseline pipe between two processes; returns MB/s seen by the receiver. */
-async function pipe(mode: 'tcp' | 'tls' | 'tls-sha256', file: string): Promise<number> {
+async function pipe(mode: 'tcp' | 'tls' | 'tls-sha256' | 'tls-sha256-disk', file: string): Promise<number> {
   const receiver = start(process.execPath, [...TSX, 'bench/pipe-peer.ts', 'receive', mode]);
   const { port } = json(await receiver.next(isJson((o) => 'port' in o)));
   const sender = start(process.execPath, [...TSX, 'bench/pipe-peer.ts', 'send', mode, String(port), file]);
@@ -231,10 +231,10 @@ const row = (...cells: string[]) => table.push(cells);
 async function large(): Promise<void> {
   const file = await randomFile(sizeMiB);
   const bytes = sizeMiB * 1024 * 1024;
-  const runs: Record<string, number[]> = { tcp: [], tls: [], 'tls-sha256': [], ferry: [] };
+  const runs: Record<string, number[]> = { tcp: [], tls: [], 'tls-sha256': [], 'tls-sha256-disk': [], ferry: [] };
   const rss = { sender: [] as number[], receiver: [] as number[] };
   for (let i = 0; i < reps; i++) {
-    for (const mode of ['tcp', 'tls', 'tls-sha256'] as const) runs[mode]!.push(await pipe(mode, file));
+    for (const mode of ['tcp', 'tls', 'tls-sha256', 'tls-sha256-disk'] as const) runs[mode]!.push(await pipe(mode, file));
     const ferry = await ferrySend(file, 1);
     runs.ferry!.push(bytes / MB / ferry.seconds);
     rss.sender.push(ferry.senderRss / 2 ** 20);
@@ -245,12 +245,12 @@ async function large(): Promise<void> {
   results.large = {
     sizeMiB,
     mbps: s,
-    ferryRatio: { tcp: ratio('tcp'), tls: ratio('tls'), 'tls-sha256': ratio('tls-sha256') },
+    ferryRatio: { tcp: ratio('tcp'), tls: ratio('tls'), 'tls-sha256': ratio('tls-sha256'), 'tls-sha256-disk': ratio('tls-sha256-disk') },
     peakRssMiB: { sender: stats(rss.sender), receiver: stats(rss.receiver) },
     scp: has('scp') && has('sshd') ? 'not measured (scp over a loopback sshd is not wired yet)' : 'skipped: OpenSSH not installed',
   };
   row('Large file', `${sizeMiB} MiB`, '');
-  for (const [k, label] of [['tcp', 'plain TCP pipe'], ['tls', 'TLS 1.3 pipe'], ['tls-sha256', 'TLS 1.3 + SHA-256 pipe'], ['ferry', 'Ferry send → listen']] as const) {
+  for (const [k, label] of [['tcp', 'plain TCP pipe'], ['tls', 'TLS 1.3 pipe'], ['tls-sha256', 'TLS 1.3 + SHA-256 pipe'], ['tls-sha256-disk', '… + writing the file to disk'], ['ferry', 'Ferry send → listen']] as const) {
     row(`  ${label}`, `${fmt(s[k]!)} MB/s`, k === 'ferry' ? '' : `Ferry ÷ this: ${fmt(ratio(k), 2)}`);
   }
   row('  Ferry peak RSS', `sender ${fmt(stats(rss.sender))} MiB`, `receiver ${fmt(stats(rss.receiver))} MiB`);
