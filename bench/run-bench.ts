@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,8 @@ import { randomFillSync } from 'node:crypto';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cache = path.join(root, '.bench-cache');
-const FERRY = path.join(root, 'bin', 'ferry.mjs');
+/** Ferry's CLI as it ships: bundled (like the desktop app's main), not compiled on the fly by tsx. */
+const FERRY = path.join(cache, 'cli', 'ferry.mjs');
 const TSX = ['--import', 'tsx'];
 
 const { values } = parseArgs({
@@ -328,7 +329,26 @@ async function fanout(): Promise<void> {
   row(`Fan-out to ${peerCount} peers`, `${fmt(stats(ms))} ms to the last ack`, `hub RSS ${fmt(stats(rss))} MiB`);
 }
 
+async function bundleCli(): Promise<void> {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [path.join(root, 'electron/core/cli/ferry-cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: path.join(cache, 'cli', 'ferry-cli.mjs'),
+    logLevel: 'warning',
+  });
+  await writeFile(FERRY, "const { main } = await import('./ferry-cli.mjs');\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  // Resolve runtime dependencies from the repository's node_modules.
+  const modules = path.join(cache, 'cli', 'node_modules');
+  if (!existsSync(modules)) await symlink(path.join(root, 'node_modules'), modules, 'dir');
+}
+
 async function main(): Promise<void> {
+  await bundleCli();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const machine = { cores: os.cpus().length, cpu, node: process.version, platform: `${os.platform()} ${os.release()}`, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
   results.machine = machine;
