@@ -6,18 +6,8 @@ import type { Protocol } from 'electron';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { APP_SCHEME, CONTENT_SECURITY_POLICY } from './hardened-window';
+import { CONTENT_TYPES as TYPES } from '../core/content-types';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** Must run before app 'ready'. */
 export function registerAppScheme(protocol: Protocol): void {

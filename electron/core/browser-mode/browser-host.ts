@@ -15,6 +15,7 @@ import { FerryError } from '../ferry-error';
 import { callEngine, toErrorDto } from './engine-call';
 import { newToken, RequestGuard, TOKEN_COOKIE } from './request-guard';
 import { pruneStaging, receiveUpload } from './staged-upload';
+import { CONTENT_TYPES as TYPES } from '../content-types';
 
 export interface BrowserEngine extends FerryApi {
   subscribe(listener: (event: FerryEvent) => void): () => void;
@@ -40,16 +41,6 @@ export interface BrowserHost {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 /** Chat text is at most 64 KiB; a request is never bigger than this. */
