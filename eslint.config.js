@@ -15,7 +15,7 @@ const electronImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'release/', 'node_modules/', 'docs/', 'coverage/', '**/*.d.ts'] },
+  { ignores: ['out/', 'dist/', 'release/', 'node_modules/', 'docs/', 'coverage/', '.bench-cache/', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],

@@ -10,15 +10,23 @@ import { FerryNode } from '../electron/core/ferry-node';
 const [dataDir, address, countArg, file] = process.argv.slice(2);
 
 async function main(): Promise<void> {
-  const node = await FerryNode.start({ dataDir: dataDir!, host: '127.0.0.1', port: 0, discovery: false, name: 'latency' });
+  const node = await FerryNode.start({
+    dataDir: dataDir!,
+    host: '127.0.0.1',
+    port: 0,
+    discovery: false,
+    name: 'latency',
+  });
   const peer = await node.addPeer(address!);
   const acked = new Map<string, () => void>();
   let transferActive = false;
   let transferDone = !file;
   node.subscribe(({ name, payload }) => {
-    if (name === 'messageUpdated' && (payload as { state: string }).state === 'delivered') acked.get((payload as { id: string }).id)?.();
+    if (name === 'messageUpdated' && (payload as { state: string }).state === 'delivered')
+      acked.get((payload as { id: string }).id)?.();
     if (name === 'transferProgress') transferActive = true;
-    if (name === 'transferUpdated' && ['done', 'failed', 'cancelled'].includes((payload as { state: string }).state)) transferDone = true;
+    if (name === 'transferUpdated' && ['done', 'failed', 'cancelled'].includes((payload as { state: string }).state))
+      transferDone = true;
   });
   if (file) {
     await node.sendFiles(peer.id, [file]);
@@ -38,7 +46,9 @@ async function main(): Promise<void> {
   }
   samples.sort((a, b) => a - b);
   const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
-  process.stdout.write(`${JSON.stringify({ p50: pick(0.5), p99: pick(0.99), max: samples.at(-1) ?? NaN, n: samples.length, duringTransfer: !!file })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ p50: pick(0.5), p99: pick(0.99), max: samples.at(-1) ?? NaN, n: samples.length, duringTransfer: !!file })}\n`,
+  );
   await node.stop();
   process.exit(0);
 }

@@ -24,7 +24,16 @@ async function peer(port: number, index: number): Promise<void> {
   const decoder = new FrameDecoder(controlFrames);
   socket.on('secureConnect', () => {
     socket.write(
-      encodeFrame({ type: 'hello', v: PROTOCOL_VERSION, id: identity.id, name: `peer-${index}`, platform: 'bench', port: 0, caps: ['chat/1'], purpose: 'control' }),
+      encodeFrame({
+        type: 'hello',
+        v: PROTOCOL_VERSION,
+        id: identity.id,
+        name: `peer-${index}`,
+        platform: 'bench',
+        port: 0,
+        caps: ['chat/1'],
+        purpose: 'control',
+      }),
     );
   });
   socket.on('data', (chunk: Buffer) => {

@@ -22,7 +22,12 @@ const [role, mode, portArg, file] = process.argv.slice(2) as ['send' | 'receive'
 
 async function main(): Promise<void> {
   const identity = await createIdentity();
-  const tlsOptions = { key: identity.keyPem, cert: identity.certPem, minVersion: 'TLSv1.3' as const, rejectUnauthorized: false };
+  const tlsOptions = {
+    key: identity.keyPem,
+    cert: identity.certPem,
+    minVersion: 'TLSv1.3' as const,
+    rejectUnauthorized: false,
+  };
   const hashing = mode.startsWith('tls-sha256');
   const toDisk = mode === 'tls-sha256-disk';
   if (role === 'receive') {
@@ -32,7 +37,13 @@ async function main(): Promise<void> {
       let bytes = 0;
       const toStdout = process.env.RECEIVE_OUT === 'stdout';
       // The limit for a file transfer: also write what arrives to a file, like a receiver must.
-      const sink = toStdout ? process.stdout : toDisk ? createWriteStream(path.join(os.tmpdir(), `ferry-bench-sink-${process.pid}`), { highWaterMark: 4 * 1024 * 1024 }) : null;
+      const sink = toStdout
+        ? process.stdout
+        : toDisk
+          ? createWriteStream(path.join(os.tmpdir(), `ferry-bench-sink-${process.pid}`), {
+              highWaterMark: 4 * 1024 * 1024,
+            })
+          : null;
       socket.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         hash?.update(chunk);
@@ -46,7 +57,9 @@ async function main(): Promise<void> {
           (sink as WriteStream).end(() => {
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
             rmSync((sink as WriteStream).path as string, { force: true });
-            process.stdout.write(`${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`);
+            process.stdout.write(
+              `${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`,
+            );
             process.exit(0);
           });
           return;
@@ -58,9 +71,12 @@ async function main(): Promise<void> {
         else finish();
       });
     };
-    const server = mode === 'tcp' ? net.createServer(onSocket) : tls.createServer({ ...tlsOptions, requestCert: true }, onSocket);
+    const server =
+      mode === 'tcp' ? net.createServer(onSocket) : tls.createServer({ ...tlsOptions, requestCert: true }, onSocket);
     const announce = process.env.RECEIVE_OUT === 'stdout' ? process.stderr : process.stdout;
-    server.listen(0, '127.0.0.1', () => announce.write(`${JSON.stringify({ port: (server.address() as net.AddressInfo).port })}\n`));
+    server.listen(0, '127.0.0.1', () =>
+      announce.write(`${JSON.stringify({ port: (server.address() as net.AddressInfo).port })}\n`),
+    );
     return;
   }
   const port = Number(portArg);
@@ -68,7 +84,9 @@ async function main(): Promise<void> {
     const s =
       mode === 'tcp'
         ? net.connect(port, '127.0.0.1', () => resolve(s))
-        : tls.connect({ ...tlsOptions, host: '127.0.0.1', port, checkServerIdentity: () => undefined }, () => resolve(s));
+        : tls.connect({ ...tlsOptions, host: '127.0.0.1', port, checkServerIdentity: () => undefined }, () =>
+            resolve(s),
+          );
     s.on('error', reject);
   });
   const hash = hashing ? createHash('sha256') : null;
@@ -81,7 +99,9 @@ async function main(): Promise<void> {
   });
   await pipeline(source, socket as unknown as Writable);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(`${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bytes, ms, sha256: hash?.digest('hex') ?? null, rssMax: process.resourceUsage().maxRSS })}\n`,
+  );
 }
 
 void main();

@@ -94,7 +94,8 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Pr
       let seen = 0;
       for (;;) {
         for (; seen < lines.length; seen++) if (match(lines[seen]!)) return lines[seen]!;
-        if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited: ${lines.slice(-5).join(' | ')}`);
+        if (child.exitCode !== null)
+          throw new Error(`${command} ${args.join(' ')} exited: ${lines.slice(-5).join(' | ')}`);
         if (Date.now() > deadline) throw new Error(`timeout waiting on ${command} ${args.join(' ')}`);
         await new Promise<void>((r) => {
           waiters.push(r);
@@ -195,19 +196,47 @@ async function ferrySend(target: string, expectFiles: number): Promise<FerryRun>
   const work = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-'));
   const port = await freePort();
   const receiver = start(process.execPath, [
-    FERRY, 'listen', '--host', '127.0.0.1', '--port', String(port), '--no-discovery', '--accept', '--accept-from', 'any',
-    '--data-dir', path.join(work, 'rx'), '--download-dir', path.join(work, 'dl'), '--name', 'bench-rx',
+    FERRY,
+    'listen',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--no-discovery',
+    '--accept',
+    '--accept-from',
+    'any',
+    '--data-dir',
+    path.join(work, 'rx'),
+    '--download-dir',
+    path.join(work, 'dl'),
+    '--name',
+    'bench-rx',
   ]);
   await receiver.next(isJson((o) => o.event === 'listening'));
-  const sender = start(process.execPath, [FERRY, 'send', '--to', `127.0.0.1:${port}`, '--data-dir', path.join(work, 'tx'), target]);
+  const sender = start(process.execPath, [
+    FERRY,
+    'send',
+    '--to',
+    `127.0.0.1:${port}`,
+    '--data-dir',
+    path.join(work, 'tx'),
+    target,
+  ]);
   let t0 = 0n;
   await receiver.next((line) => {
     if (!t0 && isJson((o) => o.event === 'transferUpdated' && o.state === 'active')(line)) t0 = process.hrtime.bigint();
-    return isJson((o) => o.event === 'transferUpdated' && ['done', 'failed', 'cancelled'].includes(String(o.state)))(line);
+    return isJson((o) => o.event === 'transferUpdated' && ['done', 'failed', 'cancelled'].includes(String(o.state)))(
+      line,
+    );
   });
   const t1 = process.hrtime.bigint();
   const code = await sender.exit;
-  const result = { seconds: Number(t1 - (t0 || t1)) / 1e9, senderRss: sender.peakRss(), receiverRss: receiver.peakRss() };
+  const result = {
+    seconds: Number(t1 - (t0 || t1)) / 1e9,
+    senderRss: sender.peakRss(),
+    receiverRss: receiver.peakRss(),
+  };
   receiver.child.kill('SIGINT');
   await receiver.exit;
   const files = await countFiles(path.join(work, 'dl'));
@@ -235,7 +264,8 @@ async function large(): Promise<void> {
   const runs: Record<string, number[]> = { tcp: [], tls: [], 'tls-sha256': [], 'tls-sha256-disk': [], ferry: [] };
   const rss = { sender: [] as number[], receiver: [] as number[] };
   for (let i = 0; i < reps; i++) {
-    for (const mode of ['tcp', 'tls', 'tls-sha256', 'tls-sha256-disk'] as const) runs[mode]!.push(await pipe(mode, file));
+    for (const mode of ['tcp', 'tls', 'tls-sha256', 'tls-sha256-disk'] as const)
+      runs[mode]!.push(await pipe(mode, file));
     const ferry = await ferrySend(file, 1);
     runs.ferry!.push(bytes / MB / ferry.seconds);
     rss.sender.push(ferry.senderRss / 2 ** 20);
@@ -246,12 +276,26 @@ async function large(): Promise<void> {
   results.large = {
     sizeMiB,
     mbps: s,
-    ferryRatio: { tcp: ratio('tcp'), tls: ratio('tls'), 'tls-sha256': ratio('tls-sha256'), 'tls-sha256-disk': ratio('tls-sha256-disk') },
+    ferryRatio: {
+      tcp: ratio('tcp'),
+      tls: ratio('tls'),
+      'tls-sha256': ratio('tls-sha256'),
+      'tls-sha256-disk': ratio('tls-sha256-disk'),
+    },
     peakRssMiB: { sender: stats(rss.sender), receiver: stats(rss.receiver) },
-    scp: has('scp') && has('sshd') ? 'not measured (scp over a loopback sshd is not wired yet)' : 'skipped: OpenSSH not installed',
+    scp:
+      has('scp') && has('sshd')
+        ? 'not measured (scp over a loopback sshd is not wired yet)'
+        : 'skipped: OpenSSH not installed',
   };
   row('Large file', `${sizeMiB} MiB`, '');
-  for (const [k, label] of [['tcp', 'plain TCP pipe'], ['tls', 'TLS 1.3 pipe'], ['tls-sha256', 'TLS 1.3 + SHA-256 pipe'], ['tls-sha256-disk', '… + writing the file to disk'], ['ferry', 'Ferry send → listen']] as const) {
+  for (const [k, label] of [
+    ['tcp', 'plain TCP pipe'],
+    ['tls', 'TLS 1.3 pipe'],
+    ['tls-sha256', 'TLS 1.3 + SHA-256 pipe'],
+    ['tls-sha256-disk', '… + writing the file to disk'],
+    ['ferry', 'Ferry send → listen'],
+  ] as const) {
     row(`  ${label}`, `${fmt(s[k]!)} MB/s`, k === 'ferry' ? '' : `Ferry ÷ this: ${fmt(ratio(k), 2)}`);
   }
   row('  Ferry peak RSS', `sender ${fmt(stats(rss.sender))} MiB`, `receiver ${fmt(stats(rss.receiver))} MiB`);
@@ -277,7 +321,11 @@ async function small(): Promise<void> {
   };
   row(`Small files`, `${smallCount} × 8 KiB`, '');
   row('  Ferry send → listen', `${fmt(stats(ferryFps))} files/s`, `${fmt(mb(ferryFps), 1)} MB/s`);
-  row('  tar | TLS pipe | tar -x', `${fmt(stats(tarFps))} files/s`, `Ferry ÷ this: ${fmt(stats(ferryFps.map((f, i) => f / tarFps[i]!)), 2)}`);
+  row(
+    '  tar | TLS pipe | tar -x',
+    `${fmt(stats(tarFps))} files/s`,
+    `Ferry ÷ this: ${fmt(stats(ferryFps.map((f, i) => f / tarFps[i]!)), 2)}`,
+  );
 }
 
 async function latency(): Promise<void> {
@@ -285,15 +333,37 @@ async function latency(): Promise<void> {
   const idle: Record<string, number[]> = { p50: [], p99: [], max: [] };
   const busy: Record<string, number[]> = { p50: [], p99: [], max: [] };
   for (let i = 0; i < reps; i++) {
-    for (const [bucket, extra] of [[idle, []], [busy, [file]]] as const) {
+    for (const [bucket, extra] of [
+      [idle, []],
+      [busy, [file]],
+    ] as const) {
       const work = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-lat-'));
       const port = await freePort();
       const receiver = start(process.execPath, [
-        FERRY, 'listen', '--host', '127.0.0.1', '--port', String(port), '--no-discovery', '--accept', '--accept-from', 'any',
-        '--data-dir', path.join(work, 'rx'), '--download-dir', path.join(work, 'dl'),
+        FERRY,
+        'listen',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--no-discovery',
+        '--accept',
+        '--accept-from',
+        'any',
+        '--data-dir',
+        path.join(work, 'rx'),
+        '--download-dir',
+        path.join(work, 'dl'),
       ]);
       await receiver.next(isJson((o) => o.event === 'listening'));
-      const sender = start(process.execPath, [...TSX, 'bench/chat-latency.ts', path.join(work, 'tx'), `127.0.0.1:${port}`, '200', ...extra]);
+      const sender = start(process.execPath, [
+        ...TSX,
+        'bench/chat-latency.ts',
+        path.join(work, 'tx'),
+        `127.0.0.1:${port}`,
+        '200',
+        ...extra,
+      ]);
       const report = json(await sender.next(isJson((o) => 'p50' in o)));
       await sender.exit;
       receiver.child.kill('SIGINT');
@@ -306,7 +376,11 @@ async function latency(): Promise<void> {
   results.latency = { idle: summary(idle), duringTransfer: summary(busy) };
   row('Chat round trip (send → ack)', 'p50 / p99 / max ms', '');
   row('  idle', `${fmt(stats(idle.p50!), 2)} / ${fmt(stats(idle.p99!), 2)}`, `max ${fmt(stats(idle.max!), 1)}`);
-  row('  during a large transfer', `${fmt(stats(busy.p50!), 2)} / ${fmt(stats(busy.p99!), 2)}`, `max ${fmt(stats(busy.max!), 1)}`);
+  row(
+    '  during a large transfer',
+    `${fmt(stats(busy.p50!), 2)} / ${fmt(stats(busy.p99!), 2)}`,
+    `max ${fmt(stats(busy.max!), 1)}`,
+  );
 }
 
 async function fanout(): Promise<void> {
@@ -341,7 +415,10 @@ async function bundleCli(): Promise<void> {
     outfile: path.join(cache, 'cli', 'ferry-cli.mjs'),
     logLevel: 'warning',
   });
-  await writeFile(FERRY, "const { main } = await import('./ferry-cli.mjs');\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  await writeFile(
+    FERRY,
+    "const { main } = await import('./ferry-cli.mjs');\nprocess.exitCode = await main(process.argv.slice(2));\n",
+  );
   // Resolve runtime dependencies from the repository's node_modules.
   const modules = path.join(cache, 'cli', 'node_modules');
   if (!existsSync(modules)) await symlink(path.join(root, 'node_modules'), modules, 'dir');
@@ -350,12 +427,25 @@ async function bundleCli(): Promise<void> {
 async function main(): Promise<void> {
   await bundleCli();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const machine = { cores: os.cpus().length, cpu, node: process.version, platform: `${os.platform()} ${os.release()}`, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+  const machine = {
+    cores: os.cpus().length,
+    cpu,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
   results.machine = machine;
   results.options = { sizeMiB, reps, smallCount, peerCount, sections: [...sections] };
-  console.log(`Machine: ${machine.cores} cores, ${cpu}, Node ${machine.node}, ${machine.platform}, ${machine.memoryGiB} GiB`);
+  console.log(
+    `Machine: ${machine.cores} cores, ${cpu}, Node ${machine.node}, ${machine.platform}, ${machine.memoryGiB} GiB`,
+  );
   console.log(`Each figure: median (min–max) of ${reps} runs.\n`);
-  const plan: [string, () => Promise<void>][] = [['large', large], ['small', small], ['latency', latency], ['fanout', fanout]];
+  const plan: [string, () => Promise<void>][] = [
+    ['large', large],
+    ['small', small],
+    ['latency', latency],
+    ['fanout', fanout],
+  ];
   for (const [name, run] of plan) {
     if (!sections.has(name)) continue;
     process.stderr.write(`running ${name}…\n`);
@@ -367,7 +457,13 @@ async function main(): Promise<void> {
     }
   }
   const widths = [0, 1, 2].map((c) => Math.max(...table.map((r) => r[c]!.length)));
-  for (const r of table) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('   ').trimEnd());
+  for (const r of table)
+    console.log(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('   ')
+        .trimEnd(),
+    );
   await mkdir(path.dirname(values.json!), { recursive: true });
   await writeFile(values.json!, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nJSON: ${values.json}`);

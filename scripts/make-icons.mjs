@@ -13,7 +13,8 @@ const source = path.join(build, 'icon.svg');
 const sizes = [16, 32, 48, 64, 128, 256, 512, 1024];
 mkdirSync(path.join(build, 'icons'), { recursive: true });
 const png = (size) => path.join(build, 'icons', `${size}x${size}.png`);
-for (const size of sizes) execFileSync('rsvg-convert', ['-w', String(size), '-h', String(size), '-o', png(size), source]);
+for (const size of sizes)
+  execFileSync('rsvg-convert', ['-w', String(size), '-h', String(size), '-o', png(size), source]);
 copyFileSync(png(512), path.join(build, 'icon.png'));
 execFileSync('convert', [...[16, 32, 48, 64, 128, 256].map(png), path.join(build, 'icon.ico')]);
 execFileSync('png2icns', [path.join(build, 'icon.icns'), ...[16, 32, 128, 256, 512, 1024].map(png)]);

@@ -67,10 +67,14 @@ function startBrowserMode() {
 }
 
 function startElectron() {
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const build = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   if (build.status !== 0) process.exit(build.status ?? 1);
   const electronPath = createRequire(import.meta.url)('electron');
   foreground(spawn(electronPath, [root, ...args], { stdio: 'inherit' }));

@@ -98,10 +98,18 @@ export const requests = {
   updateSettings: request(z.tuple([settingsPatch])).returns<SettingsDto>(),
 
   /** Offers files and folders (absolute local paths) to a peer. */
-  sendFiles: request(z.tuple([deviceId, z.array(z.string().min(1).max(4096)).min(1).max(10_000)])).returns<TransferDto>(),
+  sendFiles: request(
+    z.tuple([deviceId, z.array(z.string().min(1).max(4096)).min(1).max(10_000)]),
+  ).returns<TransferDto>(),
   /** Accepts an incoming offer, optionally into another folder than the download folder. */
   acceptTransfer: request(
-    z.tuple([transferId, z.object({ saveDir: z.string().min(1).max(4096).optional() }).strict().optional()]),
+    z.tuple([
+      transferId,
+      z
+        .object({ saveDir: z.string().min(1).max(4096).optional() })
+        .strict()
+        .optional(),
+    ]),
   ).returns<TransferDto>(),
   declineTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
   /** Cancels from either side at any moment; the other side is told. */

@@ -65,8 +65,16 @@ export function defaultSettings(): SettingsDto {
 }
 
 function safeHostname(): string {
-  const name = os.hostname().replace(/\.local$/, '').trim();
-  return name ? Buffer.from(name).subarray(0, 255).toString('utf8').replace(/\uFFFD+$/, '') : 'Ferry';
+  const name = os
+    .hostname()
+    .replace(/\.local$/, '')
+    .trim();
+  return name
+    ? Buffer.from(name)
+        .subarray(0, 255)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, '')
+    : 'Ferry';
 }
 
 export class FerryNode implements FerryApi {
@@ -102,12 +110,16 @@ export class FerryNode implements FerryApi {
 
     this.connections = new ConnectionManager({
       identity,
-      localHello: () => ({ name: this.settings.displayName, platform: process.platform, port: this.port, caps: CAPABILITIES }),
+      localHello: () => ({
+        name: this.settings.displayName,
+        platform: process.platform,
+        port: this.port,
+        caps: CAPABILITIES,
+      }),
       authorize: (link) =>
-        this.peers.get(link.peerId)?.blocked
-          ? new FerryError('PEER_BLOCKED', 'this device is blocked')
-          : null,
-      log: (level, code, message, peerId) => this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
+        this.peers.get(link.peerId)?.blocked ? new FerryError('PEER_BLOCKED', 'this device is blocked') : null,
+      log: (level, code, message, peerId) =>
+        this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
       timers: options.timers,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
     });
@@ -157,7 +169,12 @@ export class FerryNode implements FerryApi {
     const discovery = new DiscoveryService({
       ...options,
       protocolVersion: PROTOCOL_VERSION,
-      self: () => ({ id: this.identity.id, name: this.settings.displayName, platform: process.platform, port: this.port }),
+      self: () => ({
+        id: this.identity.id,
+        name: this.settings.displayName,
+        platform: process.platform,
+        port: this.port,
+      }),
       log: (level, code, message) => this.emit('notice', { level, code, message }),
     });
     try {
@@ -204,7 +221,8 @@ export class FerryNode implements FerryApi {
       return;
     }
     const claim = `${sighting.id}@${address}`;
-    if (this.connections.link(sighting.id) || this.dialingAnnounced.has(sighting.id) || this.refusedClaims.has(claim)) return;
+    if (this.connections.link(sighting.id) || this.dialingAnnounced.has(sighting.id) || this.refusedClaims.has(claim))
+      return;
     // Retried on each announcement (every few seconds) while the peer is not connected.
     this.dialingAnnounced.add(sighting.id);
     this.connections
@@ -282,7 +300,12 @@ export class FerryNode implements FerryApi {
 
   private onLinkUp(link: PeerLink): void {
     this.peers.upsertSeen(
-      { id: link.peerId, name: link.hello.name, platform: link.hello.platform, address: link.listenAddress ?? undefined },
+      {
+        id: link.peerId,
+        name: link.hello.name,
+        platform: link.hello.platform,
+        address: link.listenAddress ?? undefined,
+      },
       Date.now(),
     );
     // The pinned certificate answered again: whatever answered before was someone else.
@@ -312,7 +335,12 @@ export class FerryNode implements FerryApi {
     const link = this.connections.link(peerId);
     const addresses: string[] = [];
     if (link?.direction === 'out' && link.conn.socket.remoteAddress && link.conn.socket.remotePort) {
-      addresses.push(formatAddress({ host: link.conn.socket.remoteAddress.replace(/^::ffff:/, ''), port: link.conn.socket.remotePort }));
+      addresses.push(
+        formatAddress({
+          host: link.conn.socket.remoteAddress.replace(/^::ffff:/, ''),
+          port: link.conn.socket.remotePort,
+        }),
+      );
     } else if (link?.listenAddress) {
       addresses.push(link.listenAddress);
     }
@@ -398,7 +426,12 @@ export class FerryNode implements FerryApi {
     const target = parseAddress(address, DEFAULT_PORT);
     const link = await this.connections.dial(target);
     this.peers.upsertSeen(
-      { id: link.peerId, name: link.hello.name, platform: link.hello.platform, address: link.listenAddress ?? undefined },
+      {
+        id: link.peerId,
+        name: link.hello.name,
+        platform: link.hello.platform,
+        address: link.listenAddress ?? undefined,
+      },
       Date.now(),
     );
     const record = this.peers.update(link.peerId, { manual: true })!;
@@ -481,7 +514,11 @@ export class FerryNode implements FerryApi {
     this.settings = this.settingsRepo.load();
     this.emit('settingsUpdated', { ...this.settings });
     if (patch.port !== undefined && patch.port !== this.port) {
-      this.emit('notice', { level: 'info', code: 'RESTART_NEEDED', message: 'the new port is used after Ferry restarts' });
+      this.emit('notice', {
+        level: 'info',
+        code: 'RESTART_NEEDED',
+        message: 'the new port is used after Ferry restarts',
+      });
     }
     if (patch.displayName !== undefined) this.discovery?.announceNow();
     if (patch.discovery === false && this.discovery) {

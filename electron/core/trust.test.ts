@@ -20,7 +20,11 @@ describe('trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     const bob = await a.node.addPeer(b.address);
-    expect(await a.node.renamePeer(bob.id, '会计部 Bob')).toMatchObject({ name: '会计部 Bob', announcedName: 'Bob', alias: '会计部 Bob' });
+    expect(await a.node.renamePeer(bob.id, '会计部 Bob')).toMatchObject({
+      name: '会计部 Bob',
+      announcedName: 'Bob',
+      alias: '会计部 Bob',
+    });
     expect(await a.node.renamePeer(bob.id, null)).toMatchObject({ name: 'Bob', alias: null });
   });
 
@@ -75,6 +79,8 @@ describe('trust', () => {
     expect(table.stdout).toContain('小明');
     expect(table.stdout).toContain('verified, added by hand');
     const json = await runFerry(['peers', '--data-dir', a.dataDir, '--json']);
-    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ id: b.node.identity.id, name: '小明', verified: true })]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ id: b.node.identity.id, name: '小明', verified: true }),
+    ]);
   });
 });

@@ -56,7 +56,9 @@ export function startFerryApp(): void {
     const rendererRoot = path.join(import.meta.dirname, '../renderer');
     serveRenderer(protocol, rendererRoot);
     denyAllPermissions(session.defaultSession);
-    app.on('web-contents-created', (_event, contents) => lockDownContents(contents, (url) => void shell.openExternal(url)));
+    app.on('web-contents-created', (_event, contents) =>
+      lockDownContents(contents, (url) => void shell.openExternal(url)),
+    );
 
     try {
       engine = await FerryNode.start({ dataDir: path.join(app.getPath('userData'), 'engine'), portFallback: true });
@@ -136,14 +138,20 @@ export function startFerryApp(): void {
       if (message.direction === 'in' && !window?.isFocused()) {
         unread++;
         updateTray();
-        void peerName(message.peerId).then((name) => notify(message.peerId, strings.newMessage(name), message.text.slice(0, 200)));
+        void peerName(message.peerId).then((name) =>
+          notify(message.peerId, strings.newMessage(name), message.text.slice(0, 200)),
+        );
       }
     }
     if (event.name === 'transferUpdated') {
       const transfer = event.payload as TransferDto;
       if (transfer.direction === 'in' && transfer.state === 'offered' && !window?.isFocused()) {
         void peerName(transfer.peerId).then((name) =>
-          notify(transfer.peerId, strings.filesOffered(name), strings.filesSummary(transfer.fileCount, formatBytes(transfer.totalBytes))),
+          notify(
+            transfer.peerId,
+            strings.filesOffered(name),
+            strings.filesSummary(transfer.fileCount, formatBytes(transfer.totalBytes)),
+          ),
         );
       }
     }

@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, denyAllPermissions, hardenedWebPreferences, lockDownContents } from './hardened-window';
+import {
+  APP_ORIGIN,
+  CONTENT_SECURITY_POLICY,
+  denyAllPermissions,
+  hardenedWebPreferences,
+  lockDownContents,
+} from './hardened-window';
 
 describe('hardened window', () => {
   it('uses exactly the hardened webPreferences', () => {

@@ -25,7 +25,8 @@ describe('host handlers', () => {
     await h.openPath(file);
     expect(shell.openPath).not.toHaveBeenCalled();
     expect(shell.showItemInFolder).toHaveBeenCalledWith(file);
-    for (const name of ['a.bat', 'b.ps1', 'c.lnk', 'd.sh', 'e.AppImage', 'f.desktop', 'g.jar']) expect(isExecutableName(name)).toBe(true);
+    for (const name of ['a.bat', 'b.ps1', 'c.lnk', 'd.sh', 'e.AppImage', 'f.desktop', 'g.jar'])
+      expect(isExecutableName(name)).toBe(true);
     for (const name of ['a.txt', 'b.jpg', 'c.pdf', 'd.zip', 'Makefile']) expect(isExecutableName(name)).toBe(false);
   });
 

@@ -7,7 +7,9 @@ import type { HostHandlers } from './ipc-adapter';
 
 /** Extensions the OS would run rather than open: Ferry never executes what it received. */
 const EXECUTABLE = new Set(
-  'exe com bat cmd msi msp scr pif cpl ps1 psm1 vbs vbe js jse wsf wsh hta lnk url reg jar app command sh bash zsh csh ksh run bin appimage deb rpm pkg dmg desktop py pl rb'.split(' '),
+  'exe com bat cmd msi msp scr pif cpl ps1 psm1 vbs vbe js jse wsf wsh hta lnk url reg jar app command sh bash zsh csh ksh run bin appimage deb rpm pkg dmg desktop py pl rb'.split(
+    ' ',
+  ),
 );
 
 export function isExecutableName(file: string): boolean {
@@ -15,7 +17,11 @@ export function isExecutableName(file: string): boolean {
   return EXECUTABLE.has(ext);
 }
 
-const absolutePath = z.string().min(1).max(4096).refine((p) => path.isAbsolute(p), 'must be an absolute path');
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => path.isAbsolute(p), 'must be an absolute path');
 
 export function createHostHandlers(deps: {
   dialog: Dialog;
@@ -40,7 +46,8 @@ export function createHostHandlers(deps: {
     },
     async openPath(file) {
       const target = absolutePath.parse(file);
-      if (!(await deps.isReceivedFile(target))) throw new FerryError('NOT_FOUND', 'this file is not one Ferry received');
+      if (!(await deps.isReceivedFile(target)))
+        throw new FerryError('NOT_FOUND', 'this file is not one Ferry received');
       if (isExecutableName(target)) {
         // Opening would run it: show it in its folder and let the user decide.
         shell.showItemInFolder(target);
@@ -51,7 +58,8 @@ export function createHostHandlers(deps: {
     },
     async showInFolder(file) {
       const target = absolutePath.parse(file);
-      if (!(await deps.isReceivedFile(target))) throw new FerryError('NOT_FOUND', 'this file is not one Ferry received');
+      if (!(await deps.isReceivedFile(target)))
+        throw new FerryError('NOT_FOUND', 'this file is not one Ferry received');
       shell.showItemInFolder(target);
     },
   };

@@ -40,7 +40,8 @@ async function setup() {
     host,
     isTrustedSender: (event) => (event as unknown as typeof trusted).trusted,
   });
-  const call = (name: string, event: object, ...args: unknown[]) => ipcMain.handlers.get(IPC.request(name))!(event, ...args);
+  const call = (name: string, event: object, ...args: unknown[]) =>
+    ipcMain.handlers.get(IPC.request(name))!(event, ...args);
   return { a, ipcMain, unregister, call };
 }
 

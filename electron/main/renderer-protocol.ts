@@ -8,7 +8,6 @@ import path from 'node:path';
 import { APP_SCHEME, CONTENT_SECURITY_POLICY } from './hardened-window';
 import { CONTENT_TYPES as TYPES } from '../core/content-types';
 
-
 /** Must run before app 'ready'. */
 export function registerAppScheme(protocol: Protocol): void {
   protocol.registerSchemesAsPrivileged([

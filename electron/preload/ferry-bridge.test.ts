@@ -21,7 +21,8 @@ describe('preload bridge', () => {
       [...requestNames, ...hostRequests, 'host', 'onEvent', 'onOpenConversation', 'getPathForFile'].sort(),
     );
     expect(Object.values(bridge)).not.toContain(ipc);
-    for (const raw of ['ipcRenderer', 'invoke', 'send', 'on', 'sendSync', 'postMessage']) expect(bridge).not.toHaveProperty(raw);
+    for (const raw of ['ipcRenderer', 'invoke', 'send', 'on', 'sendSync', 'postMessage'])
+      expect(bridge).not.toHaveProperty(raw);
     expect(bridge.host).toBe('electron');
   });
 
@@ -35,7 +36,10 @@ describe('preload bridge', () => {
   });
 
   it('turns an error outcome into an Error that keeps its code', async () => {
-    const bridge = createBridge(fakeIpcRenderer({ ok: false, error: { code: 'PEER_OFFLINE', message: 'gone' } }) as never, {} as never);
+    const bridge = createBridge(
+      fakeIpcRenderer({ ok: false, error: { code: 'PEER_OFFLINE', message: 'gone' } }) as never,
+      {} as never,
+    );
     // The code also leads the message: contextBridge passes only the message through.
     await expect(bridge.listPeers()).rejects.toMatchObject({ code: 'PEER_OFFLINE', message: 'PEER_OFFLINE: gone' });
   });

@@ -69,7 +69,9 @@ export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess 
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for ${what}; stdout: ${JSON.stringify(lines.slice(-5))}; stderr: ${stderr}`));
+          reject(
+            new Error(`timed out waiting for ${what}; stdout: ${JSON.stringify(lines.slice(-5))}; stderr: ${stderr}`),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -86,7 +88,10 @@ export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess 
   return proc;
 }
 
-export function runFerry(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runFerry(
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [FERRY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

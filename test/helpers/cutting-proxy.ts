@@ -26,7 +26,10 @@ afterEach(async () => {
  * Connections that carry fewer than `minBytes` (the control link) are never cut;
  * the others are cut at a random byte offset in [minBytes, maxBytes] of their upload.
  */
-export async function cuttingProxy(targetPort: number, opts: { minBytes: number; maxBytes: number; maxCuts: number }): Promise<CuttingProxy> {
+export async function cuttingProxy(
+  targetPort: number,
+  opts: { minBytes: number; maxBytes: number; maxCuts: number },
+): Promise<CuttingProxy> {
   let cuts = 0;
   let forwarded = 0;
   let cutting = true;

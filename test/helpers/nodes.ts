@@ -16,7 +16,11 @@ export interface TestNode {
   address: string;
   events: FerryEvent[];
   /** Resolves with the first event (already seen or future) matching the predicate. */
-  waitFor<K extends EventName>(name: K, match?: (p: FerryEvents[K]) => boolean, timeoutMs?: number): Promise<FerryEvents[K]>;
+  waitFor<K extends EventName>(
+    name: K,
+    match?: (p: FerryEvents[K]) => boolean,
+    timeoutMs?: number,
+  ): Promise<FerryEvents[K]>;
 }
 
 export async function startNode(name: string, options: Partial<FerryNodeOptions> = {}): Promise<TestNode> {
@@ -46,7 +50,11 @@ export async function startNode(name: string, options: Partial<FerryNodeOptions>
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`${name}: no "${nameWanted}" event matched within ${timeoutMs} ms; saw ${events.map((e) => e.name).join(', ')}`));
+          reject(
+            new Error(
+              `${name}: no "${nameWanted}" event matched within ${timeoutMs} ms; saw ${events.map((e) => e.name).join(', ')}`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });

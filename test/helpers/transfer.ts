@@ -11,7 +11,7 @@ export async function randomFile(file: string, size: number): Promise<string> {
   // Written in 8 MiB slices so a 100 MiB file never sits in memory whole.
   const { open } = await import('node:fs/promises');
   const handle = await open(file, 'w');
-  for (let done = 0; done < size; ) {
+  for (let done = 0; done < size;) {
     const n = Math.min(8 * 1024 * 1024, size - done);
     await handle.write(randomBytes(n));
     done += n;
@@ -36,7 +36,10 @@ export async function tree(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-export async function pair(aOptions = {}, bOptions = {}): Promise<{ a: TestNode; b: TestNode; aId: string; bId: string }> {
+export async function pair(
+  aOptions = {},
+  bOptions = {},
+): Promise<{ a: TestNode; b: TestNode; aId: string; bId: string }> {
   const a = await startNode('Alice', aOptions);
   const b = await startNode('Bob', bOptions);
   const peer = await a.node.addPeer(b.address);

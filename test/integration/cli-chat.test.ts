@@ -9,7 +9,18 @@ import { freePort, runFerry, spawnFerry, type FerryProcess, type JsonLine } from
 type Dto = { id: string; state?: string; text?: string };
 
 async function listen(name: string, dataDir: string, port: number): Promise<{ proc: FerryProcess; id: string }> {
-  const proc = spawnFerry(['listen', '--data-dir', dataDir, '--port', String(port), '--name', name, '--no-discovery', '--host', '127.0.0.1']);
+  const proc = spawnFerry([
+    'listen',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--name',
+    name,
+    '--no-discovery',
+    '--host',
+    '127.0.0.1',
+  ]);
   const ready = await proc.waitFor((l) => l.event === 'listening', 20_000, 'listening');
   return { proc, id: ready.id as string };
 }
@@ -33,25 +44,49 @@ describe('ferry listen processes', () => {
     // Bob dies hard; Alice keeps writing; Bob comes back on the same data dir.
     b.proc.child.kill('SIGKILL');
     await b.proc.exited;
-    await a.proc.waitFor((l) => l.event === 'peerUpdated' && l.id === b.id && l.online === false, 10_000, 'Bob offline');
+    await a.proc.waitFor(
+      (l) => l.event === 'peerUpdated' && l.id === b.id && l.online === false,
+      10_000,
+      'Bob offline',
+    );
     const pending = (await a.proc.call('sendMessage', b.id, 'sent while Bob was down')) as Dto;
     b = await listen('Bob', dirB, portB);
     await b.proc.waitFor(added('sent while Bob was down'), 20_000, 'pending message re-delivered');
-    await a.proc.waitFor((l) => l.event === 'messageUpdated' && l.id === pending.id && l.state === 'delivered', 10_000, 'delivered');
+    await a.proc.waitFor(
+      (l) => l.event === 'messageUpdated' && l.id === pending.id && l.state === 'delivered',
+      10_000,
+      'delivered',
+    );
     const history = (await b.proc.call('listMessages', a.id)) as { messages: Dto[] };
-    expect(history.messages.map((m) => m.text)).toEqual(['hello from Alice', '你好 from Bob', 'sent while Bob was down']);
+    expect(history.messages.map((m) => m.text)).toEqual([
+      'hello from Alice',
+      '你好 from Bob',
+      'sent while Bob was down',
+    ]);
 
     // Now Alice dies hard with a message owed to Bob (who is down too), then both return.
     b.proc.child.kill('SIGKILL');
     await b.proc.exited;
-    await a.proc.waitFor((l) => l.event === 'notice' && l.peerId === b.id && l.code !== 'PEER_CONNECTED' && (l.message as string).startsWith('disconnected'), 10_000, 'Bob gone again');
+    await a.proc.waitFor(
+      (l) =>
+        l.event === 'notice' &&
+        l.peerId === b.id &&
+        l.code !== 'PEER_CONNECTED' &&
+        (l.message as string).startsWith('disconnected'),
+      10_000,
+      'Bob gone again',
+    );
     const owed = (await a.proc.call('sendMessage', b.id, 'owed across an Alice crash')) as Dto;
     a.proc.child.kill('SIGKILL');
     await a.proc.exited;
     b = await listen('Bob', dirB, portB);
     a = await listen('Alice', dirA, portA);
     await b.proc.waitFor(added('owed across an Alice crash'), 20_000, 'owed message after both restarts');
-    await a.proc.waitFor((l) => l.event === 'messageUpdated' && l.id === owed.id && l.state === 'delivered', 10_000, 'owed delivered');
+    await a.proc.waitFor(
+      (l) => l.event === 'messageUpdated' && l.id === owed.id && l.state === 'delivered',
+      10_000,
+      'owed delivered',
+    );
     const finalHistory = (await b.proc.call('listMessages', a.id)) as { messages: Dto[] };
     expect(finalHistory.messages.map((m) => m.text)).toEqual([
       'hello from Alice',
@@ -79,14 +114,30 @@ describe('ferry send', () => {
   it('exits 0 once the peer stored the message', async () => {
     const port = await freePort();
     const b = await listen('Bob', await tempDir(), port);
-    const result = await runFerry(['send', '--to', `127.0.0.1:${port}`, '--data-dir', await tempDir(), '--message', 'one-shot']);
+    const result = await runFerry([
+      'send',
+      '--to',
+      `127.0.0.1:${port}`,
+      '--data-dir',
+      await tempDir(),
+      '--message',
+      'one-shot',
+    ]);
     expect(result.stdout).toContain('delivered to Bob');
     expect(result.code).toBe(0);
     await b.proc.waitFor(added('one-shot'), 5_000, 'one-shot arrives');
   }, 30_000);
 
   it('exits 1 with a clear reason when nobody listens', async () => {
-    const result = await runFerry(['send', '--to', `127.0.0.1:${await freePort()}`, '--data-dir', await tempDir(), '--message', 'x']);
+    const result = await runFerry([
+      'send',
+      '--to',
+      `127.0.0.1:${await freePort()}`,
+      '--data-dir',
+      await tempDir(),
+      '--message',
+      'x',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/PEER_UNREACHABLE: nothing is listening/);
   }, 30_000);
@@ -97,7 +148,16 @@ describe('ferry send', () => {
     expect((await runFerry(['frobnicate'])).code).toBe(2);
     const help = await runFerry(['--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--data-dir', '--download-dir', '--name', '--port', '--no-discovery', '--to', '--message', '--timeout']) {
+    for (const flag of [
+      '--data-dir',
+      '--download-dir',
+      '--name',
+      '--port',
+      '--no-discovery',
+      '--to',
+      '--message',
+      '--timeout',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
   }, 30_000);

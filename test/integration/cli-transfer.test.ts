@@ -9,8 +9,27 @@ import { freePort, runFerry, spawnFerry, type FerryProcess } from '../helpers/cl
 import { tempDir } from '../helpers/temp-dir';
 import { randomFile, sha256, tree, writeText } from '../helpers/transfer';
 
-async function listen(dataDir: string, port: number, downloads: string, extra: string[] = []): Promise<{ proc: FerryProcess; id: string }> {
-  const proc = spawnFerry(['listen', '--data-dir', dataDir, '--port', String(port), '--name', 'Bob', '--no-discovery', '--host', '127.0.0.1', '--download-dir', downloads, ...extra]);
+async function listen(
+  dataDir: string,
+  port: number,
+  downloads: string,
+  extra: string[] = [],
+): Promise<{ proc: FerryProcess; id: string }> {
+  const proc = spawnFerry([
+    'listen',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--name',
+    'Bob',
+    '--no-discovery',
+    '--host',
+    '127.0.0.1',
+    '--download-dir',
+    downloads,
+    ...extra,
+  ]);
   const ready = await proc.waitFor((l) => l.event === 'listening', 20_000, 'listening');
   return { proc, id: ready.id as string };
 }
@@ -23,7 +42,10 @@ describe('ferry send FILE…', () => {
     const a = await randomFile(path.join(src, 'a.bin'), 3_000_001);
     await writeText(path.join(src, 'docs', '说明.txt'), '你好');
     await listen(await tempDir(), port, downloads, ['--accept', '--accept-from', 'any']);
-    const result = await runFerry(['send', '--to', `127.0.0.1:${port}`, '--data-dir', await tempDir(), a, path.join(src, 'docs')], 60_000);
+    const result = await runFerry(
+      ['send', '--to', `127.0.0.1:${port}`, '--data-dir', await tempDir(), a, path.join(src, 'docs')],
+      60_000,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/sent 2 item\(s\).*verified/);
     expect(result.stderr).toContain('accepted');
@@ -37,17 +59,31 @@ describe('ferry send FILE…', () => {
     const port = await freePort();
     const bob = await listen(await tempDir(), port, downloads, ['--accept']);
     const file = await randomFile(path.join(src, 'x.bin'), 10);
-    const result = await runFerry(['send', '--to', `127.0.0.1:${port}`, '--data-dir', await tempDir(), '--timeout', '2', file], 30_000);
+    const result = await runFerry(
+      ['send', '--to', `127.0.0.1:${port}`, '--data-dir', await tempDir(), '--timeout', '2', file],
+      30_000,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cancelled CANCELLED/);
-    await bob.proc.waitFor((l) => l.event === 'transferUpdated' && l.state === 'cancelled', 10_000, 'cancel reaches Bob');
+    await bob.proc.waitFor(
+      (l) => l.event === 'transferUpdated' && l.state === 'cancelled',
+      10_000,
+      'cancel reaches Bob',
+    );
     expect(await tree(downloads)).toEqual([]);
   }, 60_000);
 
   it('exits 1 when a source file does not exist, and 2 on bad --accept-from', async () => {
     const port = await freePort();
     await listen(await tempDir(), port, await tempDir(), ['--accept', '--accept-from', 'any']);
-    const missing = await runFerry(['send', '--to', `127.0.0.1:${port}`, '--data-dir', await tempDir(), '/nonexistent/file.bin']);
+    const missing = await runFerry([
+      'send',
+      '--to',
+      `127.0.0.1:${port}`,
+      '--data-dir',
+      await tempDir(),
+      '/nonexistent/file.bin',
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/SOURCE_MISSING/);
     expect((await runFerry(['listen', '--accept', '--accept-from', 'everyone'])).code).toBe(2);
@@ -75,7 +111,11 @@ describe('ferry send FILE…', () => {
     expect(killedAt).toBeLessThan(size);
 
     bob = await listen(bobDir, port, downloads, ['--accept', '--accept-from', 'any']);
-    const done = await bob.proc.waitFor((l) => l.event === 'transferUpdated' && l.state === 'done', 90_000, 'resumed transfer done');
+    const done = await bob.proc.waitFor(
+      (l) => l.event === 'transferUpdated' && l.state === 'done',
+      90_000,
+      'resumed transfer done',
+    );
     expect(await sender.exited).toBe(0);
     // The restarted receiver continued from what was on disk, not from zero.
     const firstProgress = bob.proc.lines.find((l) => l.event === 'transferProgress' && l.id === done.id);

@@ -28,7 +28,8 @@ function canUseNamespaces(): string | null {
   const made = spawnSync('ip', ['netns', 'add', probe], { stdio: 'pipe' });
   if (made.status !== 0) return `ip netns add failed: ${made.stderr.toString().trim() || 'iproute2 missing'}`;
   spawnSync('ip', ['netns', 'del', probe]);
-  if (spawnSync('sh', ['-c', 'command -v nft'], { stdio: 'ignore' }).status !== 0) return 'nft (nftables) is not installed';
+  if (spawnSync('sh', ['-c', 'command -v nft'], { stdio: 'ignore' }).status !== 0)
+    return 'nft (nftables) is not installed';
   return null;
 }
 
@@ -64,7 +65,8 @@ function destroyLan(): void {
 function dropOutgoing(kinds: ('multicast' | 'broadcast')[]): void {
   for (const { ns } of hosts) {
     inNs(ns, 'nft', 'flush', 'chain', 'inet', 'ferrytest', 'out');
-    if (kinds.includes('multicast')) inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '224.0.0.0/4', 'drop');
+    if (kinds.includes('multicast'))
+      inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '224.0.0.0/4', 'drop');
     if (kinds.includes('broadcast')) {
       inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '10.77.0.255', 'drop');
       inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '255.255.255.255', 'drop');
@@ -77,7 +79,10 @@ async function startHosts(): Promise<{ procs: FerryProcess[]; ids: string[] }> {
   const ids: string[] = [];
   for (const { ns, name } of hosts) {
     const dataDir = await tempDir();
-    const proc = spawnFerry(['listen', '--data-dir', dataDir, '--name', name, '--port', '47820'], ['ip', 'netns', 'exec', ns]);
+    const proc = spawnFerry(
+      ['listen', '--data-dir', dataDir, '--name', name, '--port', '47820'],
+      ['ip', 'netns', 'exec', ns],
+    );
     const ready = await proc.waitFor((l) => l.event === 'listening', 30_000, `${name} listening`);
     procs.push(proc);
     ids.push(ready.id as string);
@@ -95,47 +100,52 @@ const isOnline = (id: string) => (l: JsonLine) => l.event === 'peerUpdated' && l
 async function everyoneSeesEveryone(procs: FerryProcess[], ids: string[], via: string): Promise<void> {
   await Promise.all(
     procs.flatMap((proc, i) =>
-      ids.filter((_, j) => j !== i).map((id) => proc.waitFor(isOnline(id), 20_000, `${hosts[i]!.name} sees ${id.slice(0, 8)} ${via}`)),
+      ids
+        .filter((_, j) => j !== i)
+        .map((id) => proc.waitFor(isOnline(id), 20_000, `${hosts[i]!.name} sees ${id.slice(0, 8)} ${via}`)),
     ),
   );
 }
 
-describe.skipIf(skipReason !== null)(`three hosts on a bridged LAN${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(() => {
-    destroyLan();
-    createLan();
-  });
-  afterAll(() => destroyLan());
+describe.skipIf(skipReason !== null)(
+  `three hosts on a bridged LAN${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    beforeAll(() => {
+      destroyLan();
+      createLan();
+    });
+    afterAll(() => destroyLan());
 
-  it('discover each other by multicast alone', async () => {
-    dropOutgoing(['broadcast']);
-    const { procs, ids } = await startHosts();
-    await everyoneSeesEveryone(procs, ids, 'by multicast');
-    await stopHosts(procs);
-  }, 90_000);
+    it('discover each other by multicast alone', async () => {
+      dropOutgoing(['broadcast']);
+      const { procs, ids } = await startHosts();
+      await everyoneSeesEveryone(procs, ids, 'by multicast');
+      await stopHosts(procs);
+    }, 90_000);
 
-  it('discover each other by broadcast when multicast is dropped', async () => {
-    dropOutgoing(['multicast']);
-    const { procs, ids } = await startHosts();
-    await everyoneSeesEveryone(procs, ids, 'by broadcast');
-    await stopHosts(procs);
-  }, 90_000);
+    it('discover each other by broadcast when multicast is dropped', async () => {
+      dropOutgoing(['multicast']);
+      const { procs, ids } = await startHosts();
+      await everyoneSeesEveryone(procs, ids, 'by broadcast');
+      await stopHosts(procs);
+    }, 90_000);
 
-  it('reach each other by manual add when both are dropped', async () => {
-    dropOutgoing(['multicast', 'broadcast']);
-    const { procs, ids } = await startHosts();
-    await new Promise((r) => setTimeout(r, 3_000)); // a few announce periods: nobody shows up
-    for (const proc of procs) expect(proc.lines.filter((l) => l.event === 'peerUpdated')).toEqual([]);
-    const [first] = procs;
-    await first!.call('addPeer', hosts[1]!.ip);
-    await first!.call('addPeer', `${hosts[2]!.ip}:47820`);
-    await first!.waitFor(isOnline(ids[1]!), 10_000, 'host1 → host2 by address');
-    await first!.waitFor(isOnline(ids[2]!), 10_000, 'host1 → host3 by address');
-    const sent = (await first!.call('sendMessage', ids[2], 'across the bridge')) as { id: string };
-    await procs[2]!.waitFor((l) => l.event === 'messageAdded' && l.id === sent.id, 10_000, 'message arrives');
-    await stopHosts(procs);
-  }, 90_000);
-});
+    it('reach each other by manual add when both are dropped', async () => {
+      dropOutgoing(['multicast', 'broadcast']);
+      const { procs, ids } = await startHosts();
+      await new Promise((r) => setTimeout(r, 3_000)); // a few announce periods: nobody shows up
+      for (const proc of procs) expect(proc.lines.filter((l) => l.event === 'peerUpdated')).toEqual([]);
+      const [first] = procs;
+      await first!.call('addPeer', hosts[1]!.ip);
+      await first!.call('addPeer', `${hosts[2]!.ip}:47820`);
+      await first!.waitFor(isOnline(ids[1]!), 10_000, 'host1 → host2 by address');
+      await first!.waitFor(isOnline(ids[2]!), 10_000, 'host1 → host3 by address');
+      const sent = (await first!.call('sendMessage', ids[2], 'across the bridge')) as { id: string };
+      await procs[2]!.waitFor((l) => l.event === 'messageAdded' && l.id === sent.id, 10_000, 'message arrives');
+      await stopHosts(procs);
+    }, 90_000);
+  },
+);
 
 // Keep the reason visible in the test report when skipped.
 if (skipReason !== null) {

@@ -60,7 +60,13 @@ const HOSTILE = [
 function offerFrame(id: string, entries: { path: string; size: number; mtime?: number; dir?: boolean }[]) {
   const body = entries.map((e) => ({ path: e.path, size: e.size, mtime: e.mtime ?? 0, dir: e.dir ?? false }));
   return {
-    header: { type: 'offer', id, fileCount: body.length, totalBytes: body.reduce((s, e) => s + e.size, 0), createdAt: Date.now() },
+    header: {
+      type: 'offer',
+      id,
+      fileCount: body.length,
+      totalBytes: body.reduce((s, e) => s + e.size, 0),
+      createdAt: Date.now(),
+    },
     body: Buffer.from(JSON.stringify(body)),
   };
 }
@@ -74,7 +80,13 @@ async function snapshot(dir: string): Promise<string> {
   const parts: string[] = [];
   for (const rel of await tree(dir)) {
     if (rel.startsWith('downloads/')) continue;
-    parts.push(rel.endsWith('/') ? rel : `${rel}=${createHash('sha256').update(await readFile(path.join(dir, rel))).digest('hex')}`);
+    parts.push(
+      rel.endsWith('/')
+        ? rel
+        : `${rel}=${createHash('sha256')
+            .update(await readFile(path.join(dir, rel)))
+            .digest('hex')}`,
+    );
   }
   return parts.join('\n');
 }
@@ -91,9 +103,16 @@ describe('hostile senders', () => {
     const peer = await rawControl(b.node.listeningPort);
     const id = randomUUID();
     const contents = HOSTILE.map((_, i) => Buffer.from(`file ${i}\n`));
-    sendOffer(peer, id, HOSTILE.map((p, i) => ({ path: p, size: contents[i]!.byteLength })));
+    sendOffer(
+      peer,
+      id,
+      HOSTILE.map((p, i) => ({ path: p, size: contents[i]!.byteLength })),
+    );
     await until(() => peer.frames.some((f) => f.type === 'offer-answer'), 10_000, 'offer-answer');
-    const answer = peer.frames.find((f) => f.type === 'offer-answer') as unknown as { accept: boolean; rejected?: { index: number; code: string }[] };
+    const answer = peer.frames.find((f) => f.type === 'offer-answer') as unknown as {
+      accept: boolean;
+      rejected?: { index: number; code: string }[];
+    };
     expect(answer.accept).toBe(true);
     const rejected = new Set((answer.rejected ?? []).map((r) => r.index));
     for (const r of answer.rejected ?? []) expect(r.code).toBe('NAME_REJECTED');
@@ -115,7 +134,12 @@ describe('hostile senders', () => {
       }
       expect(reply).toMatchObject({ type: 'data-ready', offset: 0 });
       await channel.writeRaw(contents[i]!);
-      channel.writeFrame({ type: 'data-end', id, index: i, sha256: createHash('sha256').update(contents[i]!).digest('hex') });
+      channel.writeFrame({
+        type: 'data-end',
+        id,
+        index: i,
+        sha256: createHash('sha256').update(contents[i]!).digest('hex'),
+      });
       const result = await channel.expect('data-result');
       verdicts.push({ index: i, ok: result.ok, code: result.code });
     }
@@ -127,7 +151,9 @@ describe('hostile senders', () => {
     for (const [i, f] of final.files.entries()) {
       if (f.state === 'done') {
         const saved = await realpath(f.savedPath!);
-        expect(saved.startsWith(realDownloads + path.sep), `${JSON.stringify(HOSTILE[i])} saved at ${saved}`).toBe(true);
+        expect(saved.startsWith(realDownloads + path.sep), `${JSON.stringify(HOSTILE[i])} saved at ${saved}`).toBe(
+          true,
+        );
         expect(await readFile(saved)).toEqual(contents[i]);
       } else {
         expect(f.state, JSON.stringify(HOSTILE[i])).toBe('failed');
@@ -135,11 +161,40 @@ describe('hostile senders', () => {
       }
     }
     const refusedNames = final.files.flatMap((f, i) => (f.state === 'failed' ? [HOSTILE[i]] : []));
-    for (const name of ['../../x', '../x', '..', '.', '/etc/passwd', '\\\\server\\share\\x', 'C:\\x', 'c:x', 'a/../../b', 'a\u0000b', 'a\nb', '   ', 'sym/escaped.txt', `${'deep/'.repeat(40)}x`]) {
+    for (const name of [
+      '../../x',
+      '../x',
+      '..',
+      '.',
+      '/etc/passwd',
+      '\\\\server\\share\\x',
+      'C:\\x',
+      'c:x',
+      'a/../../b',
+      'a\u0000b',
+      'a\nb',
+      '   ',
+      'sym/escaped.txt',
+      `${'deep/'.repeat(40)}x`,
+    ]) {
       expect(refusedNames, JSON.stringify(name)).toContain(name);
     }
     const saved = final.files.filter((f) => f.state === 'done').map((f) => path.relative(realDownloads, f.savedPath!));
-    expect(saved).toEqual(expect.arrayContaining(['_CON', '_con.txt', '_NUL', '_COM1', '_LPT9.log', 'trailing', 'dots', 'normal.txt', 'normal (1).txt', '.hidden', '~/x']));
+    expect(saved).toEqual(
+      expect.arrayContaining([
+        '_CON',
+        '_con.txt',
+        '_NUL',
+        '_COM1',
+        '_LPT9.log',
+        'trailing',
+        'dots',
+        'normal.txt',
+        'normal (1).txt',
+        '.hidden',
+        '~/x',
+      ]),
+    );
     expect(saved).toContain('é.txt'.normalize('NFC'));
     expect(saved).toContain('é (1).txt'.normalize('NFC')); // NFD and NFC spellings collide after normalisation
     expect(saved.every((p) => Buffer.byteLength(path.basename(p)) <= 255)).toBe(true);
@@ -201,17 +256,21 @@ describe('hostile senders', () => {
     ['a fractional size', [{ path: 'a', size: 1.5 }]],
     ['a size past 2^53', [{ path: 'a', size: 2 ** 60 }]],
     ['a folder with a size', [{ path: 'a', size: 3, dir: true }]],
-  ])('closes the control link on an offer with %s and records nothing', async (_what, entries) => {
-    const downloads = await tempDir();
-    const b = await startNode('Bob', { downloadDir: downloads, autoAccept: 'any' });
-    const peer = await rawControl(b.node.listeningPort);
-    const id = randomUUID();
-    sendOffer(peer, id, entries);
-    await peer.closed;
-    expect(peer.frames.at(-1)).toMatchObject({ type: 'error' });
-    expect(await b.node.listTransfers()).toEqual([] as TransferDto[]);
-    expect(await tree(downloads)).toEqual([]);
-  }, 30_000);
+  ])(
+    'closes the control link on an offer with %s and records nothing',
+    async (_what, entries) => {
+      const downloads = await tempDir();
+      const b = await startNode('Bob', { downloadDir: downloads, autoAccept: 'any' });
+      const peer = await rawControl(b.node.listeningPort);
+      const id = randomUUID();
+      sendOffer(peer, id, entries);
+      await peer.closed;
+      expect(peer.frames.at(-1)).toMatchObject({ type: 'error' });
+      expect(await b.node.listTransfers()).toEqual([] as TransferDto[]);
+      expect(await tree(downloads)).toEqual([]);
+    },
+    30_000,
+  );
 
   it('closes the control link when the offer header and body disagree', async () => {
     const b = await startNode('Bob', { autoAccept: 'any' });

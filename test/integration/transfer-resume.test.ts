@@ -20,7 +20,11 @@ describe('transfer resume', () => {
     const file = await randomFile(path.join(src, 'cut.bin'), size);
     const a = await startNode('Alice');
     const b = await startNode('Bob', { downloadDir: downloads, autoAccept: 'any' });
-    const proxy = await cuttingProxy(b.node.listeningPort, { minBytes: 64 * 1024, maxBytes: 3 * 1024 * 1024, maxCuts: 25 });
+    const proxy = await cuttingProxy(b.node.listeningPort, {
+      minBytes: 64 * 1024,
+      maxBytes: 3 * 1024 * 1024,
+      maxCuts: 25,
+    });
     const peer = await a.node.addPeer(`127.0.0.1:${proxy.port}`);
     const t = await a.node.sendFiles(peer.id, [file]);
     const got = await b.waitFor('transferUpdated', finished(t.id), 120_000);
@@ -30,7 +34,14 @@ describe('transfer resume', () => {
     expect(await tree(downloads)).toEqual(['cut.bin']);
     // Every resume continued from the .part's length: nothing was written twice.
     expect(b.node.transfers.bytesWritten).toBe(size);
-    expect(b.events.some((e) => e.name === 'transferUpdated' && (e.payload as TransferDto).id === t.id && (e.payload as TransferDto).state === 'paused')).toBe(true);
+    expect(
+      b.events.some(
+        (e) =>
+          e.name === 'transferUpdated' &&
+          (e.payload as TransferDto).id === t.id &&
+          (e.payload as TransferDto).state === 'paused',
+      ),
+    ).toBe(true);
   }, 180_000);
 
   it('resumes at an offset past 4 GiB and verifies the whole sparse file', async () => {
@@ -64,7 +75,10 @@ describe('transfer resume', () => {
     await h.write(tail, 0, partLength - (markerAt + marker.byteLength), markerAt + marker.byteLength);
     await h.close();
     const record = b.node.transfers.get(t.id)!;
-    await writeFile(path.join(downloads, 'sparse.bin.part.json'), JSON.stringify({ transferId: t.id, index: 0, size, mtime: record.files[0]!.mtime, offset: partLength }));
+    await writeFile(
+      path.join(downloads, 'sparse.bin.part.json'),
+      JSON.stringify({ transferId: t.id, index: 0, size, mtime: record.files[0]!.mtime, offset: partLength }),
+    );
     record.files[0]!.part = part;
 
     await b.node.acceptTransfer(t.id);
@@ -72,7 +86,9 @@ describe('transfer resume', () => {
     expect(got.state, JSON.stringify(got.error)).toBe('done');
     expect(got.files[0]!.size).toBe(size);
     expect(b.node.transfers.bytesWritten).toBe(size - partLength);
-    const firstProgress = b.events.find((e) => e.name === 'transferProgress' && (e.payload as TransferProgressDto).id === t.id);
+    const firstProgress = b.events.find(
+      (e) => e.name === 'transferProgress' && (e.payload as TransferProgressDto).id === t.id,
+    );
     expect(firstProgress?.payload).toMatchObject({ bytesDone: partLength, totalBytes: size });
     expect(await tree(downloads)).toEqual(['sparse.bin']);
     expect(await sha256(path.join(downloads, 'sparse.bin'))).toBe(await sha256(file));

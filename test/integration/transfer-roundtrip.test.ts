@@ -63,7 +63,9 @@ describe('file transfer round trip', () => {
       '照片/旅行/长城.txt',
       '照片/空文件夹/',
     ]);
-    expect(await sha256(path.join(downloads, '照片/旅行/长城.txt'))).toBe(await sha256(path.join(root, '旅行', '长城.txt')));
+    expect(await sha256(path.join(downloads, '照片/旅行/长城.txt'))).toBe(
+      await sha256(path.join(root, '旅行', '长城.txt')),
+    );
   }, 60_000);
 
   it('never overwrites: a second file with the same name becomes "name (1).ext"', async () => {

@@ -23,7 +23,10 @@ const config = loadYaml(readFileSync(path.join(root, 'electron-builder.yml'), 'u
 
 beforeAll(() => {
   if (!existsSync(path.join(root, 'out/main/index.js'))) {
-    execFileSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+      cwd: root,
+      stdio: 'pipe',
+    });
   }
 }, 120_000);
 
@@ -44,13 +47,25 @@ describe('electron-builder config', () => {
   });
 
   it('turns off the risky fuses and keeps user data on uninstall', () => {
-    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false });
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+    });
     expect(config.nsis).toMatchObject({ oneClick: false, perMachine: false, deleteAppDataOnUninstall: false });
-    expect((config.mac as { extendInfo: Record<string, string> }).extendInfo.NSLocalNetworkUsageDescription).toMatch(/network/);
+    expect((config.mac as { extendInfo: Record<string, string> }).extendInfo.NSLocalNetworkUsageDescription).toMatch(
+      /network/,
+    );
   });
 
   it('has every icon it names', () => {
-    for (const file of ['build/icon.ico', 'build/icon.icns', 'build/icon.png', 'build/icons/512x512.png', 'build/icons/32x32.png']) {
+    for (const file of [
+      'build/icon.ico',
+      'build/icon.icns',
+      'build/icon.png',
+      'build/icons/512x512.png',
+      'build/icons/32x32.png',
+    ]) {
       expect(existsSync(path.join(root, file)), file).toBe(true);
     }
   });
@@ -60,12 +75,15 @@ describe('built bundles', () => {
   const specifiers = (file: string) => {
     const text = readFileSync(path.join(root, file), 'utf8');
     const found = new Set<string>();
-    for (const m of text.matchAll(/(?:^|\n)import\s+(?:[^'";]+?\s+from\s+)?["']([^"']+)["']|require\(["']([^"']+)["']\)|import\(["']([^"']+)["']\)/g)) {
+    for (const m of text.matchAll(
+      /(?:^|\n)import\s+(?:[^'";]+?\s+from\s+)?["']([^"']+)["']|require\(["']([^"']+)["']\)|import\(["']([^"']+)["']\)/g,
+    )) {
       found.add(m[1] ?? m[2] ?? m[3]!);
     }
     return [...found];
   };
-  const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+  const packageOf = (spec: string) =>
+    spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
   const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!);
 
   it('main needs only Node built-ins, electron and packaged dependencies', () => {
@@ -98,16 +116,40 @@ describe('unpacked app (--dir) around a stub Electron', () => {
     const unpacked = readdirSync(output).find((d) => d.endsWith('-unpacked'));
     expect(unpacked).toBeDefined();
     const resources = path.join(output, unpacked!, 'resources');
-    const files = listPackage(path.join(resources, 'app.asar'), { isPack: false }).map((f) => f.split(path.sep).join('/'));
-    for (const expected of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/node_modules/zod/package.json', '/node_modules/@peculiar/x509/package.json']) {
+    const files = listPackage(path.join(resources, 'app.asar'), { isPack: false }).map((f) =>
+      f.split(path.sep).join('/'),
+    );
+    for (const expected of [
+      '/package.json',
+      '/out/main/index.js',
+      '/out/preload/index.cjs',
+      '/out/renderer/index.html',
+      '/node_modules/zod/package.json',
+      '/node_modules/@peculiar/x509/package.json',
+    ]) {
       expect(files).toContain(expected);
     }
-    for (const forbidden of [/^\/electron\//, /^\/renderer\//, /^\/test\//, /^\/docs\//, /^\/bench\//, /^\/node_modules\/(vitest|vite|electron|typescript|eslint|tsx)\//, /\.ts$/]) {
-      expect(files.filter((f) => forbidden.test(f)), String(forbidden)).toEqual([]);
+    for (const forbidden of [
+      /^\/electron\//,
+      /^\/renderer\//,
+      /^\/test\//,
+      /^\/docs\//,
+      /^\/bench\//,
+      /^\/node_modules\/(vitest|vite|electron|typescript|eslint|tsx)\//,
+      /\.ts$/,
+    ]) {
+      expect(
+        files.filter((f) => forbidden.test(f)),
+        String(forbidden),
+      ).toEqual([]);
     }
     // SQLite's WebAssembly is read from disk, so it sits beside the archive, unpacked.
-    expect(existsSync(path.join(resources, 'app.asar.unpacked/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'))).toBe(true);
+    expect(
+      existsSync(path.join(resources, 'app.asar.unpacked/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm')),
+    ).toBe(true);
     expect(existsSync(path.join(resources, 'tray-icon.png'))).toBe(true);
-    console.log(`app.asar: ${files.length} entries; top level: ${[...new Set(files.map((f) => f.split('/')[1]))].join(', ')}`);
+    console.log(
+      `app.asar: ${files.length} entries; top level: ${[...new Set(files.map((f) => f.split('/')[1]))].join(', ')}`,
+    );
   }, 240_000);
 });

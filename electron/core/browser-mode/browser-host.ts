@@ -41,7 +41,6 @@ export interface BrowserHost {
   close(): Promise<void>;
 }
 
-
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 /** Chat text is at most 64 KiB; a request is never bigger than this. */
 const MAX_WS_MESSAGE = 1024 * 1024;

@@ -11,7 +11,11 @@ describe('chat', () => {
     const hello = await a.node.sendMessage(bob.id, '你好，Bob! 👋');
     const delivered = await a.waitFor('messageUpdated', (m) => m.id === hello.id && m.state === 'delivered');
     expect(delivered.text).toBe('你好，Bob! 👋');
-    expect(a.events.filter((e) => e.name === 'messageUpdated' && (e.payload as { id: string }).id === hello.id).map((e) => (e.payload as { state: string }).state)).toEqual(['sent', 'delivered']);
+    expect(
+      a.events
+        .filter((e) => e.name === 'messageUpdated' && (e.payload as { id: string }).id === hello.id)
+        .map((e) => (e.payload as { state: string }).state),
+    ).toEqual(['sent', 'delivered']);
 
     const got = await b.waitFor('messageAdded', (m) => m.id === hello.id);
     expect(got).toMatchObject({ direction: 'in', peerId: alice, state: 'delivered' });
@@ -64,7 +68,9 @@ describe('chat', () => {
     expect(again.seq).toBe(first.seq);
     await a.waitFor('messageUpdated', (m) => m.id === id && m.state === 'delivered');
     // Force a raw re-send of the same frame, as a reconnect would.
-    const link = (a.node as unknown as { connections: { link(id: string): { conn: { send(h: object, b: Buffer): void } } } }).connections.link(bob.id);
+    const link = (
+      a.node as unknown as { connections: { link(id: string): { conn: { send(h: object, b: Buffer): void } } } }
+    ).connections.link(bob.id);
     link.conn.send({ type: 'message', id, sentAt: first.sentAt }, Buffer.from('once'));
     await new Promise((r) => setTimeout(r, 200));
     expect((await b.node.listMessages(a.node.identity.id)).messages).toHaveLength(1);
@@ -87,7 +93,9 @@ describe('chat', () => {
     for (const text of ['明天下午开会', 'the quarterly report is ready', '会议室在三楼']) {
       await a.node.sendMessage(bob.id, text);
     }
-    expect((await a.node.searchMessages('quarterly')).map((h) => h.message.text)).toEqual(['the quarterly report is ready']);
+    expect((await a.node.searchMessages('quarterly')).map((h) => h.message.text)).toEqual([
+      'the quarterly report is ready',
+    ]);
     expect((await a.node.searchMessages('下午开会')).map((h) => h.message.text)).toEqual(['明天下午开会']);
     // Two characters: below the trigram index, found by the substring fallback.
     const hits = await a.node.searchMessages('会议');

@@ -16,7 +16,10 @@ export function defaultDataDir(): string {
 export function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw Object.assign(new Error(`--port: "${value}" is not a port number (0–65535)`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw Object.assign(new Error(`--port: "${value}" is not a port number (0–65535)`), {
+      code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+    });
   return port;
 }
 

@@ -24,7 +24,9 @@ export async function listenCommand(argv: string[]): Promise<number> {
   });
   const acceptFrom = values['accept-from'] ?? 'verified';
   if (acceptFrom !== 'verified' && acceptFrom !== 'any') {
-    throw Object.assign(new Error(`--accept-from: "${acceptFrom}" must be "verified" or "any"`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    throw Object.assign(new Error(`--accept-from: "${acceptFrom}" must be "verified" or "any"`), {
+      code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+    });
   }
   const node = await FerryNode.start({
     autoAccept: values.accept ? acceptFrom : undefined,
@@ -62,14 +64,20 @@ async function handleCall(node: FerryNode, line: string): Promise<void> {
     const request = JSON.parse(line) as { id?: unknown; call?: unknown; args?: unknown };
     id = request.id ?? null;
     if (typeof request.call !== 'string' || !requestNames.includes(request.call as RequestName)) {
-      throw new FerryError('INVALID_ARGUMENT', `unknown call "${String(request.call)}"; calls: ${requestNames.join(', ')}`);
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        `unknown call "${String(request.call)}"; calls: ${requestNames.join(', ')}`,
+      );
     }
     const name = request.call as RequestName;
     const args = parseApiArgs(name, request.args ?? []);
     const result = await (node[name] as (...a: unknown[]) => Promise<unknown>)(...(args as unknown[]));
     printJson({ event: 'result', id, ok: true, result: result ?? null });
   } catch (err) {
-    const error = err instanceof SyntaxError ? new FerryError('INVALID_ARGUMENT', 'not a JSON line') : FerryError.from(err, 'INVALID_ARGUMENT');
+    const error =
+      err instanceof SyntaxError
+        ? new FerryError('INVALID_ARGUMENT', 'not a JSON line')
+        : FerryError.from(err, 'INVALID_ARGUMENT');
     printJson({ event: 'result', id, ok: false, error: error.toDto() });
   }
 }

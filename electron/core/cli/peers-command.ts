@@ -51,5 +51,14 @@ export function formatTable(peers: PeerRecord[]): string {
   // Width in terminal cells: CJK characters take two.
   const width = (s: string) => [...s].reduce((n, ch) => n + (/[\u1100-\uffff]/u.test(ch) ? 2 : 1), 0);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => width(r[c]!))));
-  return rows.map((r) => r.map((cell, c) => cell + ' '.repeat(widths[c]! - width(cell))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell + ' '.repeat(widths[c]! - width(cell)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

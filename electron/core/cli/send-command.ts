@@ -19,12 +19,18 @@ export async function sendCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   if (!values.to) throw usage('--to HOST[:PORT] is required');
-  if (values.message === undefined && positionals.length === 0) throw usage('nothing to send: give files/folders or --message TEXT');
+  if (values.message === undefined && positionals.length === 0)
+    throw usage('nothing to send: give files/folders or --message TEXT');
   const timeoutMs = values.timeout === undefined ? null : Number(values.timeout) * 1000;
   if (timeoutMs !== null && !(timeoutMs > 0)) throw usage(`--timeout: "${values.timeout}" is not a number of seconds`);
 
   // port 0: a sender needs no fixed port and must not clash with a running Ferry.
-  const node = await FerryNode.start({ dataDir: values['data-dir'] ?? defaultDataDir(), name: values.name, port: 0, discovery: false });
+  const node = await FerryNode.start({
+    dataDir: values['data-dir'] ?? defaultDataDir(),
+    name: values.name,
+    port: 0,
+    discovery: false,
+  });
   try {
     const peer = await node.addPeer(values.to);
     process.stderr.write(`connected to ${peer.name} (${values.to})\n`);
@@ -39,15 +45,33 @@ export async function sendCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function sendMessage(node: FerryNode, peerId: string, peerName: string, text: string, timeoutMs: number, timeoutText: string): Promise<void> {
+async function sendMessage(
+  node: FerryNode,
+  peerId: string,
+  peerName: string,
+  text: string,
+  timeoutMs: number,
+  timeoutText: string,
+): Promise<void> {
   let messageId = '';
   const delivered = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new FerryError('PEER_GONE', `${peerName} did not confirm the message within ${timeoutText} s; it stays queued in the data dir and is re-sent next time`)),
+      () =>
+        reject(
+          new FerryError(
+            'PEER_GONE',
+            `${peerName} did not confirm the message within ${timeoutText} s; it stays queued in the data dir and is re-sent next time`,
+          ),
+        ),
       timeoutMs,
     );
     node.subscribe(({ name, payload }) => {
-      if (name === 'messageUpdated' && 'state' in payload && payload.id === messageId && (payload.state === 'delivered' || payload.state === 'read')) {
+      if (
+        name === 'messageUpdated' &&
+        'state' in payload &&
+        payload.id === messageId &&
+        (payload.state === 'delivered' || payload.state === 'read')
+      ) {
         clearTimeout(timer);
         resolve();
       }
@@ -61,7 +85,13 @@ async function sendMessage(node: FerryNode, peerId: string, peerName: string, te
  * Offers the files, waits for the answer (until the offer expires, or --timeout),
  * shows progress, and exits 0 only when every file arrived and was verified.
  */
-async function sendFiles(node: FerryNode, peerId: string, peerName: string, paths: string[], answerTimeoutMs: number | null): Promise<number> {
+async function sendFiles(
+  node: FerryNode,
+  peerId: string,
+  peerName: string,
+  paths: string[],
+  answerTimeoutMs: number | null,
+): Promise<number> {
   const printer = new ProgressPrinter(process.stderr);
   let transferId = '';
   let cancelled = false;
@@ -90,7 +120,9 @@ async function sendFiles(node: FerryNode, peerId: string, peerName: string, path
   try {
     const offer = await node.sendFiles(peerId, paths);
     transferId = offer.id;
-    process.stderr.write(`offered ${offer.fileCount} item(s), ${formatBytes(offer.totalBytes)} to ${peerName}; waiting for an answer\n`);
+    process.stderr.write(
+      `offered ${offer.fileCount} item(s), ${formatBytes(offer.totalBytes)} to ${peerName}; waiting for an answer\n`,
+    );
     if (answerTimeoutMs !== null) {
       timer = setTimeout(() => {
         if (!started) void node.cancelTransfer(transferId).catch(() => {});
@@ -100,10 +132,12 @@ async function sendFiles(node: FerryNode, peerId: string, peerName: string, path
     if (timer) clearTimeout(timer);
     printer.state(t);
     for (const f of t.files) {
-      if (f.state === 'failed') process.stderr.write(`  ${f.path}: ${f.error?.code ?? 'FAILED'} ${f.error?.message ?? ''}\n`);
+      if (f.state === 'failed')
+        process.stderr.write(`  ${f.path}: ${f.error?.code ?? 'FAILED'} ${f.error?.message ?? ''}\n`);
     }
     const ok = t.state === 'done' && t.files.every((f) => f.state === 'done');
-    if (ok) process.stdout.write(`sent ${t.fileCount} item(s), ${formatBytes(t.totalBytes)} to ${peerName}; verified\n`);
+    if (ok)
+      process.stdout.write(`sent ${t.fileCount} item(s), ${formatBytes(t.totalBytes)} to ${peerName}; verified\n`);
     return ok ? 0 : cancelled ? 130 : 1;
   } finally {
     process.off('SIGINT', onSignal);

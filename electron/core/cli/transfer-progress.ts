@@ -46,7 +46,9 @@ export class ProgressPrinter {
     const now = Date.now();
     if (now - this.lastLine < 2_000) return;
     this.lastLine = now;
-    this.out.write(`progress ${p.bytesDone}/${p.totalBytes} bytes ${formatBytes(p.speed)}/s eta ${formatEta(p.etaSeconds)}\n`);
+    this.out.write(
+      `progress ${p.bytesDone}/${p.totalBytes} bytes ${formatBytes(p.speed)}/s eta ${formatEta(p.etaSeconds)}\n`,
+    );
   }
 
   state(t: TransferDto): void {

@@ -3,7 +3,14 @@ import { decodeAnnounce, encodeAnnounce, MAX_PACKET_BYTES } from './announce-pac
 import { RateLimiter } from './rate-limiter';
 import { broadcastOf } from './network-interfaces';
 
-const packet = { kind: 'announce' as const, v: 1, id: 'a'.repeat(64), name: '小明的电脑', platform: 'win32', port: 47820 };
+const packet = {
+  kind: 'announce' as const,
+  v: 1,
+  id: 'a'.repeat(64),
+  name: '小明的电脑',
+  platform: 'win32',
+  port: 47820,
+};
 
 describe('announce packet', () => {
   it('round-trips and starts with the magic bytes', () => {

@@ -24,7 +24,8 @@ export const announceSchema = z.object({
 
 export type Announce = z.infer<typeof announceSchema>;
 
-export type DecodeResult = { ok: true; packet: Announce } | { ok: false; reason: 'oversized' | 'foreign' | 'malformed' };
+export type DecodeResult =
+  { ok: true; packet: Announce } | { ok: false; reason: 'oversized' | 'foreign' | 'malformed' };
 
 export function encodeAnnounce(packet: Announce): Buffer {
   return Buffer.concat([MAGIC, Buffer.from(JSON.stringify(packet), 'utf8')]);
@@ -32,7 +33,8 @@ export function encodeAnnounce(packet: Announce): Buffer {
 
 export function decodeAnnounce(data: Buffer): DecodeResult {
   if (data.length > MAX_PACKET_BYTES) return { ok: false, reason: 'oversized' };
-  if (data.length < MAGIC.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) return { ok: false, reason: 'foreign' };
+  if (data.length < MAGIC.length || !data.subarray(0, MAGIC.length).equals(MAGIC))
+    return { ok: false, reason: 'foreign' };
   try {
     const parsed = announceSchema.safeParse(JSON.parse(data.subarray(MAGIC.length).toString('utf8')));
     return parsed.success ? { ok: true, packet: parsed.data } : { ok: false, reason: 'malformed' };

@@ -65,7 +65,11 @@ describe('LAN discovery', () => {
     const fake = dgram.createSocket('udp4');
     await new Promise<void>((r) => fake.bind(0, '127.0.0.1', () => r()));
     const id = 'e'.repeat(64);
-    fake.send(encodeAnnounce({ kind: 'announce', v: 1, id, name: 'Ghost', platform: 'linux', port: 9 }), port, '127.0.0.1');
+    fake.send(
+      encodeAnnounce({ kind: 'announce', v: 1, id, name: 'Ghost', platform: 'linux', port: 9 }),
+      port,
+      '127.0.0.1',
+    );
     await a.waitFor('notice', (n) => n.code === 'PEER_DISCOVERED' && n.peerId === id);
     await a.waitFor('notice', (n) => n.code === 'PEER_EXPIRED' && n.peerId === id, 5_000);
     fake.close();
@@ -84,7 +88,14 @@ describe('LAN discovery', () => {
     // Pretend to be a newcomer (Alice has never seen this id) so Alice dials the claim.
     const victimId = 'f'.repeat(64);
     spoof.send(
-      encodeAnnounce({ kind: 'announce', v: 1, id: victimId, name: 'Bob', platform: 'linux', port: mallory.node.listeningPort }),
+      encodeAnnounce({
+        kind: 'announce',
+        v: 1,
+        id: victimId,
+        name: 'Bob',
+        platform: 'linux',
+        port: mallory.node.listeningPort,
+      }),
       port,
     );
     const refused = await a.waitFor('notice', (n) => n.code === 'PEER_ID_MISMATCH' && n.peerId === victimId);
@@ -113,7 +124,11 @@ describe('LAN discovery', () => {
       if (i % 500 === 0) await new Promise((r) => setImmediate(r));
     }
     await a.waitFor('notice', (n) => n.code === 'DISCOVERY_DROPPED');
-    const discovery = (a.node as unknown as { discovery: { dropped: Record<'rate' | 'malformed' | 'oversized' | 'foreign', number>; knownCount: number } }).discovery;
+    const discovery = (
+      a.node as unknown as {
+        discovery: { dropped: Record<'rate' | 'malformed' | 'oversized' | 'foreign', number>; knownCount: number };
+      }
+    ).discovery;
     await new Promise((r) => setTimeout(r, 300));
     // The kernel drops what overflows the socket buffer; of what arrives, the limiter drops the excess.
     expect(discovery.dropped.rate).toBeGreaterThan(100);

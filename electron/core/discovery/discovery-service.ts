@@ -60,7 +60,13 @@ export class DiscoveryService extends EventEmitter<Events> {
   private readonly limiter = new RateLimiter(20, 40);
   private readonly timers: NodeJS.Timeout[] = [];
   private announceTimer: NodeJS.Timeout | null = null;
-  private readonly drops: Record<DropReason, number> = { oversized: 0, foreign: 0, malformed: 0, rate: 0, 'table-full': 0 };
+  private readonly drops: Record<DropReason, number> = {
+    oversized: 0,
+    foreign: 0,
+    malformed: 0,
+    rate: 0,
+    'table-full': 0,
+  };
   private dropsLogged = 0;
   private lastDropLog = 0;
   private stopped = false;
@@ -137,7 +143,11 @@ export class DiscoveryService extends EventEmitter<Events> {
       try {
         this.listener.addMembership(this.group, iface.address);
       } catch (err) {
-        this.options.log('warn', 'DISCOVERY_ERROR', `can't join ${this.group} on ${iface.address}: ${(err as Error).message}`);
+        this.options.log(
+          'warn',
+          'DISCOVERY_ERROR',
+          `can't join ${this.group} on ${iface.address}: ${(err as Error).message}`,
+        );
       }
       try {
         const socket = await this.openSender(iface);
@@ -154,7 +164,9 @@ export class DiscoveryService extends EventEmitter<Events> {
       socket.once('error', reject);
       socket.bind(0, iface.address, () => {
         socket.off('error', reject);
-        socket.on('error', (err) => this.options.log('warn', 'DISCOVERY_ERROR', `sender ${iface.address}: ${err.message}`));
+        socket.on('error', (err) =>
+          this.options.log('warn', 'DISCOVERY_ERROR', `sender ${iface.address}: ${err.message}`),
+        );
         socket.setBroadcast(true);
         socket.setMulticastTTL(1);
         socket.setMulticastLoopback(true);
@@ -180,7 +192,8 @@ export class DiscoveryService extends EventEmitter<Events> {
   }
 
   private reply(to: dgram.RemoteInfo): void {
-    const sender = [...this.senders.values()].find((s) => sameSubnet(s.iface, to.address)) ?? this.senders.values().next().value;
+    const sender =
+      [...this.senders.values()].find((s) => sameSubnet(s.iface, to.address)) ?? this.senders.values().next().value;
     sender?.socket.send(this.packet('reply'), to.port, to.address, () => {});
   }
 

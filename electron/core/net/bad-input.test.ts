@@ -97,10 +97,14 @@ describe('bad input on the listening socket', () => {
   it('survives 200 idle connections and closes them all, still serving a peer', async () => {
     const { server, chat } = await serverAndFriend();
     const sockets = await Promise.all(
-      Array.from({ length: 200 }, () => new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect(server.node.listeningPort, '127.0.0.1', () => resolve(s));
-        s.on('error', reject);
-      })),
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<net.Socket>((resolve, reject) => {
+            const s = net.connect(server.node.listeningPort, '127.0.0.1', () => resolve(s));
+            s.on('error', reject);
+          }),
+      ),
     );
     const allClosed = Promise.all(sockets.map((s) => new Promise((r) => s.once('close', r))));
     await chat(); // served while 200 connections sit idle

@@ -104,7 +104,11 @@ export class ConnectionManager extends EventEmitter<Events> {
     });
     server.on('tlsClientError', (err, socket) => {
       const from = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown';
-      this.options.log('warn', 'TLS_FAILED', `refused a connection from ${from}: not a Ferry TLS handshake (${describeTlsError(err)})`);
+      this.options.log(
+        'warn',
+        'TLS_FAILED',
+        `refused a connection from ${from}: not a Ferry TLS handshake (${describeTlsError(err)})`,
+      );
       socket.destroy();
     });
     this.server = server;
@@ -112,7 +116,10 @@ export class ConnectionManager extends EventEmitter<Events> {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(
           err.code === 'EADDRINUSE'
-            ? new FerryError('PORT_IN_USE', `port ${port} is in use by another program; choose another port in settings or with --port`)
+            ? new FerryError(
+                'PORT_IN_USE',
+                `port ${port} is in use by another program; choose another port in settings or with --port`,
+              )
             : FerryError.from(err),
         );
       });
@@ -157,7 +164,10 @@ export class ConnectionManager extends EventEmitter<Events> {
       });
       this.track(socket);
       const timer = setTimeout(
-        () => socket.destroy(new FerryError('PEER_UNREACHABLE', `no answer from ${where} within ${this.dialTimeoutMs / 1000} s`)),
+        () =>
+          socket.destroy(
+            new FerryError('PEER_UNREACHABLE', `no answer from ${where} within ${this.dialTimeoutMs / 1000} s`),
+          ),
         this.dialTimeoutMs,
       );
       socket.once('secureConnect', () => {
@@ -211,7 +221,12 @@ export class ConnectionManager extends EventEmitter<Events> {
         presented,
       );
     }
-    if (hello.id !== presented) refuse('PEER_ID_MISMATCH', `the peer claims id ${shortId(hello.id)} but its certificate is ${shortId(presented)}`, presented);
+    if (hello.id !== presented)
+      refuse(
+        'PEER_ID_MISMATCH',
+        `the peer claims id ${shortId(hello.id)} but its certificate is ${shortId(presented)}`,
+        presented,
+      );
     if (presented === this.selfId) refuse('SELF_CONNECTION', 'this address is this Ferry itself');
     if (expectedId && presented !== expectedId && claimedBy === 'announce') {
       // Only a UDP claim was wrong: nothing pinned changed, so this is not PEER_CERT_CHANGED.
@@ -364,10 +379,13 @@ export class ConnectionManager extends EventEmitter<Events> {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const id of [...this.targets.keys()]) this.forget(id);
-    const closing = [...this.sockets].map((s) => new Promise<void>((resolve) => {
-      if (s.destroyed) return resolve();
-      s.once('close', () => resolve());
-    }));
+    const closing = [...this.sockets].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.destroyed) return resolve();
+          s.once('close', () => resolve());
+        }),
+    );
     for (const link of this.links.values()) link.conn.close('shutdown');
     for (const s of this.sockets) if (!this.linkOf(s)) s.destroy();
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 1_500).unref())]);
@@ -385,7 +403,10 @@ function dialError(err: NodeJS.ErrnoException, where: string): FerryError {
   if (err instanceof FerryError) return err;
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new FerryError('PEER_UNREACHABLE', `nothing is listening at ${where}: is Ferry running there, and is the port right?`);
+      return new FerryError(
+        'PEER_UNREACHABLE',
+        `nothing is listening at ${where}: is Ferry running there, and is the port right?`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new FerryError('BAD_ADDRESS', `the host name in ${where} could not be found`);
@@ -394,7 +415,9 @@ function dialError(err: NodeJS.ErrnoException, where: string): FerryError {
     case 'ETIMEDOUT':
       return new FerryError('PEER_UNREACHABLE', `${where} cannot be reached from this network (${err.code})`);
     default:
-      return new FerryError('TLS_FAILED', `could not open a secure connection to ${where}: ${err.message}`, { cause: err });
+      return new FerryError('TLS_FAILED', `could not open a secure connection to ${where}: ${err.message}`, {
+        cause: err,
+      });
   }
 }
 

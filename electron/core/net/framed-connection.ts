@@ -6,7 +6,13 @@ import { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import { isErrorCode } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
-import { encodeFrame, FrameDecoder, type DecodedFrame, type FrameRegistry, type RawHeader } from '../protocol/frame-codec';
+import {
+  encodeFrame,
+  FrameDecoder,
+  type DecodedFrame,
+  type FrameRegistry,
+  type RawHeader,
+} from '../protocol/frame-codec';
 
 export interface ConnectionTimers {
   /** Send a ping when nothing was sent for this long. */

@@ -12,7 +12,9 @@ describe('TLS handshake, hello and trust', () => {
     expect(peer).toMatchObject({ name: 'Bob', online: true, manual: true });
     const seenByB = await b.waitFor('peerUpdated', (p) => p.id === a.node.identity.id && p.online);
     expect(seenByB.name).toBe('Alice');
-    const link = (a.node as unknown as { connections: { link(id: string): { conn: { socket: import('node:tls').TLSSocket } } } }).connections.link(peer.id);
+    const link = (
+      a.node as unknown as { connections: { link(id: string): { conn: { socket: import('node:tls').TLSSocket } } } }
+    ).connections.link(peer.id);
     expect(link.conn.socket.getProtocol()).toBe('TLSv1.3');
   });
 
@@ -78,7 +80,8 @@ describe('TLS handshake, hello and trust', () => {
     const b = await startNode('Bob');
     await Promise.allSettled([a.node.addPeer(b.address), b.node.addPeer(a.address)]);
     await new Promise((r) => setTimeout(r, 500));
-    const linksOf = (n: typeof a) => (n.node as unknown as { connections: { connectedIds(): string[] } }).connections.connectedIds();
+    const linksOf = (n: typeof a) =>
+      (n.node as unknown as { connections: { connectedIds(): string[] } }).connections.connectedIds();
     expect(linksOf(a)).toEqual([b.node.identity.id]);
     expect(linksOf(b)).toEqual([a.node.identity.id]);
     const sent = await a.node.sendMessage(b.node.identity.id, 'still one link');
@@ -89,8 +92,13 @@ describe('TLS handshake, hello and trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     await b.node.addPeer(a.address);
-    (a.node as unknown as { peers: { update(id: string, p: object): void } }).peers.update(b.node.identity.id, { blocked: true });
-    (a.node as unknown as { connections: { disconnect(id: string, r: string): void } }).connections.disconnect(b.node.identity.id, 'blocked');
+    (a.node as unknown as { peers: { update(id: string, p: object): void } }).peers.update(b.node.identity.id, {
+      blocked: true,
+    });
+    (a.node as unknown as { connections: { disconnect(id: string, r: string): void } }).connections.disconnect(
+      b.node.identity.id,
+      'blocked',
+    );
     await b.waitFor('notice', (n) => n.code === 'PEER_DISCONNECTED' || n.code === 'PEER_BLOCKED');
     await expect(b.node.addPeer(a.address)).rejects.toMatchObject({ code: 'PEER_BLOCKED' });
   });

@@ -10,7 +10,18 @@ const UUID = '0b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
 
 function sampleFrames(): { header: RawHeader; body?: Buffer }[] {
   return [
-    { header: { type: 'hello', v: 1, id: ID, name: '小明的电脑', platform: 'win32', port: 47820, caps: ['chat/1'], purpose: 'control' } },
+    {
+      header: {
+        type: 'hello',
+        v: 1,
+        id: ID,
+        name: '小明的电脑',
+        platform: 'win32',
+        port: 47820,
+        caps: ['chat/1'],
+        purpose: 'control',
+      },
+    },
     { header: { type: 'message', id: UUID, sentAt: 1_700_000_000_000 }, body: Buffer.from('你好, 世界 👋') },
     { header: { type: 'ack', id: UUID } },
     { header: { type: 'ping', ts: 5 } },
@@ -76,7 +87,9 @@ describe('frame codec', () => {
     fc.assert(
       fc.property(fc.array(frameArb, { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (msgs, cut) => {
         const encoded = Buffer.concat(
-          msgs.map((m) => encodeFrame({ type: 'message', id: m.id, sentAt: m.sentAt, replyTo: m.replyTo }, Buffer.from(m.text))),
+          msgs.map((m) =>
+            encodeFrame({ type: 'message', id: m.id, sentAt: m.sentAt, replyTo: m.replyTo }, Buffer.from(m.text)),
+          ),
         );
         const chunks: Buffer[] = [];
         for (let i = 0; i < encoded.length; i += cut) chunks.push(encoded.subarray(i, i + cut));
@@ -144,10 +157,22 @@ describe('frame codec limits and bad input', () => {
     ['a prototype key as type', '{"type":"constructor"}', 'UNKNOWN_FRAME'],
     ['a negative body length', '{"type":"ping","bodyLength":-1}', 'BAD_FRAME'],
     ['a body on a type that has none', '{"type":"ping","bodyLength":10}', 'FRAME_TOO_LARGE'],
-    ['a chat body over 64 KiB', `{"type":"message","id":"${UUID}","sentAt":1,"bodyLength":${64 * 1024 + 1}}`, 'FRAME_TOO_LARGE'],
+    [
+      'a chat body over 64 KiB',
+      `{"type":"message","id":"${UUID}","sentAt":1,"bodyLength":${64 * 1024 + 1}}`,
+      'FRAME_TOO_LARGE',
+    ],
     ['a message without its text', `{"type":"message","id":"${UUID}","sentAt":1}`, 'BAD_FRAME'],
-    ['a hello with a bad id', '{"type":"hello","v":1,"id":"../../etc","name":"x","platform":"x","port":1,"caps":[]}', 'BAD_FRAME'],
-    ['a hello with a 300-byte name', `{"type":"hello","v":1,"id":"${ID}","name":"${'名'.repeat(100)}","platform":"x","port":1,"caps":[]}`, 'BAD_FRAME'],
+    [
+      'a hello with a bad id',
+      '{"type":"hello","v":1,"id":"../../etc","name":"x","platform":"x","port":1,"caps":[]}',
+      'BAD_FRAME',
+    ],
+    [
+      'a hello with a 300-byte name',
+      `{"type":"hello","v":1,"id":"${ID}","name":"${'名'.repeat(100)}","platform":"x","port":1,"caps":[]}`,
+      'BAD_FRAME',
+    ],
   ])('refuses %s', (_label, json, expected) => {
     expect(code(() => new FrameDecoder(controlFrames).push(raw(json)))).toBe(expected);
   });
@@ -160,6 +185,8 @@ describe('frame codec limits and bad input', () => {
   });
 
   it('refuses to encode a header over the limit', () => {
-    expect(code(() => encodeFrame({ type: 'error', code: 'X', message: 'x'.repeat(LIMITS.headerBytes) }))).toBe('FRAME_TOO_LARGE');
+    expect(code(() => encodeFrame({ type: 'error', code: 'X', message: 'x'.repeat(LIMITS.headerBytes) }))).toBe(
+      'FRAME_TOO_LARGE',
+    );
   });
 });

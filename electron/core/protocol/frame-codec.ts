@@ -40,7 +40,10 @@ export function encodeFrame(header: RawHeader, body?: Uint8Array | null): Buffer
     'utf8',
   );
   if (json.byteLength > LIMITS.headerBytes) {
-    throw new FerryError('FRAME_TOO_LARGE', `header is ${json.byteLength} bytes, over the ${LIMITS.headerBytes} byte limit`);
+    throw new FerryError(
+      'FRAME_TOO_LARGE',
+      `header is ${json.byteLength} bytes, over the ${LIMITS.headerBytes} byte limit`,
+    );
   }
   const out = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + json.byteLength + bodyLength);
   out.writeUInt32BE(json.byteLength, 0);

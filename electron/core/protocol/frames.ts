@@ -67,7 +67,10 @@ export const offerHeader = z.object({
 /** One entry of an offer body. Paths are '/'-separated and relative; the receiver sanitises them. */
 export const offerEntry = z
   .object({
-    path: z.string().min(1).refine((s) => utf8Bytes(s) <= 4096, 'path over 4096 bytes'),
+    path: z
+      .string()
+      .min(1)
+      .refine((s) => utf8Bytes(s) <= 4096, 'path over 4096 bytes'),
     size: byteCount,
     mtime: z.number().int(),
     dir: z.boolean(),
@@ -81,7 +84,10 @@ export const offerAnswerHeader = z.object({
   type: z.literal('offer-answer'),
   id: uuid,
   accept: z.boolean(),
-  rejected: z.array(z.object({ index: z.number().int().min(0), ...transferError })).max(10_000).optional(),
+  rejected: z
+    .array(z.object({ index: z.number().int().min(0), ...transferError }))
+    .max(10_000)
+    .optional(),
   bodyLength,
 });
 /** Control link: either side stopped the transfer (cancel, failure, expiry) and says why. */

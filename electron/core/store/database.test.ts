@@ -16,7 +16,16 @@ describe('SQLite store', () => {
     const db = FerryDatabase.open(file);
     expect(db.schemaVersion).toBeGreaterThan(0);
     const version = db.schemaVersion;
-    new MessageRepo(db).insert({ id: 'm1', peerId: PEER, direction: 'in', text: 'kept', replyTo: null, sentAt: 1, storedAt: 2, state: 'delivered' });
+    new MessageRepo(db).insert({
+      id: 'm1',
+      peerId: PEER,
+      direction: 'in',
+      text: 'kept',
+      replyTo: null,
+      sentAt: 1,
+      storedAt: 2,
+      state: 'delivered',
+    });
     db.close();
     const reopened = FerryDatabase.open(file);
     expect(reopened.schemaVersion).toBe(version);
@@ -48,7 +57,16 @@ describe('SQLite store', () => {
     const repo = new MessageRepo(db);
     expect(() =>
       db.transaction(() => {
-        repo.insert({ id: 'm1', peerId: PEER, direction: 'in', text: 'x', replyTo: null, sentAt: 1, storedAt: 1, state: 'delivered' });
+        repo.insert({
+          id: 'm1',
+          peerId: PEER,
+          direction: 'in',
+          text: 'x',
+          replyTo: null,
+          sentAt: 1,
+          storedAt: 1,
+          state: 'delivered',
+        });
         throw new Error('boom');
       }),
     ).toThrow('boom');
@@ -60,7 +78,16 @@ describe('SQLite store', () => {
     const db = FerryDatabase.open(path.join(await tempDir(), 'ferry.db'));
     const repo = new MessageRepo(db);
     for (let i = 0; i < 5; i++) {
-      repo.insert({ id: `m${i}`, peerId: PEER, direction: 'out', text: `t${i}`, replyTo: null, sentAt: i, storedAt: i, state: 'queued' });
+      repo.insert({
+        id: `m${i}`,
+        peerId: PEER,
+        direction: 'out',
+        text: `t${i}`,
+        replyTo: null,
+        sentAt: i,
+        storedAt: i,
+        state: 'queued',
+      });
     }
     const last = repo.page(PEER, undefined, 2);
     expect(last.messages.map((m) => m.text)).toEqual(['t3', 't4']);

@@ -113,11 +113,15 @@ export class FerryDatabase {
     } catch (err) {
       db.close();
       if (/locked|busy/i.test((err as Error).message)) {
-        throw new FerryError('DATA_DIR_IN_USE', `another Ferry is already using ${path.dirname(file)}; quit it or choose another data folder`);
+        throw new FerryError(
+          'DATA_DIR_IN_USE',
+          `another Ferry is already using ${path.dirname(file)}; quit it or choose another data folder`,
+        );
       }
       throw err;
     }
-    if (file !== ':memory:') writeFileSync(ownerFile(file), JSON.stringify({ pid: process.pid, startedAt: Date.now() }));
+    if (file !== ':memory:')
+      writeFileSync(ownerFile(file), JSON.stringify({ pid: process.pid, startedAt: Date.now() }));
     const store = new FerryDatabase(db, file);
     store.migrate();
     return store;

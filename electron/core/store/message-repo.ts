@@ -82,7 +82,9 @@ export class MessageRepo {
   }
 
   unreadCount(peerId: string): number {
-    return Number(this.db.get('SELECT COUNT(*) AS n FROM messages WHERE peer_id = ? AND unread = 1', [peerId])?.['n'] ?? 0);
+    return Number(
+      this.db.get('SELECT COUNT(*) AS n FROM messages WHERE peer_id = ? AND unread = 1', [peerId])?.['n'] ?? 0,
+    );
   }
 
   /** Clears the unread flag; returns the ids that were unread (to send read receipts). */
@@ -112,10 +114,7 @@ export class MessageRepo {
             [`"${q.replaceAll('"', '""')}"`, limit],
           )
         : this.db
-            .all<MessageRow>(
-              "SELECT * FROM messages WHERE instr(text, ?) > 0 ORDER BY seq DESC LIMIT ?",
-              [q, limit],
-            )
+            .all<MessageRow>('SELECT * FROM messages WHERE instr(text, ?) > 0 ORDER BY seq DESC LIMIT ?', [q, limit])
             .map((row) => ({ ...row, snippet: row.text.replaceAll(q, `\u0001${q}\u0002`) }));
     return rows.map((row) => ({ message: toDto(row), snippet: row.snippet }));
   }

@@ -69,7 +69,7 @@ export class PeerRepo {
   /** The peer last reached at this host:port, if any (to tell a changed certificate from a new device). */
   byAddress(address: string): PeerRecord | undefined {
     const row = this.db.get<PeerRow>(
-      "SELECT peers.* FROM peers, json_each(peers.addresses) WHERE json_each.value = ? ORDER BY last_seen DESC LIMIT 1",
+      'SELECT peers.* FROM peers, json_each(peers.addresses) WHERE json_each.value = ? ORDER BY last_seen DESC LIMIT 1',
       [address],
     );
     return row && toRecord(row);

@@ -30,10 +30,10 @@ export class SettingsRepo {
     this.db.transaction(() => {
       for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue;
-        this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
-          key,
-          JSON.stringify(value),
-        ]);
+        this.db.run(
+          'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+          [key, JSON.stringify(value)],
+        );
       }
     });
   }

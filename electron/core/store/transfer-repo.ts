@@ -69,7 +69,8 @@ interface FileRow {
   error_message: string | null;
 }
 
-const err = (code: string | null, message: string | null): TransferError | null => (code ? { code, message: message ?? '' } : null);
+const err = (code: string | null, message: string | null): TransferError | null =>
+  code ? { code, message: message ?? '' } : null;
 
 /** Transfers and their files. The engine keeps live copies in memory and writes through on every state change. */
 export class TransferRepo {
@@ -80,13 +81,40 @@ export class TransferRepo {
       this.db.run(
         `INSERT INTO transfers (id, peer_id, direction, state, created_at, updated_at, total_bytes, file_count, save_dir, error_code, error_message)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [t.id, t.peerId, t.direction, t.state, t.createdAt, t.updatedAt, t.totalBytes, t.files.length, t.saveDir, t.error?.code ?? null, t.error?.message ?? null],
+        [
+          t.id,
+          t.peerId,
+          t.direction,
+          t.state,
+          t.createdAt,
+          t.updatedAt,
+          t.totalBytes,
+          t.files.length,
+          t.saveDir,
+          t.error?.code ?? null,
+          t.error?.message ?? null,
+        ],
       );
       for (const f of t.files) {
         this.db.run(
           `INSERT INTO transfer_files (transfer_id, idx, path, size, mtime, is_dir, source_path, dest_path, part_path, saved_path, bytes_done, state, error_code, error_message)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [t.id, f.index, f.path, f.size, f.mtime, f.isDirectory ? 1 : 0, f.source, f.dest, f.part, f.saved, f.bytesDone, f.state, f.error?.code ?? null, f.error?.message ?? null],
+          [
+            t.id,
+            f.index,
+            f.path,
+            f.size,
+            f.mtime,
+            f.isDirectory ? 1 : 0,
+            f.source,
+            f.dest,
+            f.part,
+            f.saved,
+            f.bytesDone,
+            f.state,
+            f.error?.code ?? null,
+            f.error?.message ?? null,
+          ],
         );
       }
     });
@@ -97,14 +125,10 @@ export class TransferRepo {
   }
 
   saveTransfer(t: Transfer): void {
-    this.db.run('UPDATE transfers SET state = ?, updated_at = ?, save_dir = ?, error_code = ?, error_message = ? WHERE id = ?', [
-      t.state,
-      t.updatedAt,
-      t.saveDir,
-      t.error?.code ?? null,
-      t.error?.message ?? null,
-      t.id,
-    ]);
+    this.db.run(
+      'UPDATE transfers SET state = ?, updated_at = ?, save_dir = ?, error_code = ?, error_message = ? WHERE id = ?',
+      [t.state, t.updatedAt, t.saveDir, t.error?.code ?? null, t.error?.message ?? null, t.id],
+    );
   }
 
   saveFile(id: string, f: TransferFile): void {
@@ -157,7 +181,10 @@ export class TransferRepo {
   /** Ids newest first, optionally for one peer. */
   ids(peerId?: string, limit = 500): string[] {
     const rows = peerId
-      ? this.db.all<{ id: string }>('SELECT id FROM transfers WHERE peer_id = ? ORDER BY created_at DESC LIMIT ?', [peerId, limit])
+      ? this.db.all<{ id: string }>('SELECT id FROM transfers WHERE peer_id = ? ORDER BY created_at DESC LIMIT ?', [
+          peerId,
+          limit,
+        ])
       : this.db.all<{ id: string }>('SELECT id FROM transfers ORDER BY created_at DESC LIMIT ?', [limit]);
     return rows.map((r) => r.id);
   }

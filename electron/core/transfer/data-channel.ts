@@ -32,7 +32,9 @@ export class DataChannel {
     socket.on('data', (chunk: Buffer) => this.push(chunk));
     socket.on('end', () => this.finish(null));
     socket.on('close', () => this.finish(null));
-    socket.on('error', (err) => this.finish(new FerryError('PEER_GONE', `data connection lost: ${err.message}`, { cause: err })));
+    socket.on('error', (err) =>
+      this.finish(new FerryError('PEER_GONE', `data connection lost: ${err.message}`, { cause: err })),
+    );
     this.touch();
   }
 
@@ -44,7 +46,9 @@ export class DataChannel {
     if (this.idleTimer) this.idleTimer.refresh();
     else {
       this.idleTimer = setTimeout(() => {
-        this.finish(new FerryError('PEER_GONE', `no data from the peer for ${Math.round(this.idleTimeoutMs / 1000)} s`));
+        this.finish(
+          new FerryError('PEER_GONE', `no data from the peer for ${Math.round(this.idleTimeoutMs / 1000)} s`),
+        );
         this.socket.destroy();
       }, this.idleTimeoutMs);
       this.idleTimer.unref();
@@ -113,7 +117,8 @@ export class DataChannel {
   /** Reads the next frame; throws BAD_FRAME/UNKNOWN_FRAME/FRAME_TOO_LARGE or the peer's error. */
   async readFrame(): Promise<DataHeader> {
     const length = (await this.readExact(LENGTH_PREFIX_BYTES)).readUInt32BE(0);
-    if (length === 0 || length > LIMITS.headerBytes) throw new FerryError('FRAME_TOO_LARGE', `header length ${length} is out of range`);
+    if (length === 0 || length > LIMITS.headerBytes)
+      throw new FerryError('FRAME_TOO_LARGE', `header length ${length} is out of range`);
     let json: unknown;
     try {
       json = JSON.parse((await this.readExact(length)).toString('utf8'));
@@ -123,8 +128,10 @@ export class DataChannel {
     }
     const type = (json as { type?: unknown } | null)?.type;
     const spec = typeof type === 'string' ? dataFrames(type) : undefined;
-    if (!spec) throw new FerryError('UNKNOWN_FRAME', `unexpected "${String(type).slice(0, 40)}" frame on a data connection`);
-    if (((json as { bodyLength?: number }).bodyLength ?? 0) !== 0) throw new FerryError('BAD_FRAME', 'data-connection frames carry no body');
+    if (!spec)
+      throw new FerryError('UNKNOWN_FRAME', `unexpected "${String(type).slice(0, 40)}" frame on a data connection`);
+    if (((json as { bodyLength?: number }).bodyLength ?? 0) !== 0)
+      throw new FerryError('BAD_FRAME', 'data-connection frames carry no body');
     let header: DataHeader;
     try {
       header = spec.parse(json);
@@ -135,7 +142,8 @@ export class DataChannel {
       const { code, message } = header;
       throw new FerryError(isErrorCode(code) ? code : 'INTERNAL', `peer: ${message}`);
     }
-    if (header.type === 'bye') throw new FerryError('PEER_GONE', `the peer closed the data connection (${header.reason})`);
+    if (header.type === 'bye')
+      throw new FerryError('PEER_GONE', `the peer closed the data connection (${header.reason})`);
     return header;
   }
 

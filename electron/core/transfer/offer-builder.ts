@@ -20,7 +20,10 @@ export async function buildOffer(paths: string[]): Promise<LocalEntry[]> {
   const topNames = new Set<string>();
   const add = (entry: LocalEntry) => {
     if (entries.length >= MAX_OFFER_ENTRIES) {
-      throw new FerryError('INVALID_ARGUMENT', `an offer holds at most ${MAX_OFFER_ENTRIES} files and folders; send fewer at once`);
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        `an offer holds at most ${MAX_OFFER_ENTRIES} files and folders; send fewer at once`,
+      );
     }
     entries.push(entry);
   };

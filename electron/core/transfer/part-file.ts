@@ -5,7 +5,20 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, realpath, rename, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  truncate,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { FerryError } from '../ferry-error';
 import { numberedName } from './safe-filename';
@@ -29,11 +42,17 @@ export function diskError(err: unknown, where: string): FerryError {
   switch (e.code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new FerryError('DISK_FULL', `the disk holding ${where} is full; free some space and resume (the partial file is kept)`);
+      return new FerryError(
+        'DISK_FULL',
+        `the disk holding ${where} is full; free some space and resume (the partial file is kept)`,
+      );
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new FerryError('PERMISSION_DENIED', `Ferry may not write to ${where}; choose another folder or fix its permissions`);
+      return new FerryError(
+        'PERMISSION_DENIED',
+        `Ferry may not write to ${where}; choose another folder or fix its permissions`,
+      );
     default:
       return new FerryError('INTERNAL', `${where}: ${e.message}`, { cause: err });
   }
@@ -78,7 +97,8 @@ export async function ensureDirInside(root: string, segments: string[]): Promise
 export async function freshName(root: string, name: string): Promise<string> {
   for (let n = 0; ; n++) {
     const candidate = numberedName(name, n);
-    if (!(await exists(path.join(root, candidate))) && !(await exists(path.join(root, candidate + PART_SUFFIX)))) return candidate;
+    if (!(await exists(path.join(root, candidate))) && !(await exists(path.join(root, candidate + PART_SUFFIX))))
+      return candidate;
   }
 }
 
@@ -92,7 +112,12 @@ export interface OpenedPart {
  * Opens the .part for file `index` of a transfer: reuses `previous` when it is
  * still ours (sidecar matches), else creates a new one next to a free final name.
  */
-export async function openPart(dir: string, name: string, sidecar: Omit<Sidecar, 'offset'>, previous: string | null): Promise<OpenedPart> {
+export async function openPart(
+  dir: string,
+  name: string,
+  sidecar: Omit<Sidecar, 'offset'>,
+  previous: string | null,
+): Promise<OpenedPart> {
   if (previous && path.dirname(previous) === dir) {
     const mine = await readSidecar(previous);
     const info = await lstat(previous).catch(() => null);
@@ -108,7 +133,11 @@ export async function openPart(dir: string, name: string, sidecar: Omit<Sidecar,
     if (await exists(path.join(dir, candidate))) continue;
     try {
       // O_EXCL | O_NOFOLLOW: never reuse or follow something that is already there.
-      const handle = await open(partPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), 0o644);
+      const handle = await open(
+        partPath,
+        constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0),
+        0o644,
+      );
       await handle.close();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
@@ -146,7 +175,8 @@ export async function hashPrefix(file: string, length: number): Promise<Hash> {
     hash.update(chunk as Buffer);
     read += (chunk as Buffer).byteLength;
   }
-  if (read !== length) throw new FerryError('SOURCE_CHANGED', `${file} is shorter than expected (${read} of ${length} bytes)`);
+  if (read !== length)
+    throw new FerryError('SOURCE_CHANGED', `${file} is shorter than expected (${read} of ${length} bytes)`);
   return hash;
 }
 

@@ -16,9 +16,12 @@ describe('safe-filename', () => {
     expect(sanitizeRelativePath(raw)).toEqual(expected);
   });
 
-  it.each(['../x', 'a/../b', '.', '..', '/abs', '\\\\unc\\x', 'C:\\x', 'd:rel', 'a\0b', 'bell\u0007', ' . ', ''])('refuses %j with NAME_REJECTED', (raw) => {
-    expect(() => sanitizeRelativePath(raw)).toThrow(expect.objectContaining({ code: 'NAME_REJECTED' }));
-  });
+  it.each(['../x', 'a/../b', '.', '..', '/abs', '\\\\unc\\x', 'C:\\x', 'd:rel', 'a\0b', 'bell\u0007', ' . ', ''])(
+    'refuses %j with NAME_REJECTED',
+    (raw) => {
+      expect(() => sanitizeRelativePath(raw)).toThrow(expect.objectContaining({ code: 'NAME_REJECTED' }));
+    },
+  );
 
   it('caps names at 240 bytes on a character boundary, keeping the extension', () => {
     const name = sanitizeSegment(`${'漢'.repeat(200)}.jpeg`);

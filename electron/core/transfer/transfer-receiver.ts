@@ -52,7 +52,10 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
       const t = host.receivable(open.id, peerId);
       const f = t?.files[open.index];
       if (!t || !f || f.isDirectory || f.size !== open.size || !f.dest) {
-        throw new FerryError('BAD_FRAME', 'data for a file that was not offered and accepted (or with another size); refused');
+        throw new FerryError(
+          'BAD_FRAME',
+          'data for a file that was not offered and accepted (or with another size); refused',
+        );
       }
       if (attached !== t) {
         if (attached) host.detach(attached, channel);
@@ -62,7 +65,13 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
       }
       if (f.state === 'done' || f.state === 'failed') {
         // The sender missed our verdict (connection lost right after it): repeat it.
-        channel.writeFrame({ type: 'data-result', id: t.id, index: f.index, ok: f.state === 'done', ...(f.error ?? {}) });
+        channel.writeFrame({
+          type: 'data-result',
+          id: t.id,
+          index: f.index,
+          ok: f.state === 'done',
+          ...(f.error ?? {}),
+        });
         continue;
       }
       const segments = f.dest.split('/');
@@ -70,12 +79,24 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
       let offset: number;
       try {
         const dir = await ensureDirInside(t.saveDir!, segments.slice(0, -1));
-        ({ partPath, offset } = await openPart(dir, segments.at(-1)!, { transferId: t.id, index: f.index, size: f.size, mtime: f.mtime }, f.part));
+        ({ partPath, offset } = await openPart(
+          dir,
+          segments.at(-1)!,
+          { transferId: t.id, index: f.index, size: f.size, mtime: f.mtime },
+          f.part,
+        ));
       } catch (err) {
         const e = diskError(err, path.join(t.saveDir!, f.dest));
         if (!FILE_LEVEL_CODES.has(e.code)) throw e;
         host.fileFailed(t, f, e);
-        channel.writeFrame({ type: 'data-result', id: t.id, index: f.index, ok: false, code: e.code, message: e.message.slice(0, 900) });
+        channel.writeFrame({
+          type: 'data-result',
+          id: t.id,
+          index: f.index,
+          ok: false,
+          code: e.code,
+          message: e.message.slice(0, 900),
+        });
         continue;
       }
       f.part = partPath;
@@ -107,7 +128,10 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
           // closed so the .part length (the next resume offset) is final.
           if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
           // (bytesWritten misses a write that finished after the stream was destroyed; the length doesn't.)
-          cur.onDisk = await stat(partPath).then((st) => st.size, () => offset);
+          cur.onDisk = await stat(partPath).then(
+            (st) => st.size,
+            () => offset,
+          );
           host.written?.(cur.onDisk - offset);
           throw (err as NodeJS.ErrnoException).code ? diskError(err, partPath) : err;
         }
@@ -132,9 +156,19 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
       if (hash.digest('hex') !== end.sha256) {
         await discardPart(partPath);
         f.part = null;
-        const e = new FerryError('HASH_MISMATCH', `${f.path} arrived damaged (SHA-256 differs); it was not saved, send it again`);
+        const e = new FerryError(
+          'HASH_MISMATCH',
+          `${f.path} arrived damaged (SHA-256 differs); it was not saved, send it again`,
+        );
         host.fileFailed(t, f, e);
-        channel.writeFrame({ type: 'data-result', id: t.id, index: f.index, ok: false, code: e.code, message: e.message });
+        channel.writeFrame({
+          type: 'data-result',
+          id: t.id,
+          index: f.index,
+          ok: false,
+          code: e.code,
+          message: e.message,
+        });
         continue;
       }
       const saved = await finalizePart(partPath);
@@ -147,7 +181,14 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
       const { t, f, onDisk } = current;
       if (e.code === 'DISK_FULL' || e.code === 'PERMISSION_DENIED') host.transferFailed(t, e);
       else if (f.state !== 'failed') host.interrupted(t, f, onDisk);
-      if (f.part) await writeSidecar(f.part, { transferId: t.id, index: f.index, size: f.size, mtime: f.mtime, offset: onDisk }).catch(() => {});
+      if (f.part)
+        await writeSidecar(f.part, {
+          transferId: t.id,
+          index: f.index,
+          size: f.size,
+          mtime: f.mtime,
+          offset: onDisk,
+        }).catch(() => {});
     } else if (attached && (e.code === 'DISK_FULL' || e.code === 'PERMISSION_DENIED')) {
       host.transferFailed(attached, e);
     }

@@ -19,7 +19,10 @@ async function checkSource(file: TransferFile): Promise<void> {
     throw sourceError(err, file.source!);
   });
   if (!info.isFile() || info.size !== file.size || Math.trunc(info.mtimeMs) !== file.mtime) {
-    throw new FerryError('SOURCE_CHANGED', `${file.source} changed after it was offered (size or modification time); send it again`);
+    throw new FerryError(
+      'SOURCE_CHANGED',
+      `${file.source} changed after it was offered (size or modification time); send it again`,
+    );
   }
 }
 
@@ -44,7 +47,8 @@ export async function sendFile(
     throw new FerryError('BAD_FRAME', `expected data-ready for file ${file.index}, got "${answer.type}"`);
   }
   const { offset } = answer;
-  if (offset > file.size) throw new FerryError('BAD_FRAME', `the receiver asked to resume at ${offset}, past the end (${file.size})`);
+  if (offset > file.size)
+    throw new FerryError('BAD_FRAME', `the receiver asked to resume at ${offset}, past the end (${file.size})`);
   const hash = await hashPrefix(file.source!, offset);
   let sent = offset;
   onBytes(sent);
@@ -75,7 +79,8 @@ export async function sendFile(
   }
   channel.writeFrame({ type: 'data-end', id: transferId, index: file.index, sha256: hash.digest('hex') });
   const result = await channel.expect('data-result');
-  if (result.id !== transferId || result.index !== file.index) throw new FerryError('BAD_FRAME', 'data-result for another file');
+  if (result.id !== transferId || result.index !== file.index)
+    throw new FerryError('BAD_FRAME', 'data-result for another file');
   return verdict(result);
 }
 

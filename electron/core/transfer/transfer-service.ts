@@ -24,7 +24,14 @@ import { sendFile } from './transfer-sender';
 
 export const DEFAULT_OFFER_TTL_MS = 10 * 60_000;
 /** Errors after which the sender redials the data connection by itself. */
-const RETRYABLE = new Set(['PEER_GONE', 'PEER_UNREACHABLE', 'TLS_FAILED', 'IDLE_TIMEOUT', 'HANDSHAKE_TIMEOUT', 'PEER_OFFLINE']);
+const RETRYABLE = new Set([
+  'PEER_GONE',
+  'PEER_UNREACHABLE',
+  'TLS_FAILED',
+  'IDLE_TIMEOUT',
+  'HANDSHAKE_TIMEOUT',
+  'PEER_OFFLINE',
+]);
 const FINAL: ReadonlySet<TransferState> = new Set(['done', 'declined', 'expired', 'cancelled']);
 const MAX_QUICK_RETRIES = 30;
 
@@ -151,7 +158,12 @@ export class TransferService implements ReceiverHost {
   }
 
   private sendOffer(link: PeerLink, t: Transfer): void {
-    const entries: OfferEntry[] = t.files.map((f) => ({ path: f.path, size: f.size, mtime: f.mtime, dir: f.isDirectory }));
+    const entries: OfferEntry[] = t.files.map((f) => ({
+      path: f.path,
+      size: f.size,
+      mtime: f.mtime,
+      dir: f.isDirectory,
+    }));
     link.conn.send(
       { type: 'offer', id: t.id, fileCount: entries.length, totalBytes: t.totalBytes, createdAt: t.createdAt },
       Buffer.from(JSON.stringify(entries), 'utf8'),
@@ -227,8 +239,14 @@ export class TransferService implements ReceiverHost {
       return;
     }
     const total = entries.reduce((sum, e) => sum + (e.dir ? 0 : e.size), 0);
-    if (entries.length !== header.fileCount || total !== header.totalBytes || entries.some((e) => e.dir && e.size !== 0)) {
-      link.conn.fail(new FerryError('BAD_FRAME', 'the offer does not add up (file count, sizes or folders with a size); refused'));
+    if (
+      entries.length !== header.fileCount ||
+      total !== header.totalBytes ||
+      entries.some((e) => e.dir && e.size !== 0)
+    ) {
+      link.conn.fail(
+        new FerryError('BAD_FRAME', 'the offer does not add up (file count, sizes or folders with a size); refused'),
+      );
       return;
     }
     const known = this.get(header.id);
@@ -294,7 +312,13 @@ export class TransferService implements ReceiverHost {
       return;
     }
     if (t.state === 'expired' || t.state === 'cancelled' || (t.state === 'failed' && t.saveDir === null)) {
-      link.conn.send({ type: 'transfer-stop', id: t.id, state: t.state, code: t.error?.code ?? 'CANCELLED', message: t.error?.message ?? t.state });
+      link.conn.send({
+        type: 'transfer-stop',
+        id: t.id,
+        state: t.state,
+        code: t.error?.code ?? 'CANCELLED',
+        message: t.error?.message ?? t.state,
+      });
       return;
     }
     const rejected = t.files
@@ -302,7 +326,13 @@ export class TransferService implements ReceiverHost {
       .map((f) => ({ index: f.index, code: f.error!.code, message: f.error!.message.slice(0, 900) }));
     link.conn.send({ type: 'offer-answer', id: t.id, accept: true, ...(rejected.length ? { rejected } : {}) });
     if (t.state === 'failed') {
-      link.conn.send({ type: 'transfer-stop', id: t.id, state: 'failed', code: t.error?.code ?? 'INTERNAL', message: t.error?.message ?? 'failed' });
+      link.conn.send({
+        type: 'transfer-stop',
+        id: t.id,
+        state: 'failed',
+        code: t.error?.code ?? 'INTERNAL',
+        message: t.error?.message ?? 'failed',
+      });
     }
   }
 
@@ -354,7 +384,8 @@ export class TransferService implements ReceiverHost {
 
   decline(id: string): TransferDto {
     const t = this.require(id);
-    if (t.direction !== 'in' || t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', 'only a waiting incoming offer can be declined');
+    if (t.direction !== 'in' || t.state !== 'offered')
+      throw new FerryError('INVALID_ARGUMENT', 'only a waiting incoming offer can be declined');
     this.clearExpiry(t);
     this.setState(t, 'declined', new FerryError('OFFER_DECLINED', 'you declined this offer'));
     const link = this.deps.linkOf(t.peerId);
@@ -365,9 +396,14 @@ export class TransferService implements ReceiverHost {
   cancel(id: string): TransferDto {
     const t = this.require(id);
     if (FINAL.has(t.state)) throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
-    const error = new FerryError('CANCELLED', t.direction === 'out' ? 'the sender cancelled the transfer' : 'the receiver cancelled the transfer');
+    const error = new FerryError(
+      'CANCELLED',
+      t.direction === 'out' ? 'the sender cancelled the transfer' : 'the receiver cancelled the transfer',
+    );
     this.stopLocally(t, 'cancelled', error);
-    this.deps.linkOf(t.peerId)?.conn.send({ type: 'transfer-stop', id: t.id, state: 'cancelled', code: error.code, message: error.message });
+    this.deps
+      .linkOf(t.peerId)
+      ?.conn.send({ type: 'transfer-stop', id: t.id, state: 'cancelled', code: error.code, message: error.message });
     return this.toDto(t);
   }
 
@@ -376,7 +412,8 @@ export class TransferService implements ReceiverHost {
     if (t.state !== 'paused' && t.state !== 'failed' && t.state !== 'active') {
       throw new FerryError('INVALID_ARGUMENT', `a transfer that is ${t.state} cannot be resumed`);
     }
-    if (t.direction === 'in' && t.saveDir === null) throw new FerryError('INVALID_ARGUMENT', 'this offer was never accepted');
+    if (t.direction === 'in' && t.saveDir === null)
+      throw new FerryError('INVALID_ARGUMENT', 'this offer was never accepted');
     // Files that failed for a reason other than their name get another go.
     for (const f of t.files) {
       if (f.state === 'failed' && f.error?.code !== 'NAME_REJECTED') this.setFile(t, f, 'pending', null);
@@ -467,7 +504,9 @@ export class TransferService implements ReceiverHost {
 
   receivable(id: string, peerId: string): Transfer | undefined {
     const t = this.get(id);
-    return t && t.peerId === peerId && t.direction === 'in' && (t.state === 'active' || t.state === 'paused') ? t : undefined;
+    return t && t.peerId === peerId && t.direction === 'in' && (t.state === 'active' || t.state === 'paused')
+      ? t
+      : undefined;
   }
 
   async attach(t: Transfer, channel: DataChannel): Promise<void> {
@@ -529,7 +568,11 @@ export class TransferService implements ReceiverHost {
     f.bytesDone = bytesOnDisk;
     this.setFile(t, f, 'pending');
     if (!this.inbound.get(t.id)?.size || this.inbound.get(t.id)!.size <= 1) {
-      this.setState(t, 'paused', new FerryError('PEER_GONE', 'the connection to the sender dropped; it resumes when the sender is back'));
+      this.setState(
+        t,
+        'paused',
+        new FerryError('PEER_GONE', 'the connection to the sender dropped; it resumes when the sender is back'),
+      );
     }
   }
 
@@ -568,7 +611,13 @@ export class TransferService implements ReceiverHost {
     for (const ch of this.inbound.get(t.id) ?? []) ch.destroy();
     this.setState(t, 'failed', error);
     if (tellPeer) {
-      this.deps.linkOf(t.peerId)?.conn.send({ type: 'transfer-stop', id: t.id, state: 'failed', code: error.code, message: error.message.slice(0, 900) });
+      this.deps.linkOf(t.peerId)?.conn.send({
+        type: 'transfer-stop',
+        id: t.id,
+        state: 'failed',
+        code: error.code,
+        message: error.message.slice(0, 900),
+      });
     }
   }
 
@@ -579,7 +628,14 @@ export class TransferService implements ReceiverHost {
     this.meters.delete(t.id);
     if (failed) {
       const n = t.files.filter((f) => f.state === 'failed').length;
-      this.setState(t, 'failed', new FerryError(failed.error!.code as FerryError['code'], `${n} of ${t.files.length} files did not arrive: ${failed.error!.message}`));
+      this.setState(
+        t,
+        'failed',
+        new FerryError(
+          failed.error!.code as FerryError['code'],
+          `${n} of ${t.files.length} files did not arrive: ${failed.error!.message}`,
+        ),
+      );
     } else {
       this.setState(t, 'done', null);
     }
@@ -594,7 +650,12 @@ export class TransferService implements ReceiverHost {
     if (emit) this.emitUpdate(t);
   }
 
-  private setFile(t: Transfer, f: TransferFile, state: TransferFile['state'], error: TransferFile['error'] = f.error): void {
+  private setFile(
+    t: Transfer,
+    f: TransferFile,
+    state: TransferFile['state'],
+    error: TransferFile['error'] = f.error,
+  ): void {
     f.state = state;
     f.error = state === 'failed' ? error : null;
     t.updatedAt = Date.now();
@@ -615,13 +676,18 @@ export class TransferService implements ReceiverHost {
   private armExpiry(t: Transfer, ttl = this.ttl): void {
     this.clearExpiry(t);
     const left = t.createdAt + ttl - Date.now();
-    const timer = setTimeout(() => {
-      this.expiry.delete(t.id);
-      if (t.state !== 'offered') return;
-      const error = new FerryError('OFFER_EXPIRED', 'nobody answered the offer in time');
-      this.setState(t, 'expired', error);
-      this.deps.linkOf(t.peerId)?.conn.send({ type: 'transfer-stop', id: t.id, state: 'expired', code: error.code, message: error.message });
-    }, Math.max(0, left));
+    const timer = setTimeout(
+      () => {
+        this.expiry.delete(t.id);
+        if (t.state !== 'offered') return;
+        const error = new FerryError('OFFER_EXPIRED', 'nobody answered the offer in time');
+        this.setState(t, 'expired', error);
+        this.deps
+          .linkOf(t.peerId)
+          ?.conn.send({ type: 'transfer-stop', id: t.id, state: 'expired', code: error.code, message: error.message });
+      },
+      Math.max(0, left),
+    );
     timer.unref();
     this.expiry.set(t.id, timer);
   }
@@ -653,17 +719,15 @@ export class TransferService implements ReceiverHost {
       state: t.state,
       createdAt: t.createdAt,
       updatedAt: t.updatedAt,
-      files: t.files.map(
-        (f): TransferFileDto => ({
-          path: f.path,
-          size: f.size,
-          isDirectory: f.isDirectory,
-          bytesDone: f.state === 'done' ? f.size : f.bytesDone,
-          state: f.state,
-          savedPath: f.saved,
-          error: f.error,
-        }),
-      ),
+      files: t.files.map((f): TransferFileDto => ({
+        path: f.path,
+        size: f.size,
+        isDirectory: f.isDirectory,
+        bytesDone: f.state === 'done' ? f.size : f.bytesDone,
+        state: f.state,
+        savedPath: f.saved,
+        error: f.error,
+      })),
       fileCount: t.files.length,
       totalBytes: t.totalBytes,
       bytesDone,
