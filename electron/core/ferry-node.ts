@@ -49,6 +49,15 @@ export interface FerryNodeOptions {
   discoveryOptions?: Omit<DiscoveryOptions, 'self' | 'protocolVersion' | 'log'>;
 }
 
+/** Answers that won't change by dialing the same announced address again. */
+const REFUSALS = new Set([
+  'PEER_ID_MISMATCH',
+  'PEER_CERT_CHANGED',
+  'PEER_BLOCKED',
+  'PROTOCOL_VERSION',
+  'SELF_CONNECTION',
+]);
+
 export const CAPABILITIES = ['chat/1', 'transfer/1'];
 
 export function defaultSettings(): SettingsDto {
@@ -230,7 +239,7 @@ export class FerryNode implements FerryApi {
       .then(() => this.keepConnected(sighting.id))
       .catch((err: unknown) => {
         // Logged by the connection manager. A claim the certificate contradicted is not tried again.
-        if (err instanceof FerryError && err.code === 'PEER_ID_MISMATCH') this.refusedClaims.add(claim);
+        if (err instanceof FerryError && REFUSALS.has(err.code)) this.refusedClaims.add(claim);
       })
       .finally(() => this.dialingAnnounced.delete(sighting.id));
   }
@@ -242,6 +251,8 @@ export class FerryNode implements FerryApi {
   private onPeerGone(peerId: string, code: string, what: string): void {
     const sighting = this.discovered.get(peerId);
     this.discovered.delete(peerId);
+    // A refused claim may be tried again once its announcer went away and came back.
+    for (const claim of this.refusedClaims) if (claim.startsWith(`${peerId}@`)) this.refusedClaims.delete(claim);
     if (sighting) this.emit('notice', { level: 'info', code, message: `${sighting.name} ${what}`, peerId });
     if (!this.wantsConnection(peerId)) this.connections.forget(peerId);
     this.emitPeer(peerId);
