@@ -191,29 +191,23 @@ interface FerryRun {
   receiverRss: number;
 }
 
-/** Ferry `send` → `listen --accept`, timed by the receiver from accept to verified. */
-async function ferrySend(target: string, expectFiles: number): Promise<FerryRun> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-'));
+/** A `ferry listen --accept` receiver in `work`, ready for connections. */
+async function startReceiver(work: string): Promise<{ receiver: Proc; port: number }> {
   const port = await freePort();
   const receiver = start(process.execPath, [
     FERRY,
     'listen',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--no-discovery',
-    '--accept',
-    '--accept-from',
-    'any',
-    '--data-dir',
-    path.join(work, 'rx'),
-    '--download-dir',
-    path.join(work, 'dl'),
-    '--name',
-    'bench-rx',
+    ...['--host', '127.0.0.1', '--port', String(port), '--no-discovery', '--accept', '--accept-from', 'any'],
+    ...['--data-dir', path.join(work, 'rx'), '--download-dir', path.join(work, 'dl'), '--name', 'bench-rx'],
   ]);
   await receiver.next(isJson((o) => o.event === 'listening'));
+  return { receiver, port };
+}
+
+/** Ferry `send` → `listen --accept`, timed by the receiver from accept to verified. */
+async function ferrySend(target: string, expectFiles: number): Promise<FerryRun> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-'));
+  const { receiver, port } = await startReceiver(work);
   const sender = start(process.execPath, [
     FERRY,
     'send',
@@ -338,24 +332,7 @@ async function latency(): Promise<void> {
       [busy, [file]],
     ] as const) {
       const work = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-lat-'));
-      const port = await freePort();
-      const receiver = start(process.execPath, [
-        FERRY,
-        'listen',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--no-discovery',
-        '--accept',
-        '--accept-from',
-        'any',
-        '--data-dir',
-        path.join(work, 'rx'),
-        '--download-dir',
-        path.join(work, 'dl'),
-      ]);
-      await receiver.next(isJson((o) => o.event === 'listening'));
+      const { receiver, port } = await startReceiver(work);
       const sender = start(process.execPath, [
         ...TSX,
         'bench/chat-latency.ts',
