@@ -66,15 +66,6 @@ export class PeerRepo {
     return this.db.all<PeerRow>('SELECT * FROM peers ORDER BY COALESCE(last_seen, first_seen) DESC').map(toRecord);
   }
 
-  /** The peer last reached at this host:port, if any (to tell a changed certificate from a new device). */
-  byAddress(address: string): PeerRecord | undefined {
-    const row = this.db.get<PeerRow>(
-      'SELECT peers.* FROM peers, json_each(peers.addresses) WHERE json_each.value = ? ORDER BY last_seen DESC LIMIT 1',
-      [address],
-    );
-    return row && toRecord(row);
-  }
-
   /** Pins a newly met peer or refreshes a known one after a successful hello. */
   upsertSeen(peer: { id: string; name: string; platform: string; address?: string }, now: number): PeerRecord {
     return this.db.transaction(() => {
