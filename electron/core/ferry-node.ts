@@ -541,7 +541,7 @@ export class FerryNode implements FerryApi {
     return { ...this.settings };
   }
 
-  // File transfer (docs/protocol/transfer.md).
+  // File transfer (docs/PROTOCOL.md §9).
   async sendFiles(...[peerId, paths]: RequestArgs<'sendFiles'>): Promise<TransferDto> {
     const peer = this.requirePeer(peerId);
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it files');

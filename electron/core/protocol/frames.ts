@@ -48,7 +48,7 @@ export const errorHeader = z.object({
 });
 export const byeHeader = z.object({ type: z.literal('bye'), reason: shortText(64), bodyLength });
 
-// ── file transfer (docs/protocol/transfer.md) ──────────────────────────────────
+// ── file transfer (docs/PROTOCOL.md §9) ──────────────────────────────────
 
 /** Largest offer body: the JSON list of files (10 000 entries with long paths fit). */
 export const OFFER_BODY_MAX = 8 * 1024 * 1024;
