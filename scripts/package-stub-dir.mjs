@@ -23,8 +23,6 @@ await build({
     electronDist: path.join(root, 'test/packaging/stub-electron-dist'),
     electronVersion,
     directories: { ...config.directories, output },
-    // Fuses rewrite bytes inside the real Electron binary; the stub has none to flip.
-    electronFuses: null,
   },
 });
 console.log(`unpacked app in ${output}`);

@@ -148,6 +148,13 @@ describe('unpacked app (--dir) around a stub Electron', () => {
       existsSync(path.join(resources, 'app.asar.unpacked/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm')),
     ).toBe(true);
     expect(existsSync(path.join(resources, 'tray-icon.png'))).toBe(true);
+    // The stub carries a fuse wire in Electron's layout (sentinel, version, 8 fuses), so the
+    // configured fuses really were flipped: RunAsNode off, cookie encryption on, NODE_OPTIONS
+    // off, inspect off, asar integrity on, only-asar on, the last two untouched.
+    const exe = readFileSync(path.join(output, unpacked!, 'ferry'));
+    const at = exe.indexOf('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX') + 32;
+    expect(exe[at]).toBe(1);
+    expect(exe.subarray(at + 2, at + 2 + exe[at + 1]!).toString()).toBe('01001101');
     console.log(
       `app.asar: ${files.length} entries; top level: ${[...new Set(files.map((f) => f.split('/')[1]))].join(', ')}`,
     );
