@@ -567,7 +567,7 @@ export class FerryNode implements FerryApi {
     if (this.stopped) return;
     this.stopped = true;
     await this.discovery?.stop(); // says goodbye so peers mark us offline at once
-    this.transfers.stop();
+    await this.transfers.stop();
     await this.connections.stop();
     this.db.close();
   }

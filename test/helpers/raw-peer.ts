@@ -4,6 +4,7 @@ import { createIdentity, type DeviceIdentity } from '../../electron/core/identit
 import { encodeFrame, FrameDecoder, type RawHeader } from '../../electron/core/protocol/frame-codec';
 import { controlFrames, PROTOCOL_VERSION } from '../../electron/core/protocol/frames';
 import { DataChannel } from '../../electron/core/transfer/data-channel';
+import { waitUntil } from './wait';
 
 let cached: DeviceIdentity | null = null;
 export async function testIdentity(): Promise<DeviceIdentity> {
@@ -74,12 +75,8 @@ export async function rawPeer(port: number, identity?: DeviceIdentity): Promise<
 }
 
 /** Polls until `check` holds (or throws after timeoutMs). */
-export async function until(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+export function until(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  return waitUntil(check, { timeoutMs, what });
 }
 
 /** A raw control link: hello exchanged, ready for hand-made frames. */

@@ -55,6 +55,7 @@ export interface TransferServiceDeps {
 interface Pump {
   channel: DataChannel | null;
   aborted: boolean;
+  running?: Promise<void>;
 }
 
 export class TransferService implements ReceiverHost {
@@ -86,15 +87,23 @@ export class TransferService implements ReceiverHost {
     return [...peers];
   }
 
-  stop(): void {
+  /** Stops moving bytes; resolves once every sender and receiver has recorded where it stopped (the database is still open). */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.expiry.values()) clearTimeout(timer);
     for (const timer of this.updateTimers.values()) clearTimeout(timer);
+    const running: Promise<void>[] = [];
     for (const pump of this.pumps.values()) {
       pump.aborted = true;
       pump.channel?.destroy();
+      if (pump.running) running.push(pump.running);
     }
     for (const set of this.inbound.values()) for (const ch of set) ch.destroy();
+    for (const [ch, done] of this.receiving) {
+      ch.destroy();
+      running.push(done);
+    }
+    await Promise.allSettled(running);
     for (const t of this.live.values()) if (t.state === 'active') this.deps.repo.saveAll(t);
   }
 
@@ -175,57 +184,63 @@ export class TransferService implements ReceiverHost {
     if (this.pumps.has(t.id) || this.stopped) return;
     const pump: Pump = { channel: null, aborted: false };
     this.pumps.set(t.id, pump);
-    void this.runPump(t, pump).finally(() => {
-      if (this.pumps.get(t.id) === pump) this.pumps.delete(t.id);
+    pump.running = this.runPump(t, pump).catch((err) => {
+      if (!this.stopped) this.fail(t, FerryError.from(err), true);
     });
   }
 
   private async runPump(t: Transfer, pump: Pump): Promise<void> {
     let retries = 0;
-    for (;;) {
-      if (pump.aborted || t.state !== 'active') return;
-      const pending = t.files.filter((f) => f.state === 'pending' || f.state === 'active');
-      if (pending.length === 0) break;
-      const mark = bytesOf(t);
-      try {
-        pump.channel = await this.deps.dialData(t.peerId);
-        if (pump.aborted) return pump.channel.destroy();
-        for (const f of pending) {
-          this.setFile(t, f, 'active');
-          const outcome = await sendFile(pump.channel, t.id, f, (n) => this.fileBytes(t, f, n));
-          if (pump.aborted) return;
-          if (outcome.ok) {
-            this.fileDone(t, f, null);
-          } else if (FILE_LEVEL_CODES.has(outcome.error.code)) {
-            this.fileFailed(t, f, outcome.error);
-          } else {
-            throw outcome.error;
+    // The pump leaves the map in the same tick as its last state change (the finally runs
+    // before anyone awaiting that change), so a resume right after it starts a new pump.
+    try {
+      for (;;) {
+        if (pump.aborted || t.state !== 'active') return;
+        const pending = t.files.filter((f) => f.state === 'pending' || f.state === 'active');
+        if (pending.length === 0) break;
+        const mark = bytesOf(t);
+        try {
+          pump.channel = await this.deps.dialData(t.peerId);
+          if (pump.aborted) return pump.channel.destroy();
+          for (const f of pending) {
+            this.setFile(t, f, 'active');
+            const outcome = await sendFile(pump.channel, t.id, f, (n) => this.fileBytes(t, f, n));
+            if (pump.aborted) return;
+            if (outcome.ok) {
+              this.fileDone(t, f, null);
+            } else if (FILE_LEVEL_CODES.has(outcome.error.code)) {
+              this.fileFailed(t, f, outcome.error);
+            } else {
+              throw outcome.error;
+            }
+            retries = 0;
           }
-          retries = 0;
+          pump.channel.close();
+          pump.channel = null;
+        } catch (err) {
+          pump.channel?.destroy();
+          pump.channel = null;
+          if (pump.aborted || FINAL.has(t.state) || (t.state as TransferState) === 'failed') return;
+          const e = FerryError.from(err);
+          if (!RETRYABLE.has(e.code)) {
+            this.fail(t, e, true);
+            return;
+          }
+          // Progress since the last attempt means the route works: keep retrying quickly.
+          retries = bytesOf(t) > mark ? 1 : retries + 1;
+          if (!this.deps.linkOf(t.peerId) || retries > MAX_QUICK_RETRIES) {
+            // Back to waiting: the control link coming up (or the user) resumes it.
+            this.setState(t, 'paused', e);
+            this.deps.keepConnected(t.peerId);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** Math.min(retries, 6), 3_000)));
         }
-        pump.channel.close();
-        pump.channel = null;
-      } catch (err) {
-        pump.channel?.destroy();
-        pump.channel = null;
-        if (pump.aborted || FINAL.has(t.state) || (t.state as TransferState) === 'failed') return;
-        const e = FerryError.from(err);
-        if (!RETRYABLE.has(e.code)) {
-          this.fail(t, e, true);
-          return;
-        }
-        // Progress since the last attempt means the route works: keep retrying quickly.
-        retries = bytesOf(t) > mark ? 1 : retries + 1;
-        if (!this.deps.linkOf(t.peerId) || retries > MAX_QUICK_RETRIES) {
-          // Back to waiting: the control link coming up (or the user) resumes it.
-          this.setState(t, 'paused', e);
-          this.deps.keepConnected(t.peerId);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** Math.min(retries, 6), 3_000)));
       }
+      this.complete(t);
+    } finally {
+      if (this.pumps.get(t.id) === pump) this.pumps.delete(t.id);
     }
-    this.complete(t);
   }
 
   // ── incoming ────────────────────────────────────────────────────────────────
@@ -407,19 +422,22 @@ export class TransferService implements ReceiverHost {
     return this.toDto(t);
   }
 
-  resume(id: string): TransferDto {
+  /**
+   * Resumes a paused or failed transfer by hand, from either side. The sender tells the
+   * receiver first (so a receiver that had given up gets ready again), then sends; the
+   * receiver asks the sender, who alone can move bytes.
+   */
+  resume(id: string, tellPeer = true): TransferDto {
     const t = this.require(id);
     if (t.state !== 'paused' && t.state !== 'failed' && t.state !== 'active') {
       throw new FerryError('INVALID_ARGUMENT', `a transfer that is ${t.state} cannot be resumed`);
     }
     if (t.direction === 'in' && t.saveDir === null)
       throw new FerryError('INVALID_ARGUMENT', 'this offer was never accepted');
-    // Files that failed for a reason other than their name get another go.
-    for (const f of t.files) {
-      if (f.state === 'failed' && f.error?.code !== 'NAME_REJECTED') this.setFile(t, f, 'pending', null);
-    }
+    this.retryFailedFiles(t);
     const link = this.deps.linkOf(t.peerId);
     if (t.direction === 'out') {
+      if (link && tellPeer) link.conn.send({ type: 'transfer-resume', id: t.id });
       this.setState(t, 'active', null);
       this.pump(t);
       if (!link) this.deps.keepConnected(t.peerId);
@@ -429,6 +447,13 @@ export class TransferService implements ReceiverHost {
       else this.deps.keepConnected(t.peerId);
     }
     return this.toDto(t);
+  }
+
+  /** Files that failed for a reason other than their name get another go. */
+  private retryFailedFiles(t: Transfer): void {
+    for (const f of t.files) {
+      if (f.state === 'failed' && f.error?.code !== 'NAME_REJECTED') this.setFile(t, f, 'pending', null);
+    }
   }
 
   // ── control link ────────────────────────────────────────────────────────────
@@ -465,8 +490,15 @@ export class TransferService implements ReceiverHost {
         return true;
       }
       case 'transfer-resume': {
-        const t = this.mine(link, header.id, 'out');
-        if (t && (t.state === 'paused' || t.state === 'failed' || t.state === 'active')) this.resume(t.id);
+        const t = this.mine(link, header.id);
+        if (!t) return true;
+        if (t.direction === 'out') {
+          if (t.state === 'paused' || t.state === 'failed' || t.state === 'active') this.resume(t.id, false);
+        } else if (t.saveDir !== null && (t.state === 'paused' || t.state === 'failed')) {
+          // The sender resumed by hand and is about to send again: be ready to receive.
+          this.retryFailedFiles(t);
+          this.setState(t, 'paused', null);
+        }
         return true;
       }
       default:
