@@ -104,7 +104,7 @@ export class FerryNode implements FerryApi {
   private constructor(
     readonly identity: DeviceIdentity,
     private readonly db: FerryDatabase,
-    options: FerryNodeOptions,
+    private readonly options: FerryNodeOptions,
   ) {
     this.events.setMaxListeners(0);
     this.peers = new PeerRepo(db);
@@ -536,7 +536,7 @@ export class FerryNode implements FerryApi {
       await this.discovery.stop();
       this.discovery = null;
     } else if (patch.discovery === true && !this.discovery) {
-      await this.startDiscovery(undefined);
+      await this.startDiscovery(this.options.discoveryOptions);
     }
     return { ...this.settings };
   }

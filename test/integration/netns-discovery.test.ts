@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnFerry, type FerryProcess, type JsonLine } from '../helpers/cli-process';
 import { tempDir } from '../helpers/temp-dir';
+import { waitUntil } from '../helpers/wait';
 
 const tag = `fy${process.pid % 10_000}`;
 const bridgeNs = `${tag}-br`;
@@ -66,12 +67,25 @@ function dropOutgoing(kinds: ('multicast' | 'broadcast')[]): void {
   for (const { ns } of hosts) {
     inNs(ns, 'nft', 'flush', 'chain', 'inet', 'ferrytest', 'out');
     if (kinds.includes('multicast'))
-      inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '224.0.0.0/4', 'drop');
+      inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '224.0.0.0/4', 'counter', 'drop');
     if (kinds.includes('broadcast')) {
-      inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '10.77.0.255', 'drop');
-      inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '255.255.255.255', 'drop');
+      inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '10.77.0.255', 'counter', 'drop');
+      inNs(ns, 'nft', 'add', 'rule', 'inet', 'ferrytest', 'out', 'ip', 'daddr', '255.255.255.255', 'counter', 'drop');
     }
   }
+}
+
+/** Packets the drop rules stopped on one host (announcements that never left it). */
+function droppedOn(ns: string): number {
+  const out = execFileSync('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'chain', 'inet', 'ferrytest', 'out'], {
+    stdio: 'pipe',
+  }).toString();
+  let packets = 0;
+  for (const item of (JSON.parse(out) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] })
+    .nftables) {
+    for (const expr of item.rule?.expr ?? []) packets += expr.counter?.packets ?? 0;
+  }
+  return packets;
 }
 
 async function startHosts(): Promise<{ procs: FerryProcess[]; ids: string[] }> {
@@ -133,7 +147,11 @@ describe.skipIf(skipReason !== null)(
     it('reach each other by manual add when both are dropped', async () => {
       dropOutgoing(['multicast', 'broadcast']);
       const { procs, ids } = await startHosts();
-      await new Promise((r) => setTimeout(r, 3_000)); // a few announce periods: nobody shows up
+      // Every host has announced (and had it dropped) at least twice on each route: nobody shows up.
+      await waitUntil(() => hosts.every(({ ns }) => droppedOn(ns) >= 6), {
+        timeoutMs: 30_000,
+        what: 'two announce periods dropped on every host',
+      });
       for (const proc of procs) expect(proc.lines.filter((l) => l.event === 'peerUpdated')).toEqual([]);
       const [first] = procs;
       await first!.call('addPeer', hosts[1]!.ip);

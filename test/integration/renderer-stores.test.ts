@@ -14,6 +14,7 @@ import { usePeersStore } from '../../renderer/src/stores/peers';
 import { useSettingsStore } from '../../renderer/src/stores/settings';
 import type { FerryNode } from '../../electron/core/ferry-node';
 import { startNode } from '../helpers/nodes';
+import { waitUntil } from '../helpers/wait';
 
 /** What the preload builds over IPC, built directly on the engine. */
 function hostFor(node: FerryNode): FerryHost {
@@ -32,13 +33,7 @@ function hostFor(node: FerryNode): FerryHost {
   } as unknown as FerryHost;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean, what: string, timeoutMs = 10_000) => waitUntil(check, { what, timeoutMs });
 
 describe('renderer stores on a real engine', () => {
   it('adds a peer, chats both ways, tracks delivery, unread counts and read receipts', async () => {

@@ -72,9 +72,11 @@ describe('chat', () => {
       a.node as unknown as { connections: { link(id: string): { conn: { send(h: object, b: Buffer): void } } } }
     ).connections.link(bob.id);
     link.conn.send({ type: 'message', id, sentAt: first.sentAt }, Buffer.from('once'));
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await b.node.listMessages(a.node.identity.id)).messages).toHaveLength(1);
-    expect(b.events.filter((e) => e.name === 'messageAdded')).toHaveLength(1);
+    // Frames on a link are handled in order: once a later message is acked, the re-send was handled.
+    const later = await a.node.sendMessage(bob.id, 'later');
+    await a.waitFor('messageUpdated', (m) => m.id === later.id && m.state === 'delivered');
+    expect((await b.node.listMessages(a.node.identity.id)).messages.map((m) => m.text)).toEqual(['once', 'later']);
+    expect(b.events.filter((e) => e.name === 'messageAdded')).toHaveLength(2);
   });
 
   it('refuses messages to unknown peers and text over 64 KiB at the contract edge', async () => {

@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { startNode, stopNode, type TestNode } from '../../../test/helpers/nodes';
+import { waitUntil } from '../../../test/helpers/wait';
 import { encodeAnnounce } from './announce-packet';
 
 function discoveryOn(port: number) {
@@ -126,10 +127,37 @@ describe('LAN discovery', () => {
     await a.waitFor('notice', (n) => n.code === 'DISCOVERY_DROPPED');
     const discovery = (
       a.node as unknown as {
-        discovery: { dropped: Record<'rate' | 'malformed' | 'oversized' | 'foreign', number>; knownCount: number };
+        discovery: {
+          dropped: Record<'rate' | 'malformed' | 'oversized' | 'foreign', number>;
+          knownCount: number;
+          on(event: 'seen', listener: (s: { id: string }) => void): void;
+        };
       }
     ).discovery;
-    await new Promise((r) => setTimeout(r, 300));
+    // A last announcement from another loopback address (its own rate budget) queues behind
+    // the flood on the socket: once it is seen, everything that arrived before it was handled.
+    const sentinelId = 'e'.repeat(64);
+    const sentinelSeen = new Promise<void>((resolve) =>
+      discovery.on('seen', (s) => {
+        if (s.id === sentinelId) resolve();
+      }),
+    );
+    const sentinel = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sentinel.bind(0, '127.0.0.2', () => r()));
+    sentinel.setBroadcast(true); // unicast would reach only one of the nodes sharing the port
+    const sentinelPacket = encodeAnnounce({
+      kind: 'announce',
+      v: 1,
+      id: sentinelId,
+      name: 'Sentinel',
+      platform: 'x',
+      port: 9,
+    });
+    // Sent again until seen: a copy that met a full socket buffer is dropped by the kernel.
+    const resend = setInterval(() => sentinel.send(sentinelPacket, port, '127.255.255.255'), 50);
+    await sentinelSeen;
+    clearInterval(resend);
+    sentinel.close();
     // The kernel drops what overflows the socket buffer; of what arrives, the limiter drops the excess.
     expect(discovery.dropped.rate).toBeGreaterThan(100);
     expect(discovery.dropped.malformed + discovery.dropped.oversized + discovery.dropped.foreign).toBeGreaterThan(0);
@@ -140,5 +168,33 @@ describe('LAN discovery', () => {
     // Still working: the real peer chats.
     const sent = await a.node.sendMessage(b.node.identity.id, 'still fine');
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
+  });
+
+  it('turns discovery off and on at run time, with the same port and interfaces', async () => {
+    const port = randomUdpPort();
+    const a = await startNode('Alice', discoveryOn(port));
+    const b = await startNode('Bob', discoveryOn(port));
+    await a.waitFor('peerUpdated', online(a, b.node.identity.id));
+    await a.node.updateSettings({ discovery: false });
+    // Alice no longer listens or answers (her link to Bob stays). Carol announces; Bob answers at
+    // once and then announces every ~300 ms. Once Carol has heard Bob three times, an Alice still
+    // on would long have answered Carol too.
+    const c = await startNode('Carol', discoveryOn(port));
+    type Emitter = { on(e: 'seen' | 'heard', l: (s: { id: string }) => void): void };
+    const carolDiscovery = (c.node as unknown as { discovery: Emitter }).discovery;
+    const carolSaw: string[] = [];
+    let bobHeard = 0;
+    carolDiscovery.on('seen', (s) => carolSaw.push(s.id));
+    carolDiscovery.on('heard', (s) => {
+      if (s.id === b.node.identity.id) bobHeard++;
+    });
+    await waitUntil(() => bobHeard >= 3, { what: 'Carol hears Bob three times' });
+    expect(carolSaw).not.toContain(a.node.identity.id);
+    expect((await a.node.listPeers()).map((p) => p.id)).not.toContain(c.node.identity.id);
+    expect((await a.node.getSettings()).discovery).toBe(false);
+
+    await a.node.updateSettings({ discovery: true });
+    await a.waitFor('peerUpdated', online(a, c.node.identity.id));
+    await c.waitFor('peerUpdated', online(c, a.node.identity.id));
   });
 });

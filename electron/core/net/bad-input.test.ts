@@ -7,12 +7,15 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startNode, type TestNode } from '../../../test/helpers/nodes';
 import { rawPeer } from '../../../test/helpers/raw-peer';
+import { waitUntil } from '../../../test/helpers/wait';
 
 const UUID = '0b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
 const fastTimers = { timers: { pingIntervalMs: 300, idleTimeoutMs: 1_000 }, handshakeTimeoutMs: 1_000 };
 
-async function serverAndFriend(): Promise<{ server: TestNode; friend: TestNode; chat: () => Promise<void> }> {
-  const server = await startNode('Server', fastTimers);
+async function serverAndFriend(
+  options = fastTimers,
+): Promise<{ server: TestNode; friend: TestNode; chat: () => Promise<void> }> {
+  const server = await startNode('Server', options);
   const friend = await startNode('Friend');
   const serverPeer = await friend.node.addPeer(server.address);
   let n = 0;
@@ -87,7 +90,12 @@ describe('bad input on the listening socket', () => {
   });
 
   it('times out a TLS client that never says hello', async () => {
-    const { server, chat } = await serverAndFriend();
+    // The hello deadline must come before the idle timeout (which closes without a word), and
+    // it bounds the TLS handshake too: leave a loaded machine time to finish that.
+    const { server, chat } = await serverAndFriend({
+      timers: { pingIntervalMs: 300, idleTimeoutMs: 30_000 },
+      handshakeTimeoutMs: 2_000,
+    });
     const raw = await rawPeer(server.node.listeningPort);
     await raw.closed;
     expect(raw.frames.find((f) => f.type === 'error')).toMatchObject({ code: 'HANDSHAKE_TIMEOUT' });
@@ -119,12 +127,4 @@ function frameBytes(json: string): Buffer {
   const prefix = Buffer.alloc(4);
   prefix.writeUInt32BE(body.length);
   return Buffer.concat([prefix, body]);
-}
-
-async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -79,7 +79,9 @@ describe('TLS handshake, hello and trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     await Promise.allSettled([a.node.addPeer(b.address), b.node.addPeer(a.address)]);
-    await new Promise((r) => setTimeout(r, 500));
+    // Messages both ways, acked: both sides have settled on the link that carries them.
+    const fromB = await b.node.sendMessage(a.node.identity.id, 'settled?');
+    await b.waitFor('messageUpdated', (m) => m.id === fromB.id && m.state === 'delivered');
     const linksOf = (n: typeof a) =>
       (n.node as unknown as { connections: { connectedIds(): string[] } }).connections.connectedIds();
     expect(linksOf(a)).toEqual([b.node.identity.id]);
@@ -92,13 +94,7 @@ describe('TLS handshake, hello and trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     await b.node.addPeer(a.address);
-    (a.node as unknown as { peers: { update(id: string, p: object): void } }).peers.update(b.node.identity.id, {
-      blocked: true,
-    });
-    (a.node as unknown as { connections: { disconnect(id: string, r: string): void } }).connections.disconnect(
-      b.node.identity.id,
-      'blocked',
-    );
+    await a.node.setPeerBlocked(b.node.identity.id, true);
     await b.waitFor('notice', (n) => n.code === 'PEER_DISCONNECTED' || n.code === 'PEER_BLOCKED');
     await expect(b.node.addPeer(a.address)).rejects.toMatchObject({ code: 'PEER_BLOCKED' });
   });
