@@ -41,6 +41,8 @@ export interface FerryNodeOptions {
   portFallback?: boolean;
   timers?: ConnectionTimers;
   handshakeTimeoutMs?: number;
+  /** Redial backoff of control links (tests shorten it). */
+  redialBackoffMs?: { min: number; max: number };
   /** Accept incoming offers without asking (CLI `--accept`): from verified peers only, or from anyone. Not saved. */
   autoAccept?: Exclude<AutoAccept, 'off'>;
   /** How long an offer waits for an answer (default 10 min). */
@@ -131,6 +133,7 @@ export class FerryNode implements FerryApi {
         this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
       timers: options.timers,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
+      redialBackoffMs: options.redialBackoffMs,
     });
     this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit);
     this.transfers = new TransferService({

@@ -39,6 +39,8 @@ export interface ConnectionManagerOptions {
   timers?: ConnectionTimers;
   handshakeTimeoutMs?: number;
   dialTimeoutMs?: number;
+  /** Redial backoff: the first wait after a drop, doubling per failed attempt up to max (default 1 s → 30 s). */
+  redialBackoffMs?: { min: number; max: number };
 }
 
 type Events = {
@@ -343,7 +345,8 @@ export class ConnectionManager extends EventEmitter<Events> {
   private scheduleRedial(peerId: string, delayMs?: number): void {
     const target = this.targets.get(peerId);
     if (!target || this.stopped || target.timer || target.dialing) return;
-    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** target.attempt);
+    const { min, max } = this.options.redialBackoffMs ?? { min: BACKOFF_MIN_MS, max: BACKOFF_MAX_MS };
+    const backoff = Math.min(max, min * 2 ** target.attempt);
     const delay = delayMs ?? backoff / 2 + Math.random() * (backoff / 2);
     target.timer = setTimeout(() => {
       target.timer = null;
