@@ -97,6 +97,7 @@ export class FerryNode implements FerryApi {
   private readonly connections: ConnectionManager;
   private readonly chat: ChatService;
   readonly transfers: TransferService;
+  private readonly transferRepo: TransferRepo;
   private port = 0;
   private stopped = false;
   private discovery: DiscoveryService | null = null;
@@ -136,8 +137,9 @@ export class FerryNode implements FerryApi {
       redialBackoffMs: options.redialBackoffMs,
     });
     this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit);
+    this.transferRepo = new TransferRepo(db);
     this.transfers = new TransferService({
-      repo: new TransferRepo(db),
+      repo: this.transferRepo,
       emit: this.emit,
       linkOf: (id) => this.connections.link(id),
       dialData: (id) => this.dialData(id),
@@ -564,6 +566,14 @@ export class FerryNode implements FerryApi {
   }
   async listTransfers(...[peerId]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
     return this.transfers.list(peerId);
+  }
+
+  /**
+   * Whether Ferry received and verified a file at exactly this path (for the desktop host's
+   * Open / Show in folder, which opens nothing else). Not part of the contract.
+   */
+  isReceivedFile(file: string): boolean {
+    return this.transferRepo.isReceived(file);
   }
 
   async stop(): Promise<void> {

@@ -189,6 +189,14 @@ export class TransferRepo {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Whether a received file or folder was saved at exactly this path (any transfer, however old).
+   * Only the receiver records saved_path, and only after verifying (files) or creating (folders).
+   */
+  isReceived(savedPath: string): boolean {
+    return this.db.get('SELECT 1 AS hit FROM transfer_files WHERE saved_path = ? LIMIT 1', [savedPath]) !== undefined;
+  }
+
   /** Transfers that were still moving (or waiting) when the engine last stopped. */
   unfinishedIds(): string[] {
     return this.db
