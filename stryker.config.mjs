@@ -1,0 +1,50 @@
+// Mutation testing of the engine (docs/TESTING.md).
+//   npm run mutation                            every module of electron/core, every engine test
+//   npm run mutation -- --mutate <file or glob> a chosen set, judged by the tests beside it
+//   npm run mutation -- --mutate <f> --testFiles <glob>   a chosen set, judged by chosen tests
+import { existsSync } from 'node:fs';
+
+/**
+ * `--mutate x.ts` alone runs only the test file beside it (`x.test.ts`): a module's own
+ * tests must kill its mutants, and a run takes seconds instead of the half hour that the
+ * socket-level tests (which touch nearly every module) would cost per module.
+ * An explicit --testFiles wins (but see below); a module without a test beside it uses every engine test.
+ */
+function besideTests(argv) {
+  if (argv.some((a) => a === '-t' || a.startsWith('--testFiles'))) return undefined;
+  const i = argv.findIndex((a) => a === '-m' || a === '--mutate' || a.startsWith('--mutate='));
+  if (i < 0) return undefined;
+  const value = argv[i].startsWith('--mutate=') ? argv[i].slice('--mutate='.length) : argv[i + 1];
+  const tests = (value ?? '')
+    .split(',')
+    .map((p) => p.replace(/:[0-9:-]+$/, '').replace(/(?<!\.test)\.ts$/, '.test.ts'))
+    .filter((p) => p.includes('*') || existsSync(p));
+  return tests.length > 0 ? tests : undefined;
+}
+
+// Handed to vitest.stryker.config.ts rather than to Stryker's own `testFiles` option: with
+// that option Stryker 9.6 activates static mutants (module-level constants) only after the
+// module has loaded, so they falsely survive (stryker-js issue #6144).
+const testFiles = besideTests(process.argv.slice(2));
+if (testFiles) process.env.FERRY_MUTATION_TESTS = testFiles.join(',');
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.stryker.config.ts', related: true },
+  mutate: ['electron/core/**/*.ts', '!electron/core/**/*.test.ts'],
+  coverageAnalysis: 'perTest',
+  // Two cores, shared: never more than two test-runner processes.
+  concurrency: 2,
+  // Sockets and disk make test times vary on a loaded machine; give mutants slack before
+  // calling them timeouts.
+  timeoutMS: 10_000,
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // Build output, packaging fixtures and docs are not needed in the sandbox copy.
+  ignorePatterns: ['out', 'dist', 'release', 'docs', 'coverage', '.bench-cache', 'test/packaging', 'test/e2e'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  thresholds: { high: 90, low: 80, break: null },
+};
