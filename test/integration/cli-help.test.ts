@@ -33,27 +33,37 @@ describe('ferry --help / --version', () => {
     ['send', '-h'],
     ['peers', '--help'],
     ['peers', '-h'],
-  ])('ferry %s %s prints its own usage, exits 0 and starts nothing', async (command, flag) => {
-    const dataDir = path.join(await tempDir(), 'never-created');
-    const port = await freePort();
-    // Options that would make the command start a node (and open the port) if --help were ignored.
-    const extra =
-      command === 'listen' || command === 'ui'
-        ? ['--port', String(port), '--host', '127.0.0.1', '--no-discovery', '--no-open']
-        : command === 'send'
-          ? ['--to', `127.0.0.1:${port}`, '--message', 'hi']
-          : [];
-    const args = [command, '--data-dir', dataDir, ...extra.filter((a) => command === 'ui' || a !== '--no-open'), flag];
-    const result = await runFerry(args, 20_000);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`Usage: ferry ${command}`);
-    // Its own usage only, not every command's.
-    const others = ['listen', 'ui', 'send', 'peers'].filter((c) => c !== command);
-    for (const other of others) expect(result.stdout).not.toContain(`Usage: ferry ${other}`);
-    expect(result.stderr).toBe('');
-    expect(existsSync(dataDir), 'the data dir was created: a node started').toBe(false);
-    expect(await bindable(port)).toBe(true);
-  }, 30_000);
+  ])(
+    'ferry %s %s prints its own usage, exits 0 and starts nothing',
+    async (command, flag) => {
+      const dataDir = path.join(await tempDir(), 'never-created');
+      const port = await freePort();
+      // Options that would make the command start a node (and open the port) if --help were ignored.
+      const extra =
+        command === 'listen' || command === 'ui'
+          ? ['--port', String(port), '--host', '127.0.0.1', '--no-discovery', '--no-open']
+          : command === 'send'
+            ? ['--to', `127.0.0.1:${port}`, '--message', 'hi']
+            : [];
+      const args = [
+        command,
+        '--data-dir',
+        dataDir,
+        ...extra.filter((a) => command === 'ui' || a !== '--no-open'),
+        flag,
+      ];
+      const result = await runFerry(args, 20_000);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`Usage: ferry ${command}`);
+      // Its own usage only, not every command's.
+      const others = ['listen', 'ui', 'send', 'peers'].filter((c) => c !== command);
+      for (const other of others) expect(result.stdout).not.toContain(`Usage: ferry ${other}`);
+      expect(result.stderr).toBe('');
+      expect(existsSync(dataDir), 'the data dir was created: a node started').toBe(false);
+      expect(await bindable(port)).toBe(true);
+    },
+    30_000,
+  );
 
   it('--help after other options, even unknown ones, still only prints help', async () => {
     const result = await runFerry(['send', '--bogus', '-h']);
