@@ -69,11 +69,12 @@ describe('ferry send again after a crash', () => {
     // Same command, straight to Bob this time (no throttle).
     const again = await runFerry(['send', '--to', `127.0.0.1:${port}`, '--data-dir', senderDir, file], 90_000);
     expect(again.code, again.stderr).toBe(0);
+    // Bob was offered these files once: the rerun continued that offer rather than making another.
+    expect([...offersSeen(bob)]).toEqual([firstId]);
+    await bob.waitFor((l) => l.event === 'transferUpdated' && l.id === firstId && l.state === 'done', 10_000, 'done');
     expect(again.stderr).toMatch(/resuming the unfinished transfer of these files to Bob \(\d+ % done/);
     expect(again.stderr).not.toMatch(/^offered /m);
     expect(again.stdout).toMatch(/sent 1 item\(s\), 16\.0 MiB to Bob; verified/);
-    await bob.waitFor((l) => l.event === 'transferUpdated' && l.id === firstId && l.state === 'done', 10_000, 'done');
-    expect([...offersSeen(bob)]).toEqual([firstId]);
     expect(await tree(downloads)).toEqual(['big.bin']);
     expect(await sha256(path.join(downloads, 'big.bin'))).toBe(await sha256(file));
   }, 180_000);
