@@ -18,6 +18,8 @@ export type JsonLine = Record<string, unknown> & { event: string };
 export interface FerryProcess {
   child: ChildProcess;
   lines: JsonLine[];
+  /** Stdout exactly as written (escape sequences and all). */
+  stdout: () => string;
   stderr: () => string;
   waitFor(match: (line: JsonLine) => boolean, timeoutMs?: number, what?: string): Promise<JsonLine>;
   call(name: string, ...args: unknown[]): Promise<unknown>;
@@ -33,8 +35,10 @@ export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess 
   live.add(child);
   const lines: JsonLine[] = [];
   let stderr = '';
+  let stdout = '';
   const waiters = new Set<() => void>();
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   createInterface({ input: child.stdout! }).on('line', (line) => {
     try {
       lines.push(JSON.parse(line) as JsonLine);
@@ -51,6 +55,7 @@ export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess 
   const proc: FerryProcess = {
     child,
     lines,
+    stdout: () => stdout,
     stderr: () => stderr,
     exited,
     waitFor(match, timeoutMs = 15_000, what = 'a matching line') {
