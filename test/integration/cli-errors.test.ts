@@ -84,6 +84,27 @@ describe('ferry send: failures', () => {
     }
   }, 40_000);
 
+  it('Ctrl-C while connecting prints "Cancelled." and exits 130', async () => {
+    let connected = false;
+    const held = new Set<net.Socket>();
+    const silent = net.createServer((s) => {
+      connected = true;
+      held.add(s.on('error', () => {}));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const sender = spawnFerry(['send', '--to', `127.0.0.1:${port}`, '--data-dir', await tempDir(), '-m', 'hi']);
+      await until(() => connected, 20_000, 'the sender dialing');
+      sender.child.kill('SIGINT');
+      expect(await sender.exited).toBe(130);
+      expect(sender.stderr().trim()).toBe('Cancelled.');
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
+    }
+  }, 40_000);
+
   it('a missing file is reported before connecting (no node started) in plain words', async () => {
     const port = await freePort();
     const bob = await listen(port, await tempDir(), ['--accept', '--accept-from', 'any']);

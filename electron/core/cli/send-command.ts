@@ -70,6 +70,22 @@ export async function sendCommand(argv: string[]): Promise<number> {
   // Local mistakes are caught before anything connects (or starts).
   const entries = positionals.length > 0 ? await checkSources(positionals) : null;
 
+  // Ctrl-C while connecting or delivering the message: stop and say so (sending files
+  // has its own handler, which also cancels the transfer on both sides).
+  let interrupt = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    interrupt = () => reject(new FerryError('CANCELLED', 'Cancelled.'));
+  });
+  interrupted.catch(() => {});
+  let sendingFiles = false;
+  let signals = 0;
+  const onSignal = () => {
+    if (!sendingFiles) interrupt();
+    else if (++signals > 1) process.exit(CANCELLED_EXIT); // a second Ctrl-C doesn't wait for the cancel
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   const { FerryNode } = await import('../ferry-node');
   // port 0: a sender needs no fixed port and must not clash with a running Ferry.
   const node = await FerryNode.start({
@@ -83,7 +99,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
   try {
     const connectS = timeoutS ?? DEFAULT_CONNECT_TIMEOUT_S;
     const peer = await withTimeout(
-      node.addPeer(target),
+      Promise.race([node.addPeer(target), interrupted]),
       connectS * 1000,
       () => new FerryError('PEER_UNREACHABLE', `no answer from ${target} within ${connectS} s`),
     );
@@ -91,10 +107,11 @@ export async function sendCommand(argv: string[]): Promise<number> {
     out.info('connected', `connected to ${peerName} (${target})`, { peer: { id: peer.id, name: peer.name } });
     if (values.message !== undefined) {
       const waitS = timeoutS ?? 20;
-      await sendMessage(node, peer.id, peerName, values.message, waitS);
+      await Promise.race([sendMessage(node, peer.id, peerName, values.message, waitS), interrupted]);
       out.result('delivered', `delivered to ${peerName}`);
     }
     if (entries) {
+      sendingFiles = true;
       return await sendFiles(node, out, peer.id, peerName, positionals, {
         answerTimeoutS: timeoutS,
         fresh: values.new === true,
@@ -106,8 +123,10 @@ export async function sendCommand(argv: string[]): Promise<number> {
   } catch (err) {
     const e = plainError(err);
     out.error(e.code, e.text);
-    return 1;
+    return e.code === 'CANCELLED' ? CANCELLED_EXIT : 1;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await node.stop();
   }
 }
