@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/temp-dir';
 const HOSTILE = '\u001b]0;PWNED\u0007\u001b[2J\u202eevil\u009b2J';
 const SHOWN = ']0;PWNED[2Jevil2J';
 /** What must never be written: OSC, clear-screen, BEL, 8-bit CSI, RLO. */
+// eslint-disable-next-line no-control-regex -- control characters are what this checks
 const DANGEROUS = /\u001b\]|\u001b\[2J|\u0007|\u009b|\u202e/u;
 
 async function helloAs(port: number, name: string, fresh = false): Promise<void> {
@@ -50,6 +51,7 @@ describe('peer-supplied names on the terminal', () => {
     expect(table.stdout).toContain(SHOWN);
     expect(table.stdout).toContain('Bob\uFFFDMallory');
     expect(table.stdout).not.toMatch(DANGEROUS);
+    // eslint-disable-next-line no-control-regex -- control characters are what this checks
     expect(table.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/u);
 
     const json = await runFerry(['peers', '--json', '--data-dir', dataDir]);
@@ -76,6 +78,7 @@ describe('peer-supplied names on the terminal', () => {
     const seen = await bob.waitFor((l) => l.event === 'peerUpdated' && l.online === true, 10_000, 'peer online');
     expect(seen.name).toBe(HOSTILE);
     expect(bob.stdout()).not.toMatch(DANGEROUS);
+    // eslint-disable-next-line no-control-regex -- control characters are what this checks
     expect(bob.stdout()).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/u);
   }, 60_000);
 

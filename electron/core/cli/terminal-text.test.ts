@@ -5,6 +5,7 @@ describe('terminalSafe', () => {
   it('removes an OSC title sequence and a clear-screen, leaving harmless text', () => {
     const name = '\u001b]0;pwned\u0007\u001b[2J\u001b[HBob';
     const safe = terminalSafe(name);
+    // eslint-disable-next-line no-control-regex -- control characters are what this checks
     expect(safe).not.toMatch(/[\u0000-\u001f]/u);
     expect(safe).toBe(']0;pwned[2J[HBob');
   });
@@ -37,6 +38,7 @@ describe('terminalSafeJson', () => {
   it('escapes C1 and bidi characters that JSON.stringify leaves raw, and parses back to the same value', () => {
     const value = { name: 'a\u009bb\u202ec\u001bd\u0000e', n: 1 };
     const json = terminalSafeJson(value);
+    // eslint-disable-next-line no-control-regex -- control characters are what this checks
     expect(json).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/u);
     expect(json).toContain('\\u009b');
     expect(JSON.parse(json)).toEqual(value);

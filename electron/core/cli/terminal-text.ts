@@ -7,6 +7,7 @@
  */
 
 /** C0 (but not tab/newline here), DEL, C1, bidi embeddings/overrides/isolates and marks, line/paragraph separators. */
+// eslint-disable-next-line no-control-regex -- control characters are what this checks
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 
 /** One line of peer text for a terminal: unsafe characters removed, never empty. */
