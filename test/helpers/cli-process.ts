@@ -18,6 +18,8 @@ export type JsonLine = Record<string, unknown> & { event: string };
 export interface FerryProcess {
   child: ChildProcess;
   lines: JsonLine[];
+  /** Stdout exactly as written (escape sequences and all). */
+  stdout: () => string;
   stderr: () => string;
   waitFor(match: (line: JsonLine) => boolean, timeoutMs?: number, what?: string): Promise<JsonLine>;
   call(name: string, ...args: unknown[]): Promise<unknown>;
@@ -33,8 +35,10 @@ export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess 
   live.add(child);
   const lines: JsonLine[] = [];
   let stderr = '';
+  let stdout = '';
   const waiters = new Set<() => void>();
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   createInterface({ input: child.stdout! }).on('line', (line) => {
     try {
       lines.push(JSON.parse(line) as JsonLine);
@@ -51,6 +55,7 @@ export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess 
   const proc: FerryProcess = {
     child,
     lines,
+    stdout: () => stdout,
     stderr: () => stderr,
     exited,
     waitFor(match, timeoutMs = 15_000, what = 'a matching line') {
@@ -91,9 +96,11 @@ export function spawnFerry(args: string[], prefix: string[] = []): FerryProcess 
 export function runFerry(
   args: string[],
   timeoutMs = 30_000,
+  /** `uid`/`gid` run it as another user (needs root), e.g. to meet a file it can't read. */
+  options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FERRY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FERRY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -118,4 +125,151 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+export interface TtyFerry {
+  /** Everything the terminal showed so far, escape sequences and all. */
+  output: () => string;
+  /** Types into the terminal (use "\r" for Enter). */
+  type(text: string): void;
+  waitForOutput(match: RegExp, timeoutMs?: number, from?: number): Promise<void>;
+  exited: Promise<number | null>;
+  child: ChildProcess;
+}
+
+/**
+ * `ferry` on a real pseudo-terminal: util-linux `script` gives the process a
+ * pty (isTTY is true for stdin and stdout) and relays our pipe to it.
+ */
+export function ttyFerry(args: string[]): TtyFerry {
+  const quote = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
+  const command = [process.execPath, FERRY_BIN, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TERM: 'xterm', COLUMNS: '120', LINES: '40' },
+  });
+  live.add(child);
+  let output = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: string) => {
+    output += d;
+    for (const w of waiters) w();
+  };
+  child.stdout!.setEncoding('utf8').on('data', onData);
+  child.stderr!.setEncoding('utf8').on('data', onData);
+  const exited = once(child, 'exit').then(([code]) => {
+    live.delete(child);
+    for (const w of waiters) w();
+    return code as number | null;
+  });
+  return {
+    child,
+    exited,
+    output: () => output,
+    type: (text) => void child.stdin!.write(text),
+    waitForOutput(match, timeoutMs = 20_000, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (match.test(output.slice(from))) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve();
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`terminal exited before ${match}; output: ${output.slice(-2000)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${match}; output: ${output.slice(-2000)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+export interface Proxy {
+  port: number;
+  /** Connections it has accepted so far. */
+  accepted: () => number;
+  /** Lifts the rate limit. */
+  unthrottle(): void;
+  /** Drops every connection and refuses new ones (the peer is "away"), until back(). */
+  away(): void;
+  back(): void;
+  close(): Promise<void>;
+}
+
+const proxies = new Set<Proxy>();
+afterEach(async () => {
+  await Promise.all([...proxies].map((p) => p.close()));
+  proxies.clear();
+});
+
+/** A TCP proxy on 127.0.0.1 whose uploads (client → target) are limited to `bytesPerSecond`. */
+export async function throttledProxy(targetPort: number, bytesPerSecond: number): Promise<Proxy> {
+  const net = await import('node:net');
+  let rate = bytesPerSecond;
+  let isAway = false;
+  let accepted = 0;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    if (isAway) return void client.destroy();
+    accepted++;
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (chunk: Buffer) => {
+      const more = upstream.write(chunk);
+      if (rate === Infinity) {
+        if (!more) {
+          client.pause();
+          upstream.once('drain', () => client.resume());
+        }
+        return;
+      }
+      // Hold the next read back for as long as this chunk "takes" at the rate.
+      client.pause();
+      setTimeout(() => client.resume(), (chunk.byteLength / rate) * 1000);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    for (const s of [client, upstream]) {
+      s.on('error', drop);
+      s.on('close', () => {
+        sockets.delete(s);
+        drop();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy: Proxy = {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    accepted: () => accepted,
+    unthrottle: () => (rate = Infinity),
+    away() {
+      isAway = true;
+      for (const s of sockets) s.destroy();
+    },
+    back: () => (isAway = false),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  proxies.add(proxy);
+  return proxy;
 }

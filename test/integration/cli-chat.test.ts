@@ -139,7 +139,8 @@ describe('ferry send', () => {
       'x',
     ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/PEER_UNREACHABLE: nothing is listening/);
+    expect(result.stderr).toMatch(/^Nothing is listening at 127\.0\.0\.1:\d+/m);
+    expect(result.stderr).not.toMatch(/PEER_UNREACHABLE/);
   }, 30_000);
 
   it('exits 2 on bad usage and documents every flag in --help', async () => {

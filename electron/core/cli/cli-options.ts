@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { terminalSafeJson } from './terminal-text';
 
 /** Where the CLI keeps its identity and history unless told otherwise. */
 export function defaultDataDir(): string {
@@ -25,5 +26,5 @@ export function parsePort(value: string | undefined): number | undefined {
 
 /** One JSON object per line: what `ferry listen` prints and a test or script reads. */
 export function printJson(value: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  process.stdout.write(`${terminalSafeJson(value)}\n`);
 }

@@ -1,38 +1,78 @@
 /**
  * `ferry` — the headless CLI on the same engine as the desktop app.
- * Each command lives in its own module; this file parses the command name.
+ * Each command lives in its own module; this file parses the command name and
+ * answers --help and --version before any command can start a node.
  */
-import { listenCommand } from './listen-command';
-import { peersCommand } from './peers-command';
-import { sendCommand } from './send-command';
-import { uiCommand } from './ui-command';
-import { USAGE } from './usage';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LISTEN_OPTIONS, listenCommand } from './listen-command';
+import { PEERS_OPTIONS, peersCommand } from './peers-command';
+import { SEND_OPTIONS, sendCommand } from './send-command';
+import { plainError } from './plain-error';
+import { LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 
 export type Command = (argv: string[]) => Promise<number>;
 
-const commands: Record<string, Command> = {
-  listen: listenCommand,
-  peers: peersCommand,
-  send: sendCommand,
-  ui: uiCommand,
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** ui-command's options, for telling `--name -h` (a value) from `-h` (help). */
+const UI_OPTIONS: Options = {
+  ...LISTEN_OPTIONS,
+  'ui-port': { type: 'string' },
+  'ui-host': { type: 'string' },
+  'renderer-dir': { type: 'string' },
+  'no-open': { type: 'boolean' },
 };
+
+const commands: Record<string, { run: Command; usage: string; options: Options }> = {
+  listen: { run: listenCommand, usage: LISTEN_USAGE, options: LISTEN_OPTIONS },
+  peers: { run: peersCommand, usage: PEERS_USAGE, options: PEERS_OPTIONS },
+  send: { run: sendCommand, usage: SEND_USAGE, options: SEND_OPTIONS },
+  // Loaded on use: it pulls in the whole engine and the web server.
+  ui: { run: async (argv) => (await import('./ui-command')).uiCommand(argv), usage: UI_USAGE, options: UI_OPTIONS },
+};
+
+export function version(): string {
+  const pkg = path.resolve(import.meta.dirname, '../../../package.json');
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+/** True when -h/--help is among the options (not the value of another option, not after `--`). */
+export function wantsHelp(argv: string[], options: Options): boolean {
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  return tokens.some((t) => t.kind === 'option' && (t.name === 'help' || t.name === 'h'));
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
+    const topic = name === 'help' && rest[0] && Object.hasOwn(commands, rest[0]) ? commands[rest[0]]! : undefined;
+    process.stdout.write(topic?.usage ?? USAGE);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`ferry ${version()}\n`);
+    return 0;
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     process.stderr.write(`ferry: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
+  if (wantsHelp(rest, command.options)) {
+    process.stdout.write(command.usage);
+    return 0;
+  }
   try {
-    return await command(rest);
+    return await command.run(rest);
   } catch (err) {
-    const e = err as { code?: string; message?: string };
-    process.stderr.write(`ferry ${name}: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`);
-    return e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? 2 : 1;
+    const e = err as { code?: string };
+    const usage = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
+    const json = rest.includes('--json');
+    if (json) process.stdout.write(`${JSON.stringify({ event: 'error', ...plainError(err).toJson() })}\n`);
+    else if (usage) process.stderr.write(`ferry ${name}: ${plainError(err).text} (see ferry ${name} --help)\n`);
+    else process.stderr.write(`${plainError(err).text}\n`);
+    return usage ? 2 : 1;
   }
 }

@@ -2,62 +2,103 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseArgs as parseApiArgs, requestNames, type RequestName } from '../../../shared/api';
 import { FerryError } from '../ferry-error';
-import { FerryNode } from '../ferry-node';
+import type { FerryNode } from '../ferry-node';
 import { defaultDataDir, parsePort, printJson } from './cli-options';
+import { ListenTerminal } from './listen-terminal';
+
+export const LISTEN_OPTIONS = {
+  'data-dir': { type: 'string' },
+  'download-dir': { type: 'string' },
+  name: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'no-discovery': { type: 'boolean' },
+  'discovery-port': { type: 'string' },
+  accept: { type: 'boolean' },
+  'accept-from': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const ANY_INTERFACE = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * What other computers can dial: the interfaces' addresses only when bound to
+ * all of them; otherwise the one address it is bound to (127.0.0.1 is reachable
+ * from this computer only, and saying so beats advertising an address that refuses).
+ */
+export function reachableAddresses(host: string, interfaceAddresses: string[]): string[] {
+  return ANY_INTERFACE.has(host) ? interfaceAddresses : [host];
+}
 
 export async function listenCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'data-dir': { type: 'string' },
-      'download-dir': { type: 'string' },
-      name: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'no-discovery': { type: 'boolean' },
-      'discovery-port': { type: 'string' },
-      accept: { type: 'boolean' },
-      'accept-from': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: argv, options: LISTEN_OPTIONS, strict: true });
   const acceptFrom = values['accept-from'] ?? 'verified';
   if (acceptFrom !== 'verified' && acceptFrom !== 'any') {
     throw Object.assign(new Error(`--accept-from: "${acceptFrom}" must be "verified" or "any"`), {
       code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
     });
   }
+  const port = parsePort(values.port);
+  const discoveryPort = values['discovery-port'] ? parsePort(values['discovery-port']) : undefined;
+  // A person at a terminal gets sentences and a prompt; a program gets JSON lines.
+  const interactive = !values.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const host = values.host ?? '0.0.0.0';
+  const autoAccept = values.accept ? acceptFrom : undefined;
+
+  const { FerryNode } = await import('../ferry-node');
   const node = await FerryNode.start({
-    autoAccept: values.accept ? acceptFrom : undefined,
+    autoAccept,
     dataDir: values['data-dir'] ?? defaultDataDir(),
     downloadDir: values['download-dir'],
     name: values.name,
-    port: parsePort(values.port),
-    host: values.host,
+    port,
+    host,
     discovery: values['no-discovery'] ? false : undefined,
-    discoveryOptions: values['discovery-port'] ? { port: parsePort(values['discovery-port']) } : undefined,
+    discoveryOptions: discoveryPort !== undefined ? { port: discoveryPort } : undefined,
   });
-  node.subscribe(({ name, payload }) => printJson({ event: name, ...(payload as object) }));
   const self = await node.getSelf();
-  printJson({ event: 'listening', id: self.id, name: self.name, port: node.listeningPort, addresses: self.addresses });
-
-  const input = createInterface({ input: process.stdin });
-  input.on('line', (line) => void handleCall(node, line));
-
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const addresses = reachableAddresses(host, self.addresses);
+  const input = createInterface({
+    input: process.stdin,
+    output: interactive ? process.stdout : undefined,
+    terminal: interactive,
   });
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    // On a terminal readline owns Ctrl-C (raw mode) and reports it here instead.
+    input.on('SIGINT', () => resolve());
+  });
+
+  if (interactive) {
+    const terminal = new ListenTerminal(node, input, { autoAccept, settings: await node.getSettings() });
+    await terminal.start();
+    terminal.listening({ name: self.name, id: self.id, port: node.listeningPort, addresses });
+    input.on('line', (line) => {
+      if (line.trim().startsWith('{')) void handleCall(node, line, (r) => terminal.callResult(r));
+      else terminal.answer(line);
+    });
+  } else {
+    node.subscribe(({ name, payload }) => printJson({ event: name, ...(payload as object) }));
+    printJson({ event: 'listening', id: self.id, name: self.name, port: node.listeningPort, addresses });
+    input.on('line', (line) => void handleCall(node, line, printJson));
+  }
+
+  await stopped;
   input.close();
   await node.stop();
-  printJson({ event: 'stopped' });
+  if (interactive) process.stdout.write('\nStopped.\n');
+  else printJson({ event: 'stopped' });
   return 0;
 }
 
 /** Runs one `{"id":…,"call":…,"args":[…]}` line against the contract, validating like the IPC edge. */
-async function handleCall(node: FerryNode, line: string): Promise<void> {
+async function handleCall(
+  node: FerryNode,
+  line: string,
+  reply: (result: Record<string, unknown>) => void,
+): Promise<void> {
   if (!line.trim()) return;
   let id: unknown = null;
   try {
@@ -72,12 +113,12 @@ async function handleCall(node: FerryNode, line: string): Promise<void> {
     const name = request.call as RequestName;
     const args = parseApiArgs(name, request.args ?? []);
     const result = await (node[name] as (...a: unknown[]) => Promise<unknown>)(...(args as unknown[]));
-    printJson({ event: 'result', id, ok: true, result: result ?? null });
+    reply({ event: 'result', id, ok: true, result: result ?? null });
   } catch (err) {
     const error =
       err instanceof SyntaxError
         ? new FerryError('INVALID_ARGUMENT', 'not a JSON line')
         : FerryError.from(err, 'INVALID_ARGUMENT');
-    printJson({ event: 'result', id, ok: false, error: error.toDto() });
+    reply({ event: 'result', id, ok: false, error: error.toDto() });
   }
 }

@@ -1,22 +1,26 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { shortId } from '../identity/fingerprint';
-import { FerryDatabase } from '../store/database';
-import { PeerRepo, type PeerRecord } from '../store/peer-repo';
+import type { PeerRecord } from '../store/peer-repo';
 import { defaultDataDir } from './cli-options';
+import { terminalSafe, terminalSafeJson } from './terminal-text';
+
+export const PEERS_OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** `ferry peers`: the peers this data dir knows, as a table or JSON. */
 export async function peersCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: argv, options: PEERS_OPTIONS, strict: true });
+  const { FerryDatabase } = await import('../store/database');
+  const { PeerRepo } = await import('../store/peer-repo');
   const db = FerryDatabase.open(path.join(path.resolve(values['data-dir'] ?? defaultDataDir()), 'ferry.db'));
   try {
     const peers = new PeerRepo(db).all();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`);
+      process.stdout.write(`${terminalSafeJson(peers, 2)}\n`);
     } else if (peers.length === 0) {
       process.stdout.write('No peers yet. Start `ferry listen` on both computers, or add one by address.\n');
     } else {
@@ -40,12 +44,13 @@ export function formatTable(peers: PeerRecord[]): string {
   const rows = [
     ['NAME', 'ID', 'PLATFORM', 'LAST SEEN', 'STATUS', 'ADDRESSES'],
     ...peers.map((p) => [
-      p.alias ? `${p.alias} (${p.name})` : p.name,
+      // Names, platforms and addresses came from the peer: never raw to the terminal.
+      p.alias ? `${terminalSafe(p.alias)} (${terminalSafe(p.name)})` : terminalSafe(p.name),
       shortId(p.id),
-      p.platform,
+      terminalSafe(p.platform, ''),
       p.lastSeen ? new Date(p.lastSeen).toISOString().replace('T', ' ').slice(0, 19) : 'never',
       status(p),
-      p.addresses.join(' '),
+      terminalSafe(p.addresses.join(' '), ''),
     ]),
   ];
   // Width in terminal cells: CJK characters take two.

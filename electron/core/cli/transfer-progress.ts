@@ -1,5 +1,5 @@
 /** How `ferry send` shows a transfer: a redrawn bar on a terminal, plain lines otherwise. */
-import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
+import type { TransferProgressDto } from '../../../shared/dto';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -32,27 +32,39 @@ export function progressBar(p: TransferProgressDto, width = 30): string {
 
 export class ProgressPrinter {
   private lastLine = 0;
+  private drawn = false;
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly tty = out.isTTY === true,
+    /** JSON lines on stdout instead (`ferry send --json`). */
+    private readonly json = false,
   ) {}
 
   progress(p: TransferProgressDto): void {
-    if (this.tty) {
+    if (this.tty && !this.json) {
       this.out.write(`\r${progressBar(p, Math.max(10, Math.min(30, (this.out.columns ?? 80) - 60)))}\x1b[K`);
+      this.drawn = true;
       return;
     }
     // Plain output: a line every 2 s is plenty for logs.
     const now = Date.now();
     if (now - this.lastLine < 2_000) return;
     this.lastLine = now;
+    if (this.json) {
+      process.stdout.write(
+        `${JSON.stringify({ event: 'progress', bytesDone: p.bytesDone, totalBytes: p.totalBytes, speed: p.speed, etaSeconds: p.etaSeconds })}\n`,
+      );
+      return;
+    }
     this.out.write(
       `progress ${p.bytesDone}/${p.totalBytes} bytes ${formatBytes(p.speed)}/s eta ${formatEta(p.etaSeconds)}\n`,
     );
   }
 
-  state(t: TransferDto): void {
-    if (this.tty) this.out.write('\r\x1b[K');
-    this.out.write(`${t.state}${t.error ? ` ${t.error.code}: ${t.error.message}` : ''}\n`);
+  /** Wipes the bar so a line of text can be printed in its place. */
+  clear(): void {
+    if (!this.drawn) return;
+    this.out.write('\r\x1b[K');
+    this.drawn = false;
   }
 }

@@ -68,6 +68,8 @@ export class PeerRepo {
 
   /** Pins a newly met peer or refreshes a known one after a successful hello. */
   upsertSeen(peer: { id: string; name: string; platform: string; address?: string }, now: number): PeerRecord {
+    // SQLite's C strings end at a NUL: a peer's "Bob\0Mallory" would be stored as "Bob".
+    peer = { ...peer, name: peer.name.replaceAll('\0', '\uFFFD'), platform: peer.platform.replaceAll('\0', '\uFFFD') };
     return this.db.transaction(() => {
       const existing = this.get(peer.id);
       const addresses = existing?.addresses ?? [];
