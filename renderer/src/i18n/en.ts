@@ -25,6 +25,8 @@ const en = {
     unread: 'no unread messages | {n} unread message | {n} unread messages',
     noMessages: 'No messages yet',
     youSaid: 'You: {text}',
+    youSentFile: 'You sent {name}',
+    sentFile: 'Sent you {name}',
     unknown: 'Unknown device',
     certChanged:
       'This device presented a different security certificate than before. It may be a different computer pretending to be it. Ferry refused the connection; verify with its owner before trusting it again.',

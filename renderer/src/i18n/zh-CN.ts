@@ -27,6 +27,8 @@ const zhCN: typeof en = {
     unread: '没有未读消息 | {n} 条未读消息 | {n} 条未读消息',
     noMessages: '还没有消息',
     youSaid: '我：{text}',
+    youSentFile: '我发送了 {name}',
+    sentFile: '发来了 {name}',
     unknown: '未知设备',
     certChanged:
       '这台设备出示的安全证书与之前不同，可能是另一台电脑在冒充它。Ferry 已拒绝连接；请先与对方核实，再重新信任。',

@@ -18,6 +18,15 @@ export const useTransfersStore = defineStore('transfers', () => {
 
   const all = computed(() => Object.values(byId.value).sort((a, b) => b.createdAt - a.createdAt));
   const activeCount = computed(() => all.value.filter((t) => ACTIVE_STATES.includes(t.state)).length);
+  /** Per peer: its newest transfer (for the sidebar's last line and time). */
+  const latestByPeer = computed(() => {
+    const out: Record<string, TransferDto> = {};
+    for (const t of Object.values(byId.value)) {
+      const seen = out[t.peerId];
+      if (!seen || t.createdAt > seen.createdAt) out[t.peerId] = t;
+    }
+    return out;
+  });
 
   function forPeer(peerId: string): TransferDto[] {
     return all.value.filter((t) => t.peerId === peerId);
@@ -106,7 +115,9 @@ export const useTransfersStore = defineStore('transfers', () => {
     sending,
     all,
     activeCount,
+    latestByPeer,
     forPeer,
+    put,
     load,
     sendPaths,
     sendFiles,
