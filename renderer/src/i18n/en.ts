@@ -103,7 +103,7 @@ const en = {
     resume: 'Resume',
     open: 'Open',
     showInFolder: 'Show in folder',
-    savedTo: 'Saved to {path}',
+    savedTo: 'Saved to',
     state: {
       in: {
         offered: 'Wants to send you this',

@@ -104,7 +104,7 @@ const zhCN: typeof en = {
     resume: '继续',
     open: '打开',
     showInFolder: '在文件夹中显示',
-    savedTo: '已保存到 {path}',
+    savedTo: '已保存到',
     state: {
       in: {
         offered: '想发送给你',

@@ -4,6 +4,7 @@ import type { FerryEvent } from '../../../shared/api';
 import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
 import { pathsForFiles, useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
+import { useChatsStore } from './chats';
 
 export const ACTIVE_STATES: TransferDto['state'][] = ['offered', 'active', 'paused'];
 
@@ -43,15 +44,22 @@ export const useTransfersStore = defineStore('transfers', () => {
     byId.value = next;
   }
 
-  /** Offers absolute paths to a peer. */
-  async function sendPaths(peerId: string, paths: string[]): Promise<TransferDto | null> {
+  function clearSendError(peerId: string): void {
+    if (!sendErrors.value[peerId]) return;
     const next = { ...sendErrors.value };
     delete next[peerId];
     sendErrors.value = next;
+  }
+
+  /** Offers absolute paths to a peer. */
+  async function sendPaths(peerId: string, paths: string[]): Promise<TransferDto | null> {
+    clearSendError(peerId);
     sending.value = { ...sending.value, [peerId]: true };
     try {
       const t = await useHost().sendFiles(peerId, paths);
       put(t);
+      // A file offer that went out settles the composer's last failed text send too.
+      useChatsStore().conversation(peerId).sendError = null;
       return t;
     } catch (err) {
       sendErrors.value = { ...sendErrors.value, [peerId]: toUiError(err) };
@@ -118,6 +126,7 @@ export const useTransfersStore = defineStore('transfers', () => {
     latestByPeer,
     forPeer,
     put,
+    clearSendError,
     load,
     sendPaths,
     sendFiles,
