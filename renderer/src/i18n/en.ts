@@ -104,6 +104,16 @@ const en = {
     open: 'Open',
     showInFolder: 'Show in folder',
     savedTo: 'Saved to',
+    contents: 'Files in this transfer',
+    andMore: 'and {n} more | and {n} more | and {n} more',
+    showLess: 'Show less',
+    showFolders: 'Show folders',
+    fileState: {
+      pending: 'Waiting',
+      active: 'Moving',
+      done: 'Done',
+      failed: 'Failed',
+    },
     state: {
       in: {
         offered: 'Wants to send you this',

@@ -105,6 +105,16 @@ const zhCN: typeof en = {
     open: '打开',
     showInFolder: '在文件夹中显示',
     savedTo: '已保存到',
+    contents: '此次传输中的文件',
+    andMore: '还有 {n} 个 | 还有 {n} 个 | 还有 {n} 个',
+    showLess: '收起',
+    showFolders: '显示文件夹',
+    fileState: {
+      pending: '等待中',
+      active: '传输中',
+      done: '已完成',
+      failed: '失败',
+    },
     state: {
       in: {
         offered: '想发送给你',
