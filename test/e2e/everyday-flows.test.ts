@@ -108,7 +108,7 @@ describe('everyday flows', () => {
     const overflow = await page.evaluate(() => ({
       page: document.documentElement.scrollWidth - window.innerWidth,
       // Every visible control ends inside the window.
-      outside: [...document.querySelectorAll<HTMLElement>('button, textarea, input, .conversation-header h1')]
+      outside: Array.from(document.querySelectorAll<HTMLElement>('button, textarea, input, .conversation-header h1'))
         .filter((el) => el.offsetParent && el.getBoundingClientRect().right > window.innerWidth + 0.5)
         .map((el) => el.getAttribute('aria-label') ?? el.textContent?.trim()),
     }));
