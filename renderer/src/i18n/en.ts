@@ -86,6 +86,10 @@ const en = {
     sendHint: 'Send (Enter). Shift+Enter for a new line.',
     attach: 'Send files',
     preparingFiles: 'Preparing files…',
+    attachFiles: 'Files…',
+    attachFolder: 'Folder…',
+    uploading: 'Handing files to Ferry: {done} of {total} ({percent}%)',
+    uploadProgress: 'Upload progress',
   },
   drop: {
     label: 'Drop files to send',
@@ -243,7 +247,6 @@ const en = {
     NOT_SUPPORTED: 'This build of Ferry can’t do that yet.',
     UPLOAD_TOO_LARGE: 'That file is larger than browser mode accepts.',
     UPLOAD_FAILED: 'The file could not be handed to Ferry. Try again.',
-    FOLDER_IN_BROWSER: 'Folders can’t be dropped in browser mode. Drop the files inside it, or use the desktop app.',
     BAD_PORT: 'Enter a port number from 0 to 65535.',
     EMPTY_NAME: 'Enter a display name.',
   },

@@ -87,6 +87,10 @@ const zhCN: typeof en = {
     sendHint: '发送（Enter），Shift+Enter 换行',
     attach: '发送文件',
     preparingFiles: '正在准备文件…',
+    attachFiles: '文件…',
+    attachFolder: '文件夹…',
+    uploading: '正在把文件交给 Ferry：{done} / {total}（{percent}%）',
+    uploadProgress: '上传进度',
   },
   drop: {
     label: '拖放文件以发送',
@@ -240,7 +244,6 @@ const zhCN: typeof en = {
     NOT_SUPPORTED: '当前版本的 Ferry 还不支持这个操作。',
     UPLOAD_TOO_LARGE: '文件超过了浏览器模式允许的大小。',
     UPLOAD_FAILED: '无法把文件交给 Ferry，请重试。',
-    FOLDER_IN_BROWSER: '浏览器模式下不能拖放文件夹。请拖放其中的文件，或使用桌面版。',
     BAD_PORT: '请输入 0 到 65535 之间的端口号。',
     EMPTY_NAME: '请输入显示名称。',
   },

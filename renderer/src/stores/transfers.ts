@@ -2,7 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
 import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
-import { pathsForFiles, useHost } from '../client/host';
+import type { UploadEntry, UploadProgress } from '../client/browser-upload';
+import { pathsForEntries, useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
 import { useChatsStore } from './chats';
 
@@ -16,6 +17,8 @@ export const useTransfersStore = defineStore('transfers', () => {
   /** Per peer: a failed send (shown over the composer). */
   const sendErrors = ref<Record<string, UiError>>({});
   const sending = ref<Record<string, boolean>>({});
+  /** Per peer: bytes handed to the engine so far while browser mode stages an upload. */
+  const uploads = ref<Record<string, UploadProgress>>({});
 
   const all = computed(() => Object.values(byId.value).sort((a, b) => b.createdAt - a.createdAt));
   const activeCount = computed(() => all.value.filter((t) => ACTIVE_STATES.includes(t.state)).length);
@@ -70,16 +73,31 @@ export const useTransfersStore = defineStore('transfers', () => {
   }
 
   /** Dropped or picked files: resolved to paths by the host (a real path, or an upload), then offered. */
-  async function sendFiles(peerId: string, files: File[]): Promise<TransferDto | null> {
-    if (!files.length) return null;
+  function sendFiles(peerId: string, files: File[]): Promise<TransferDto | null> {
+    return sendEntries(
+      peerId,
+      files.map((file) => ({ path: file.name, file })),
+    );
+  }
+
+  /** Dropped or picked files and folders (paths inside the drop), staged if need be, then offered. */
+  async function sendEntries(peerId: string, entries: UploadEntry[]): Promise<TransferDto | null> {
+    if (!entries.length) return null;
+    clearSendError(peerId);
     sending.value = { ...sending.value, [peerId]: true };
     let paths: string[];
     try {
-      paths = await pathsForFiles(useHost(), files);
+      paths = await pathsForEntries(useHost(), entries, (p) => {
+        uploads.value = { ...uploads.value, [peerId]: p };
+      });
     } catch (err) {
       sendErrors.value = { ...sendErrors.value, [peerId]: toUiError(err) };
       sending.value = { ...sending.value, [peerId]: false };
       return null;
+    } finally {
+      const next = { ...uploads.value };
+      delete next[peerId];
+      uploads.value = next;
     }
     return sendPaths(peerId, paths);
   }
@@ -121,6 +139,7 @@ export const useTransfersStore = defineStore('transfers', () => {
     errors,
     sendErrors,
     sending,
+    uploads,
     all,
     activeCount,
     latestByPeer,
@@ -130,6 +149,7 @@ export const useTransfersStore = defineStore('transfers', () => {
     load,
     sendPaths,
     sendFiles,
+    sendEntries,
     accept,
     decline,
     cancel,
