@@ -113,6 +113,9 @@ describe('everyday flows', () => {
         .map((el) => el.getAttribute('aria-label') ?? el.textContent?.trim()),
     }));
     expect(overflow).toEqual({ page: 0, outside: [] });
+    // Emoji: the platforms' colour-emoji fonts are named in the font stack (no boxes where one is installed).
+    const fonts = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+    for (const name of ['Apple Color Emoji', 'Segoe UI Emoji', 'Noto Color Emoji']) expect(fonts).toContain(name);
     // CJK initials: "Bob 李" shows 李.
     expect((await page.locator(`[data-peer-id="${bob.id}"] .avatar`).textContent())?.trim()).toBe('李');
   });
