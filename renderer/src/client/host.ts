@@ -35,11 +35,6 @@ export async function connectHost(): Promise<FerryHost> {
   return host;
 }
 
-/** For tests: where this page's uploads go. */
-export function setUploadTarget(target: UploadTarget | null): void {
-  uploadTarget = target;
-}
-
 /**
  * Absolute paths for what the user dropped or picked, however this host gets
  * them: the real paths (desktop app), or staged uploads with their folder
