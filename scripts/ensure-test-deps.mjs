@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system programs the test suite drives are present: Debian's
 // chromium for the end-to-end tests (Playwright drives it; no browser download)
-// and iproute2/nftables for the multi-host discovery test. Installs them with
+// iproute2/nftables for the multi-host discovery test, and colour-emoji and CJK fonts for screenshots. Installs them with
 // apt-get when running as root; otherwise says exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +10,9 @@ const NEEDED = [
   { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { pkg: 'iproute2', present: () => has('ip') },
   { pkg: 'nftables', present: () => has('nft') },
+  // A colour-emoji font and a CJK font, so screenshots show emoji and Chinese rather than boxes.
+  { pkg: 'fonts-noto-color-emoji', present: () => existsSync('/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf') },
+  { pkg: 'fonts-noto-cjk', present: () => existsSync('/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc') },
 ];
 
 function has(command) {

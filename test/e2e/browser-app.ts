@@ -11,7 +11,8 @@ import type { TestNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-export const RENDERER_DIR = path.join(REPO_ROOT, 'out', 'renderer');
+// FERRY_E2E_RENDERER_DIR: run the e2e tests against another build (e.g. the code before a fix, to see them fail).
+export const RENDERER_DIR = process.env.FERRY_E2E_RENDERER_DIR ?? path.join(REPO_ROOT, 'out', 'renderer');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
@@ -61,12 +62,20 @@ export interface AppPage {
 /** Serves `node`'s UI in browser mode and opens it in a fresh browser context. */
 export async function openApp(
   node: TestNode,
-  options: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
+  options: {
+    locale?: string;
+    colorScheme?: 'light' | 'dark';
+    width?: number;
+    height?: number;
+    maxUploadBytes?: number;
+    stagingDir?: string;
+  } = {},
 ): Promise<AppPage> {
   const host = await startBrowserHost({
     engine: node.node,
     rendererDir: RENDERER_DIR,
-    stagingDir: await tempDir('ferry-staging-'),
+    stagingDir: options.stagingDir ?? (await tempDir('ferry-staging-')),
+    ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
   });
   hosts.add(host);
   const b = await launchBrowser();

@@ -4,6 +4,7 @@
  * else in the renderer knows which host it runs in.
  */
 import type { FerryHost } from '../../../shared/host-api';
+import { uploadEntries, type UploadEntry, type UploadProgress, type UploadTarget } from './browser-upload';
 import { connectWsBridge } from './ws-bridge';
 
 declare global {
@@ -13,6 +14,8 @@ declare global {
 }
 
 let current: FerryHost | null = null;
+/** Browser mode: where uploads go (the page's origin, with its token). */
+let uploadTarget: UploadTarget | null = null;
 
 export function setHost(host: FerryHost): void {
   current = host;
@@ -27,15 +30,30 @@ export function useHost(): FerryHost {
 export async function connectHost(): Promise<FerryHost> {
   if (window.ferry) return window.ferry;
   const token = new URLSearchParams(window.location.search).get('token') ?? '';
-  return connectWsBridge({ url: window.location.href, token });
+  const host = await connectWsBridge({ url: window.location.href, token });
+  uploadTarget = { url: window.location.href, token };
+  return host;
 }
 
-/** Absolute paths for files the user dropped or picked, however this host gets them. */
-export async function pathsForFiles(host: FerryHost, files: File[]): Promise<string[]> {
+/**
+ * Absolute paths for what the user dropped or picked, however this host gets
+ * them: the real paths (desktop app), or staged uploads with their folder
+ * structure and progress (browser mode).
+ */
+export async function pathsForEntries(
+  host: FerryHost,
+  entries: UploadEntry[],
+  onProgress?: (p: UploadProgress) => void,
+): Promise<string[]> {
   if (host.getPathForFile) {
+    // The desktop app gets top-level items (files or folders) with their real paths.
+    const files = entries.filter((e) => e.file && !e.path.includes('/')).map((e) => e.file!);
     const paths = files.map((f) => host.getPathForFile!(f)).filter(Boolean);
-    if (paths.length === files.length) return paths;
+    if (paths.length && paths.length === files.length) return paths;
   }
-  if (host.uploadFiles) return host.uploadFiles(files);
+  if (uploadTarget) return uploadEntries(uploadTarget, entries, onProgress);
+  if (host.uploadFiles && entries.every((e) => e.file && !e.path.includes('/'))) {
+    return host.uploadFiles(entries.map((e) => e.file!));
+  }
   throw new Error('this host cannot read dropped files');
 }

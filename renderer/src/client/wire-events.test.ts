@@ -75,6 +75,9 @@ describe('wireEvents', () => {
     const { host, ui } = setup();
     host.emit({ name: 'notice', payload: { level: 'warn', code: 'IDLE_TIMEOUT', message: 'x', peerId: BOB } });
     host.emit({ name: 'notice', payload: { level: 'info', code: 'RESTART_NEEDED', message: 'x' } });
+    // A refused connection shows where it was made (the add dialog), not a second time as a banner.
+    host.emit({ name: 'notice', payload: { level: 'warn', code: 'SELF_CONNECTION', message: '127.0.0.1:1: self' } });
+    host.emit({ name: 'notice', payload: { level: 'warn', code: 'TLS_FAILED', message: 'refused a connection' } });
     expect(ui.notice).toBeNull();
     host.emit({ name: 'notice', payload: { level: 'warn', code: 'PORT_IN_USE', message: 'port 47820 is in use' } });
     expect(ui.notice?.code).toBe('PORT_IN_USE');

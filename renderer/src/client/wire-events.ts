@@ -8,6 +8,27 @@ import { useSettingsStore } from '../stores/settings';
 import { useTransfersStore } from '../stores/transfers';
 import { useUiStore } from '../stores/ui';
 
+/**
+ * Refusals that belong to one connection attempt: they show where that attempt was
+ * made (the add-by-address dialog, the peer's conversation), never a second time as
+ * an app-wide banner that outlives them.
+ */
+const CONNECTION_CODES = new Set([
+  'TLS_FAILED',
+  'SELF_CONNECTION',
+  'PEER_ID_MISMATCH',
+  'PEER_CERT_CHANGED',
+  'PEER_BLOCKED',
+  'PEER_UNREACHABLE',
+  'PROTOCOL_VERSION',
+  'HANDSHAKE_TIMEOUT',
+  'IDLE_TIMEOUT',
+  'BAD_FRAME',
+  'FRAME_TOO_LARGE',
+  'UNKNOWN_FRAME',
+  'PEER_GONE',
+]);
+
 export function wireEvents(
   host: FerryHost,
   isVisible: () => boolean = () => document.visibilityState === 'visible',
@@ -26,7 +47,7 @@ export function wireEvents(
     if (event.name === 'notice') {
       // Per-peer notices (connects, drops, retries) show up as the peer's state instead.
       const notice = event.payload as NoticeDto;
-      if (!notice.peerId && notice.level !== 'info') ui.notice = notice;
+      if (!notice.peerId && notice.level !== 'info' && !CONNECTION_CODES.has(notice.code)) ui.notice = notice;
     }
     if (event.name === 'messageAdded') {
       const message = event.payload as MessageDto;

@@ -4,8 +4,8 @@ import { BOB, fakeHost, peer } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
 import ConversationView from './ConversationView.vue';
 
-function drag(type: string, files: File[], folder = false) {
-  const items = files.map((f) => ({ kind: 'file', webkitGetAsEntry: () => ({ isDirectory: folder, name: f.name }) }));
+function drag(type: string, files: File[]) {
+  const items = files.map((f) => ({ kind: 'file', webkitGetAsEntry: () => ({ isDirectory: false, name: f.name }) }));
   return new (class extends Event {
     dataTransfer = { types: ['Files'], files, items, dropEffect: 'none' };
   })(type, { bubbles: true, cancelable: true });
@@ -36,15 +36,6 @@ describe('ConversationView', () => {
     wrapper.get('section.conversation').element.dispatchEvent(e);
     await flushPromises();
     expect(wrapper.find('.drop-overlay').exists()).toBe(false);
-  });
-
-  it('in browser mode explains that folders cannot be dropped', async () => {
-    const host = fakeHost({ host: 'browser', uploadFiles: vi.fn(async () => []) });
-    const { wrapper } = mountWith(ConversationView, { props: { peer: peer() }, host });
-    wrapper.get('section.conversation').element.dispatchEvent(drag('drop', [new File([''], 'photos')], true));
-    await flushPromises();
-    expect(wrapper.get('.composer [role="alert"]').attributes('data-code')).toBe('FOLDER_IN_BROWSER');
-    expect(host.sendFiles).not.toHaveBeenCalled();
   });
 
   it('opening a conversation with unread messages marks it read; the header says who and whether verified', async () => {

@@ -62,7 +62,29 @@ describe('FileCard', () => {
 
     const browser = mountWith(FileCard, { props: { transfer: t }, host: fakeHost({ host: 'browser' }) });
     expect(browser.wrapper.findAll('button')).toHaveLength(0);
-    expect(browser.wrapper.get('.saved-path').text()).toBe('Saved to /dl/report.pdf');
+    expect(browser.wrapper.get('.saved-label').text()).toBe('Saved to');
+    expect(browser.wrapper.get('.saved-path').attributes('title')).toBe('/dl/report.pdf');
+  });
+
+  it('a long saved path is cut in the middle: the file name stays, the full path is on hover', () => {
+    const long = '/home/alice/Downloads/Ferry/projects/2026/very/deep/folder/quarterly report.pdf';
+    const files = [
+      {
+        path: 'quarterly report.pdf',
+        size: 10,
+        isDirectory: false,
+        bytesDone: 10,
+        state: 'done' as const,
+        savedPath: long,
+        error: null,
+      },
+    ];
+    const t = transfer({ state: 'done', files, bytesDone: 10, totalBytes: 10 });
+    const { wrapper } = mountWith(FileCard, { props: { transfer: t }, host: fakeHost({ host: 'browser' }) });
+    expect(wrapper.get('.saved-path').attributes('title')).toBe(long);
+    // The tail (never shortened by CSS) is the file name; only the folders before it may be cut.
+    expect(wrapper.get('.saved-tail').text()).toBe('/quarterly report.pdf');
+    expect(wrapper.get('.saved-head').text()).toBe('/home/alice/Downloads/Ferry/projects/2026/very/deep/folder');
   });
 
   it('shows why it failed, in the user’s language, and action errors next to the card', async () => {

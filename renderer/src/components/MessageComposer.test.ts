@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { RequestError } from '../client/request-error';
 import { BOB, fakeHost } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
+import { useTransfersStore } from '../stores/transfers';
 import MessageComposer from './MessageComposer.vue';
 
 const mountComposer = (host = fakeHost()) =>
@@ -75,5 +76,34 @@ describe('MessageComposer', () => {
   it('icon buttons have labels', () => {
     const { wrapper } = mountComposer();
     for (const b of wrapper.findAll('button')) expect(b.attributes('aria-label')).toBeTruthy();
+  });
+
+  it('the paper clip offers Files… and Folder…; the menu works with the keyboard and Escape closes only it', async () => {
+    const pickFiles = vi.fn(async () => []);
+    const pickFolder = vi.fn(async () => '/home/alice/photos');
+    const { wrapper, host } = mountComposer(fakeHost({ pickFiles, pickFolder }));
+    const clip = wrapper.get('button[aria-haspopup="menu"]');
+    await clip.trigger('click');
+    const items = wrapper.findAll('[role="menuitem"]');
+    expect(items.map((i) => i.text())).toEqual(['Files…', 'Folder…']);
+    expect(document.activeElement).toBe(items[0]!.element);
+    await wrapper.get('[role="menu"]').trigger('keydown', { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(items[1]!.element);
+    await wrapper.get('[role="menu"]').trigger('keydown', { key: 'Escape' });
+    expect(wrapper.find('[role="menu"]').exists()).toBe(false);
+    expect(document.activeElement).toBe(clip.element);
+
+    await clip.trigger('click');
+    await wrapper.findAll('[role="menuitem"]')[1]!.trigger('click');
+    await flushPromises();
+    expect(host.sendFiles).toHaveBeenCalledWith(BOB, ['/home/alice/photos']);
+  });
+
+  it('shows how far an upload got while browser mode hands files to the engine', async () => {
+    const { wrapper, pinia } = mountComposer(fakeHost({ host: 'browser' }));
+    useTransfersStore(pinia).uploads = { [BOB]: { bytesDone: 157 * 1024 ** 2, totalBytes: 1024 ** 3 } };
+    await flushPromises();
+    expect(wrapper.get('.upload-note').text()).toContain('Handing files to Ferry: 157 MB of 1 GB (15%)');
+    expect(wrapper.get('.upload-note [role="progressbar"]').attributes('aria-valuenow')).toBe('15');
   });
 });

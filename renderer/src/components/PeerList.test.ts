@@ -1,8 +1,9 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
-import { BOB, CAROL, fakeHost, message, peer } from '../testing/fake-host';
+import { BOB, CAROL, fakeHost, message, peer, transfer } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
 import { usePeersStore } from '../stores/peers';
+import { useTransfersStore } from '../stores/transfers';
 import PeerList from './PeerList.vue';
 
 describe('PeerList', () => {
@@ -61,5 +62,53 @@ describe('PeerList', () => {
     peers.filter = 'zzz';
     await flushPromises();
     expect(wrapper.text()).toContain('No one by that name');
+  });
+
+  it('shows a file as the last line and time when it is the newest activity, and orders by it', async () => {
+    const now = Date.now();
+    const host = fakeHost({
+      listPeers: vi.fn(async () => [
+        peer({
+          id: BOB,
+          name: 'Bob',
+          lastSeen: now - 3 * 86_400_000,
+          lastMessage: message({ text: 'hi', storedAt: now - 3 * 86_400_000 }),
+        }),
+        peer({
+          id: CAROL,
+          name: 'Carol',
+          lastSeen: now - 86_400_000 * 2,
+          lastMessage: message({ peerId: CAROL, text: 'lunch?', storedAt: now - 86_400_000 * 2 }),
+        }),
+      ]),
+      listTransfers: vi.fn(async () => [
+        transfer({ peerId: BOB, direction: 'in', createdAt: now - 60_000 }),
+        transfer({
+          peerId: CAROL,
+          direction: 'out',
+          createdAt: now - 86_400_000 * 5,
+          files: [],
+          fileCount: 3,
+        }),
+      ]),
+    });
+    const { wrapper, pinia } = mountWith(PeerList, { host });
+    await Promise.all([usePeersStore(pinia).load(), useTransfersStore(pinia).load()]);
+    await flushPromises();
+    const items = wrapper.findAll('.peer-item');
+    // Bob's file (a minute ago) is newer than Carol's message: Bob first, with the file as his line.
+    expect(items.map((i) => i.get('.peer-name').text())).toEqual(['Bob', 'Carol']);
+    expect(items[0]!.get('.peer-last').text()).toBe('Sent you report.pdf');
+    expect(items[0]!.get('.peer-time').text()).toMatch(/^\d{1,2}:\d{2}/);
+    // Carol's file is older than her last message: the message stays.
+    expect(items[1]!.get('.peer-last').text()).toBe('lunch?');
+
+    useTransfersStore(pinia).put(
+      transfer({ peerId: CAROL, direction: 'out', createdAt: now, files: [], fileCount: 3 }),
+    );
+    await flushPromises();
+    const after = wrapper.findAll('.peer-item');
+    expect(after.map((i) => i.get('.peer-name').text())).toEqual(['Carol', 'Bob']);
+    expect(after[0]!.get('.peer-last').text()).toBe('You sent 3 files');
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { dayKind, fileKind, formatBytes, formatDuration, formatSpeed, hueFor, initials } from './format';
+import {
+  dayKind,
+  fileKind,
+  formatBytes,
+  formatDuration,
+  formatSpeed,
+  hueFor,
+  initials,
+  splitForMiddleCut,
+} from './format';
 
 describe('format', () => {
   it('sizes and speeds in binary units with sensible precision', () => {
@@ -27,6 +36,11 @@ describe('format', () => {
     expect(initials('bob')).toBe('BO');
     expect(initials('Bob 的台式机')).toBe('BO');
     expect(initials('张伟')).toBe('张');
+    // A name with a CJK part shows its first CJK character (issue 17 item 12), not two Latin letters.
+    expect(initials('Bob 李')).toBe('李');
+    expect(initials('Design 组')).toBe('组');
+    expect(initials('Tanaka 太郎')).toBe('太');
+    expect(initials('Kim 민준')).toBe('민');
     expect(initials('design-lab.pc')).toBe('DL');
     expect(initials('   ')).toBe('?');
     expect(initials('😀 x')).toBe('😀X');
@@ -53,5 +67,19 @@ describe('format', () => {
     expect(dayKind(new Date(2026, 5, 15, 0, 1).getTime(), now)).toBe('today');
     expect(dayKind(new Date(2026, 5, 14, 23, 59).getTime(), now)).toBe('yesterday');
     expect(dayKind(new Date(2026, 5, 13, 12).getTime(), now)).toBe('other');
+  });
+
+  it('splits a path for a middle cut: the file name always stays whole', () => {
+    const p = '/home/alice/Downloads/Ferry/projects/2026/very/deep/quarterly report.pdf';
+    expect(splitForMiddleCut(p)).toEqual({
+      head: '/home/alice/Downloads/Ferry/projects/2026/very/deep',
+      tail: '/quarterly report.pdf',
+    });
+    const { head, tail } = splitForMiddleCut('C:\\Users\\bob\\a-file-name-far-longer-than-the-tail-limit.bin', 20);
+    expect(head + tail).toBe('C:\\Users\\bob\\a-file-name-far-longer-than-the-tail-limit.bin');
+    expect(tail).toBe('than-the-tail-limit.bin'.slice(-20));
+    expect(splitForMiddleCut('short.txt')).toEqual({ head: '', tail: 'short.txt' });
+    const emoji = splitForMiddleCut('/x/' + 'a'.repeat(30) + '🎉b', 2);
+    expect(emoji.tail).toBe('🎉b');
   });
 });

@@ -62,19 +62,40 @@ export function formatListTime(ms: number, locale: string, now = Date.now()): st
   return new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric' }).format(ms);
 }
 
-/** Up to two letters or one CJK character: what goes in an avatar. */
+const CJK = /\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|\p{Script=Hangul}/u;
+/** "Bob 的台式机", "Bob の PC": a possessive after a Latin name; the owner's initials fit better. */
+const POSSESSIVE = /^[的の]/u;
+
+/**
+ * Up to two letters or one CJK character: what goes in an avatar. A name with a
+ * CJK part ("Bob 李", "Design 组") gets its first CJK character, the way CJK
+ * chat apps show names; "Bob 的台式机" ("Bob's desktop") stays "BO".
+ */
 export function initials(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) return '?';
-  const first = [...trimmed][0]!;
-  if (/\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|\p{Script=Hangul}/u.test(first)) return first;
-  const words = trimmed.split(/[\s._-]+/).filter(Boolean);
+  const chars = [...trimmed];
+  const at = chars.findIndex((c) => CJK.test(c));
+  if (at >= 0 && !(at > 0 && POSSESSIVE.test(chars.slice(at).join('')))) return chars[at]!;
+  const latin = at > 0 ? chars.slice(0, at).join('').trim() : trimmed;
+  const words = latin.split(/[\s._-]+/).filter(Boolean);
+  if (!words.length) return chars[0]!;
   const second = words[1] ? [...words[1]][0]! : '';
-  const letters =
-    /\p{L}/u.test(second) && !/\p{Script=Han}/u.test(second)
-      ? [...words[0]!][0]! + second
-      : [...words[0]!].slice(0, 2).join('');
+  const letters = /\p{L}/u.test(second) ? [...words[0]!][0]! + second : [...words[0]!].slice(0, 2).join('');
   return letters.toLocaleUpperCase();
+}
+
+/**
+ * A long path split for a middle cut: `head` may be shortened with an ellipsis
+ * by CSS, `tail` (the last segment, at most `tailChars`) always shows.
+ */
+export function splitForMiddleCut(path: string, tailChars = 28): { head: string; tail: string } {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  let cut = slash >= 0 ? slash : 0;
+  if (path.length - cut > tailChars) cut = Math.max(cut, path.length - tailChars);
+  // Never split a surrogate pair (an emoji in a file name).
+  if (/[\uDC00-\uDFFF]/.test(path[cut] ?? '')) cut--;
+  return { head: path.slice(0, cut), tail: path.slice(cut) };
 }
 
 /** A stable hue per device, so an avatar keeps its colour. */

@@ -25,6 +25,8 @@ const en = {
     unread: 'no unread messages | {n} unread message | {n} unread messages',
     noMessages: 'No messages yet',
     youSaid: 'You: {text}',
+    youSentFile: 'You sent {name}',
+    sentFile: 'Sent you {name}',
     unknown: 'Unknown device',
     certChanged:
       'This device presented a different security certificate than before. It may be a different computer pretending to be it. Ferry refused the connection; verify with its owner before trusting it again.',
@@ -84,6 +86,10 @@ const en = {
     sendHint: 'Send (Enter). Shift+Enter for a new line.',
     attach: 'Send files',
     preparingFiles: 'Preparing files…',
+    attachFiles: 'Files…',
+    attachFolder: 'Folder…',
+    uploading: 'Handing files to Ferry: {done} of {total} ({percent}%)',
+    uploadProgress: 'Upload progress',
   },
   drop: {
     label: 'Drop files to send',
@@ -101,7 +107,17 @@ const en = {
     resume: 'Resume',
     open: 'Open',
     showInFolder: 'Show in folder',
-    savedTo: 'Saved to {path}',
+    savedTo: 'Saved to',
+    contents: 'Files in this transfer',
+    andMore: 'and {n} more | and {n} more | and {n} more',
+    showLess: 'Show less',
+    showFolders: 'Show folders',
+    fileState: {
+      pending: 'Waiting',
+      active: 'Moving',
+      done: 'Done',
+      failed: 'Failed',
+    },
     state: {
       in: {
         offered: 'Wants to send you this',
@@ -231,7 +247,6 @@ const en = {
     NOT_SUPPORTED: 'This build of Ferry can’t do that yet.',
     UPLOAD_TOO_LARGE: 'That file is larger than browser mode accepts.',
     UPLOAD_FAILED: 'The file could not be handed to Ferry. Try again.',
-    FOLDER_IN_BROWSER: 'Folders can’t be dropped in browser mode. Drop the files inside it, or use the desktop app.',
     BAD_PORT: 'Enter a port number from 0 to 65535.',
     EMPTY_NAME: 'Enter a display name.',
   },

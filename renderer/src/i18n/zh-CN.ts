@@ -27,6 +27,8 @@ const zhCN: typeof en = {
     unread: '没有未读消息 | {n} 条未读消息 | {n} 条未读消息',
     noMessages: '还没有消息',
     youSaid: '我：{text}',
+    youSentFile: '我发送了 {name}',
+    sentFile: '发来了 {name}',
     unknown: '未知设备',
     certChanged:
       '这台设备出示的安全证书与之前不同，可能是另一台电脑在冒充它。Ferry 已拒绝连接；请先与对方核实，再重新信任。',
@@ -85,6 +87,10 @@ const zhCN: typeof en = {
     sendHint: '发送（Enter），Shift+Enter 换行',
     attach: '发送文件',
     preparingFiles: '正在准备文件…',
+    attachFiles: '文件…',
+    attachFolder: '文件夹…',
+    uploading: '正在把文件交给 Ferry：{done} / {total}（{percent}%）',
+    uploadProgress: '上传进度',
   },
   drop: {
     label: '拖放文件以发送',
@@ -102,7 +108,17 @@ const zhCN: typeof en = {
     resume: '继续',
     open: '打开',
     showInFolder: '在文件夹中显示',
-    savedTo: '已保存到 {path}',
+    savedTo: '已保存到',
+    contents: '此次传输中的文件',
+    andMore: '还有 {n} 个 | 还有 {n} 个 | 还有 {n} 个',
+    showLess: '收起',
+    showFolders: '显示文件夹',
+    fileState: {
+      pending: '等待中',
+      active: '传输中',
+      done: '已完成',
+      failed: '失败',
+    },
     state: {
       in: {
         offered: '想发送给你',
@@ -228,7 +244,6 @@ const zhCN: typeof en = {
     NOT_SUPPORTED: '当前版本的 Ferry 还不支持这个操作。',
     UPLOAD_TOO_LARGE: '文件超过了浏览器模式允许的大小。',
     UPLOAD_FAILED: '无法把文件交给 Ferry，请重试。',
-    FOLDER_IN_BROWSER: '浏览器模式下不能拖放文件夹。请拖放其中的文件，或使用桌面版。',
     BAD_PORT: '请输入 0 到 65535 之间的端口号。',
     EMPTY_NAME: '请输入显示名称。',
   },

@@ -1,13 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, PeerDto } from '../../../shared/dto';
+import type { MessageDto, PeerDto, TransferDto } from '../../../shared/dto';
 import { useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
+import { useTransfersStore } from './transfers';
 
-/** Last activity, for ordering the sidebar like a chat app: newest conversation first. */
-export function lastActivity(peer: PeerDto): number {
-  return Math.max(peer.lastMessage?.storedAt ?? 0, peer.lastSeen ?? 0);
+/** Last activity (a message, a file, or being seen), for ordering the sidebar like a chat app. */
+export function lastActivity(peer: PeerDto, latestTransfer?: TransferDto): number {
+  return Math.max(peer.lastMessage?.storedAt ?? 0, latestTransfer?.createdAt ?? 0, peer.lastSeen ?? 0);
 }
 
 /** Known devices, the open conversation, and the sidebar filter. */
@@ -19,8 +20,10 @@ export const usePeersStore = defineStore('peers', () => {
   const adding = ref(false);
   const addError = ref<UiError | null>(null);
 
+  const transfers = useTransfersStore();
+  const activity = (p: PeerDto) => lastActivity(p, transfers.latestByPeer[p.id]);
   const sorted = computed(() =>
-    Object.values(byId.value).sort((a, b) => lastActivity(b) - lastActivity(a) || a.name.localeCompare(b.name)),
+    Object.values(byId.value).sort((a, b) => activity(b) - activity(a) || a.name.localeCompare(b.name)),
   );
   const visible = computed(() => {
     const q = filter.value.trim().toLocaleLowerCase();

@@ -2,8 +2,10 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
 import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
-import { pathsForFiles, useHost } from '../client/host';
+import type { UploadEntry, UploadProgress } from '../client/browser-upload';
+import { pathsForEntries, useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
+import { useChatsStore } from './chats';
 
 export const ACTIVE_STATES: TransferDto['state'][] = ['offered', 'active', 'paused'];
 
@@ -15,9 +17,20 @@ export const useTransfersStore = defineStore('transfers', () => {
   /** Per peer: a failed send (shown over the composer). */
   const sendErrors = ref<Record<string, UiError>>({});
   const sending = ref<Record<string, boolean>>({});
+  /** Per peer: bytes handed to the engine so far while browser mode stages an upload. */
+  const uploads = ref<Record<string, UploadProgress>>({});
 
   const all = computed(() => Object.values(byId.value).sort((a, b) => b.createdAt - a.createdAt));
   const activeCount = computed(() => all.value.filter((t) => ACTIVE_STATES.includes(t.state)).length);
+  /** Per peer: its newest transfer (for the sidebar's last line and time). */
+  const latestByPeer = computed(() => {
+    const out: Record<string, TransferDto> = {};
+    for (const t of Object.values(byId.value)) {
+      const seen = out[t.peerId];
+      if (!seen || t.createdAt > seen.createdAt) out[t.peerId] = t;
+    }
+    return out;
+  });
 
   function forPeer(peerId: string): TransferDto[] {
     return all.value.filter((t) => t.peerId === peerId);
@@ -34,15 +47,22 @@ export const useTransfersStore = defineStore('transfers', () => {
     byId.value = next;
   }
 
-  /** Offers absolute paths to a peer. */
-  async function sendPaths(peerId: string, paths: string[]): Promise<TransferDto | null> {
+  function clearSendError(peerId: string): void {
+    if (!sendErrors.value[peerId]) return;
     const next = { ...sendErrors.value };
     delete next[peerId];
     sendErrors.value = next;
+  }
+
+  /** Offers absolute paths to a peer. */
+  async function sendPaths(peerId: string, paths: string[]): Promise<TransferDto | null> {
+    clearSendError(peerId);
     sending.value = { ...sending.value, [peerId]: true };
     try {
       const t = await useHost().sendFiles(peerId, paths);
       put(t);
+      // A file offer that went out settles the composer's last failed text send too.
+      useChatsStore().conversation(peerId).sendError = null;
       return t;
     } catch (err) {
       sendErrors.value = { ...sendErrors.value, [peerId]: toUiError(err) };
@@ -53,16 +73,31 @@ export const useTransfersStore = defineStore('transfers', () => {
   }
 
   /** Dropped or picked files: resolved to paths by the host (a real path, or an upload), then offered. */
-  async function sendFiles(peerId: string, files: File[]): Promise<TransferDto | null> {
-    if (!files.length) return null;
+  function sendFiles(peerId: string, files: File[]): Promise<TransferDto | null> {
+    return sendEntries(
+      peerId,
+      files.map((file) => ({ path: file.name, file })),
+    );
+  }
+
+  /** Dropped or picked files and folders (paths inside the drop), staged if need be, then offered. */
+  async function sendEntries(peerId: string, entries: UploadEntry[]): Promise<TransferDto | null> {
+    if (!entries.length) return null;
+    clearSendError(peerId);
     sending.value = { ...sending.value, [peerId]: true };
     let paths: string[];
     try {
-      paths = await pathsForFiles(useHost(), files);
+      paths = await pathsForEntries(useHost(), entries, (p) => {
+        uploads.value = { ...uploads.value, [peerId]: p };
+      });
     } catch (err) {
       sendErrors.value = { ...sendErrors.value, [peerId]: toUiError(err) };
       sending.value = { ...sending.value, [peerId]: false };
       return null;
+    } finally {
+      const next = { ...uploads.value };
+      delete next[peerId];
+      uploads.value = next;
     }
     return sendPaths(peerId, paths);
   }
@@ -104,12 +139,17 @@ export const useTransfersStore = defineStore('transfers', () => {
     errors,
     sendErrors,
     sending,
+    uploads,
     all,
     activeCount,
+    latestByPeer,
     forPeer,
+    put,
+    clearSendError,
     load,
     sendPaths,
     sendFiles,
+    sendEntries,
     accept,
     decline,
     cancel,
