@@ -198,7 +198,7 @@ describe('startFerryApp after ready (real engine)', () => {
         throw new Error('EACCES: permission denied');
       },
     });
-    expect(fake.dialog.errors[0]?.[1]).toContain('EACCES');
+    expect(fake.dialog.errors[0]).toEqual(['Ferry 无法启动', expect.stringContaining('EACCES')]);
     expect(fake.app.exitCode).toBe(1);
   });
 
@@ -221,5 +221,22 @@ describe('startFerryApp after ready (real engine)', () => {
     await start();
     expect((await invoke<{ id: string }>('getSelf')).id).toBe(id);
     await expect(stat(legacy)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it("where updates apply, checks at start and asks in the user's language before downloading", async () => {
+    const { EventEmitter } = await import('node:events');
+    const updater = Object.assign(new EventEmitter(), {
+      autoDownload: true,
+      autoInstallOnAppQuit: false,
+      checkForUpdates: vi.fn(async () => null),
+      downloadUpdate: vi.fn(async () => []),
+    });
+    const asked = vi.spyOn(fake.dialog, 'showMessageBox');
+    await start({ updatesSupported: async () => true, loadUpdater: async () => updater });
+    expect(updater.checkForUpdates).toHaveBeenCalledTimes(1);
+    updater.emit('update-available', { version: '9.9.9' });
+    await vi.waitFor(() => expect(asked).toHaveBeenCalled());
+    expect(JSON.stringify(asked.mock.calls[0])).toContain('Ferry 9.9.9 已发布');
+    expect(updater.downloadUpdate).not.toHaveBeenCalled(); // the fake dialog answers "Not now"
   });
 });
