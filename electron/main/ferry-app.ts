@@ -152,6 +152,8 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
       updateTray();
       await openWindow();
       started = true;
+      // `npm start` waits for this line: Electron dying before it means "fall back to browser mode".
+      if (env.FERRY_REPORT_READY === '1') process.stdout.write('ferry:ready\n');
       await startUpdates();
     } catch (err) {
       await failStartup(err);
