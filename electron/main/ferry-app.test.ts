@@ -4,6 +4,7 @@
  * ./fake-electron (Electron's binary can't run here: this proves the wiring, not Electron).
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
@@ -45,8 +46,15 @@ const options = (extra: Partial<App.FerryAppOptions> = {}): App.FerryAppOptions 
   },
   trayAvailable: async () => true,
   updatesSupported: async () => false,
+  signals: signals(),
   ...extra,
 });
+
+let lastSignals: EventEmitter | null = null;
+function signals(): EventEmitter {
+  lastSignals = new EventEmitter();
+  return lastSignals;
+}
 
 async function start(extra: Partial<App.FerryAppOptions> = {}) {
   const done = ferryApp.startFerryApp(options(extra));
@@ -238,5 +246,14 @@ describe('startFerryApp after ready (real engine)', () => {
     await vi.waitFor(() => expect(asked).toHaveBeenCalled());
     expect(JSON.stringify(asked.mock.calls[0])).toContain('Ferry 9.9.9 已发布');
     expect(updater.downloadUpdate).not.toHaveBeenCalled(); // the fake dialog answers "Not now"
+  });
+
+  it('SIGTERM quits like the Quit menu: the engine stops, then the app quits', async () => {
+    await start();
+    const { port } = await invoke<{ port: number }>('getSelf');
+    lastSignals!.emit('SIGTERM');
+    await vi.waitFor(() => expect(fake.record).toContain('quit'));
+    expect(await refusesConnections(port)).toBe(true);
+    expect(fake.app.exitCode).toBeNull();
   });
 });

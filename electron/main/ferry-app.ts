@@ -44,6 +44,8 @@ export interface FerryAppOptions {
   /** electron-updater's autoUpdater, loaded only where updates can apply. */
   loadUpdater?: () => Promise<Updater>;
   updatesSupported?: () => Promise<boolean>;
+  /** Where SIGTERM/SIGINT arrive (tests pass an emitter, not the test runner's process). */
+  signals?: Pick<NodeJS.Process, 'once'>;
 }
 
 /** Resolves once startup has finished (window shown) or failed (app exiting). */
@@ -90,6 +92,8 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
 
   app.on('second-instance', showWindow);
   app.on('activate', showWindow);
+  // A service manager's or a terminal's stop request quits like the Quit menu: engine stopped, exit 0.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) (options.signals ?? process).once(signal, () => app.quit());
 
   const startEngine =
     options.startEngine ??
