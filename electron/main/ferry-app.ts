@@ -45,7 +45,7 @@ export interface FerryAppOptions {
   loadUpdater?: () => Promise<Updater>;
   updatesSupported?: () => Promise<boolean>;
   /** Where SIGTERM/SIGINT arrive (tests pass an emitter, not the test runner's process). */
-  signals?: Pick<NodeJS.Process, 'once'>;
+  signals?: { once(signal: NodeJS.Signals, listener: () => void): unknown };
 }
 
 /** Resolves once startup has finished (window shown) or failed (app exiting). */

@@ -81,16 +81,16 @@ describe('packaged app on real Electron', () => {
         return found;
       }, 60_000);
       await page.waitForFunction(() => typeof window.ferry === 'object');
-      const self = (await page.evaluate(() => window.ferry.getSelf!())) as { id: string };
+      const self = await page.evaluate(() => window.ferry!.getSelf());
       expect(self.id).toBeTruthy();
 
       const peerSelf = await peer.node.getSelf();
-      await page.evaluate((address) => window.ferry.addPeer!(address), peer.address);
-      await page.evaluate((id) => window.ferry.sendMessage!(id, 'from the packaged app'), peerSelf.id);
+      await page.evaluate((address) => window.ferry!.addPeer(address), peer.address);
+      await page.evaluate((id) => window.ferry!.sendMessage(id, 'from the packaged app'), peerSelf.id);
       await peer.waitFor('messageAdded', (m) => m.text === 'from the packaged app');
       await peer.node.sendMessage(self.id, 'reply');
       await eventually(async () =>
-        expect(JSON.stringify(await page.evaluate((id) => window.ferry.listMessages!(id), peerSelf.id))).toContain(
+        expect(JSON.stringify(await page.evaluate((id) => window.ferry!.listMessages(id), peerSelf.id))).toContain(
           'reply',
         ),
       );

@@ -8,13 +8,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'vitest';
 
-declare global {
-  interface Window {
-    /** The preload's bridge, loosely typed for tests that drive it from outside. */
-    ferry: Record<string, (...args: unknown[]) => Promise<unknown>> & { host: string };
-  }
-}
-
 export const root = path.resolve(import.meta.dirname, '../..');
 export const required = process.env.FERRY_REQUIRE_ELECTRON === '1';
 
