@@ -4,11 +4,16 @@ import { resolve } from 'node:path';
 
 export default defineConfig({
   main: {
-    // Runtime dependencies stay in node_modules (node-sqlite3-wasm loads its .wasm from its own folder).
+    // Every runtime dependency is bundled in (loading ESM packages from inside app.asar has
+    // regressed in several Electron releases), except node-sqlite3-wasm, whose JS reads its
+    // .wasm from its own folder (packaged: app.asar.unpacked).
     build: {
-      externalizeDeps: true,
+      externalizeDeps: false,
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'electron/main/index.ts') } },
+      rollupOptions: {
+        input: { index: resolve(import.meta.dirname, 'electron/main/index.ts') },
+        external: ['node-sqlite3-wasm'],
+      },
     },
   },
   preload: {

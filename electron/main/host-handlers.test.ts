@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createHostHandlers, isExecutableName } from './host-handlers';
+import { createHostHandlers, opensSafely } from './host-handlers';
 
 function handlers(received: string[]) {
   const shell = { openPath: vi.fn(async () => ''), showItemInFolder: vi.fn() };
@@ -25,9 +25,22 @@ describe('host handlers', () => {
     await h.openPath(file);
     expect(shell.openPath).not.toHaveBeenCalled();
     expect(shell.showItemInFolder).toHaveBeenCalledWith(file);
-    for (const name of ['a.bat', 'b.ps1', 'c.lnk', 'd.sh', 'e.AppImage', 'f.desktop', 'g.jar'])
-      expect(isExecutableName(name)).toBe(true);
-    for (const name of ['a.txt', 'b.jpg', 'c.pdf', 'd.zip', 'Makefile']) expect(isExecutableName(name)).toBe(false);
+    for (const name of ['a.bat', 'b.ps1', 'c.lnk', 'd.sh', 'e.AppImage', 'f.desktop', 'g.jar', 'Makefile', 'run'])
+      expect(opensSafely(name), name).toBe(false);
+    for (const name of ['a.txt', 'b.JPG', 'c.pdf', 'd.zip', 'e.docx', 'f.mp4'])
+      expect(opensSafely(name), name).toBe(true);
+  });
+
+  it('refuses to open the kinds a deny-list missed (help files, consoles, disk images, add-ins, shell links)', async () => {
+    const kinds =
+      'chm msc application appref-ms iso img vhd vhdx xll scf inf settingcontent-ms library-ms terminal html svg pdf.exe'.split(
+        ' ',
+      );
+    const files = kinds.map((k) => `/home/u/Downloads/Ferry/x.${k}`);
+    const { h, shell } = handlers(files);
+    for (const file of files) await h.openPath(file);
+    expect(shell.openPath).not.toHaveBeenCalled();
+    expect(shell.showItemInFolder).toHaveBeenCalledTimes(files.length);
   });
 
   it('refuses paths Ferry did not receive, and relative paths', async () => {

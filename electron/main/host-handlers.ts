@@ -5,16 +5,29 @@ import { z } from 'zod';
 import { FerryError } from '../core/ferry-error';
 import type { HostHandlers } from './ipc-adapter';
 
-/** Extensions the OS would run rather than open: Ferry never executes what it received. */
-const EXECUTABLE = new Set(
-  'exe com bat cmd msi msp scr pif cpl ps1 psm1 vbs vbe js jse wsf wsh hta lnk url reg jar app command sh bash zsh csh ksh run bin appimage deb rpm pkg dmg desktop py pl rb'.split(
-    ' ',
-  ),
+/**
+ * Kinds "Open" hands to the default app: documents, images, audio, video and archives, which
+ * their viewers read rather than run. Everything else (programs, scripts, shortcuts, installers,
+ * disk images, help files, web pages, unknown or missing extensions) is only shown in its
+ * folder: a deny-list always misses some of the hundreds of types Windows, macOS and Linux run.
+ */
+const OPENS_SAFELY = new Set(
+  [
+    'txt md csv tsv log rtf pdf epub',
+    'doc docx xls xlsx ppt pptx odt ods odp pages numbers key',
+    'jpg jpeg png gif webp bmp tif tiff heic heif avif',
+    'mp3 wav flac aac m4a ogg oga opus wma aiff',
+    'mp4 m4v mov avi mkv webm wmv mpg mpeg 3gp',
+    'zip 7z rar tar gz tgz bz2 xz',
+  ]
+    .join(' ')
+    .split(' '),
 );
 
-export function isExecutableName(file: string): boolean {
+/** True when opening the file would show it, not run it. */
+export function opensSafely(file: string): boolean {
   const ext = path.extname(file).slice(1).toLowerCase();
-  return EXECUTABLE.has(ext);
+  return OPENS_SAFELY.has(ext);
 }
 
 const absolutePath = z
@@ -48,8 +61,8 @@ export function createHostHandlers(deps: {
       const target = absolutePath.parse(file);
       if (!(await deps.isReceivedFile(target)))
         throw new FerryError('NOT_FOUND', 'this file is not one Ferry received');
-      if (isExecutableName(target)) {
-        // Opening would run it: show it in its folder and let the user decide.
+      if (!opensSafely(target)) {
+        // Opening might run it: show it in its folder and let the user decide.
         shell.showItemInFolder(target);
         return;
       }

@@ -4,7 +4,7 @@
  * built bundles, and an unpacked (`--dir`) build assembled around a stub Electron
  * (test/packaging/stub-electron-dist, clearly not Electron) whose app.asar we list.
  */
-import { listPackage } from '@electron/asar';
+import { extractFile, listPackage } from '@electron/asar';
 import Ajv from 'ajv';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -51,11 +51,63 @@ describe('electron-builder config', () => {
       runAsNode: false,
       enableNodeOptionsEnvironmentVariable: false,
       enableNodeCliInspectArguments: false,
+      grantFileProtocolExtraPrivileges: false,
     });
-    expect(config.nsis).toMatchObject({ oneClick: false, perMachine: false, deleteAppDataOnUninstall: false });
+    // Per-user without the "all users?" page: only a one-click, non-perMachine NSIS installer has neither.
+    expect(config.nsis).toMatchObject({ oneClick: true, perMachine: false, deleteAppDataOnUninstall: false });
     expect((config.mac as { extendInfo: Record<string, string> }).extendInfo.NSLocalNetworkUsageDescription).toMatch(
       /network/,
     );
+  });
+
+  it('re-signs macOS ad hoc after flipping fuses, and notarises when Apple credentials are set', () => {
+    // Without an identity electron-builder signs nothing after the fuses; Apple Silicon then kills the app.
+    expect(config.electronFuses).toMatchObject({ resetAdHocDarwinSignature: true });
+    // notarize: false would skip notarisation even with APPLE_ID & co. in the environment.
+    expect((config.mac as { notarize?: boolean }).notarize).not.toBe(false);
+  });
+
+  it("extends electron-builder's default deb dependencies instead of replacing them", () => {
+    // app-builder-lib's defaults (LinuxTargetHelper): deb.depends replaces them, so all must be listed.
+    const defaults = [
+      'libgtk-3-0',
+      'libnotify4',
+      'libnss3',
+      'libxss1',
+      'libxtst6',
+      'xdg-utils',
+      'libatspi2.0-0',
+      'libuuid1',
+      'libsecret-1-0',
+    ];
+    const depends = (config.deb as { depends: string[] }).depends;
+    expect(depends).toEqual(expect.arrayContaining([...defaults, 'libgbm1']));
+  });
+
+  it('keeps the sandbox on Linux: the AppImage menu entry does not force --no-sandbox, the deb installs the AppArmor profile', () => {
+    expect((config.appImage as { executableArgs?: string[] }).executableArgs).toEqual([]);
+    // Custom deb scripts would replace electron-builder's, which install the AppArmor profile.
+    expect((config.deb as Record<string, unknown>).afterInstall).toBeUndefined();
+    const template = readFileSync(
+      path.join(root, 'node_modules/app-builder-lib/templates/linux/after-install.tpl'),
+      'utf8',
+    );
+    expect(template).toMatch(/apparmor_parser --replace/);
+  });
+
+  it('names in the README the installer files the config produces', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const nsis = config.nsis as { artifactName: string };
+    expect(nsis.artifactName).toBe('${productName}-Setup-${version}.${ext}'); // one installer, x64 + arm64
+    expect(readme).toContain('Ferry-Setup-<version>.exe');
+    expect(readme).not.toMatch(/Setup-<version>-(x64|arm64)/);
+    expect((config.dmg as { artifactName: string }).artifactName).toBe('${productName}-${version}-${arch}.${ext}');
+    expect(readme).toContain('Ferry-<version>-arm64.dmg');
+  });
+
+  it('publishes update metadata where electron-updater looks (GitHub Releases)', () => {
+    expect(config.publish).toMatchObject({ provider: 'github', owner: 'ferry-app', repo: 'ferry' });
+    expect(pkg.dependencies['electron-updater']).toBeDefined();
   });
 
   it('has every icon it names', () => {
@@ -71,26 +123,30 @@ describe('electron-builder config', () => {
   });
 });
 
-describe('built bundles', () => {
-  const specifiers = (file: string) => {
-    const text = readFileSync(path.join(root, file), 'utf8');
-    const found = new Set<string>();
-    for (const m of text.matchAll(
-      /(?:^|\n)import\s+(?:[^'";]+?\s+from\s+)?["']([^"']+)["']|require\(["']([^"']+)["']\)|import\(["']([^"']+)["']\)/g,
-    )) {
-      found.add(m[1] ?? m[2] ?? m[3]!);
-    }
-    return [...found];
-  };
-  const packageOf = (spec: string) =>
-    spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
-  const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!);
+/** Bare and relative module specifiers a built JS file imports or requires. */
+const specifiers = (file: string, text = readFileSync(path.join(root, file), 'utf8')) => {
+  const found = new Set<string>();
+  for (const m of text.matchAll(
+    /(?:^|\n)import\s+(?:[^'";]+?\s+from\s+)?["']([^"']+)["']|require\(["']([^"']+)["']\)|import\(["']([^"']+)["']\)/g,
+  )) {
+    found.add(m[1] ?? m[2] ?? m[3]!);
+  }
+  return [...found];
+};
+const packageOf = (spec: string) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+const mainFiles = () =>
+  (readdirSync(path.join(root, 'out/main'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join('out/main', f));
+const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!);
 
-  it('main needs only Node built-ins, electron and packaged dependencies', () => {
-    const outside = specifiers('out/main/index.js').filter(
-      (s) => !s.startsWith('.') && !isBuiltin(s) && s !== 'electron' && !(packageOf(s) in pkg.dependencies),
+describe('built bundles', () => {
+  it('main bundles its dependencies: it needs only Node built-ins, electron and node-sqlite3-wasm', () => {
+    const outside = mainFiles().flatMap((f) =>
+      specifiers(f).filter((s) => !s.startsWith('.') && !isBuiltin(s) && s !== 'electron'),
     );
-    expect(outside).toEqual([]);
+    expect([...new Set(outside)]).toEqual(['node-sqlite3-wasm']);
   });
 
   it('the sandboxed preload requires nothing but electron', () => {
@@ -98,7 +154,9 @@ describe('built bundles', () => {
   });
 
   it('no runtime dependency is a devDependency', () => {
-    for (const s of specifiers('out/main/index.js').filter((x) => x !== 'electron')) {
+    for (const s of mainFiles()
+      .flatMap((f) => specifiers(f))
+      .filter((x) => x !== 'electron' && !isBuiltin(x) && !x.startsWith('.'))) {
       expect(pkg.devDependencies[packageOf(s)], s).toBeUndefined();
     }
   });
@@ -124,10 +182,23 @@ describe('unpacked app (--dir) around a stub Electron', () => {
       '/out/main/index.js',
       '/out/preload/index.cjs',
       '/out/renderer/index.html',
-      '/node_modules/zod/package.json',
-      '/node_modules/@peculiar/x509/package.json',
+      '/node_modules/node-sqlite3-wasm/package.json',
     ]) {
       expect(files).toContain(expected);
+    }
+    // Everything else is inside the bundle: no other package ships, and every bare import of
+    // every main chunk is a built-in, electron, or a package that is in the archive.
+    expect(
+      files.filter(
+        (f) => /^\/node_modules\/[^/]+(\/[^/]+)?\/package\.json$/.test(f) && !f.includes('node-sqlite3-wasm'),
+      ),
+    ).toEqual([]);
+    const chunks = files.filter((f) => /^\/out\/main\/.*\.js$/.test(f));
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) {
+      const text = extractFile(path.join(resources, 'app.asar'), chunk.slice(1)).toString('utf8');
+      for (const spec of specifiers(chunk, text).filter((x) => !x.startsWith('.') && !isBuiltin(x) && x !== 'electron'))
+        expect(files, `${chunk} imports ${spec}`).toContain(`/node_modules/${packageOf(spec)}/package.json`);
     }
     for (const forbidden of [
       /^\/electron\//,
@@ -148,13 +219,15 @@ describe('unpacked app (--dir) around a stub Electron', () => {
       existsSync(path.join(resources, 'app.asar.unpacked/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm')),
     ).toBe(true);
     expect(existsSync(path.join(resources, 'tray-icon.png'))).toBe(true);
+    // electron-updater's feed (from `publish`): without it the update check can't start.
+    expect(readFileSync(path.join(resources, 'app-update.yml'), 'utf8')).toMatch(/provider: github/);
     // The stub carries a fuse wire in Electron's layout (sentinel, version, 8 fuses), so the
     // configured fuses really were flipped: RunAsNode off, cookie encryption on, NODE_OPTIONS
-    // off, inspect off, asar integrity on, only-asar on, the last two untouched.
+    // off, inspect off, asar integrity on, only-asar on, V8 snapshot untouched, file:// privileges off.
     const exe = readFileSync(path.join(output, unpacked!, 'ferry'));
     const at = exe.indexOf('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX') + 32;
     expect(exe[at]).toBe(1);
-    expect(exe.subarray(at + 2, at + 2 + exe[at + 1]!).toString()).toBe('01001101');
+    expect(exe.subarray(at + 2, at + 2 + exe[at + 1]!).toString()).toBe('01001100');
     console.log(
       `app.asar: ${files.length} entries; top level: ${[...new Set(files.map((f) => f.split('/')[1]))].join(', ')}`,
     );

@@ -2,7 +2,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { terminalSafeJson } from './terminal-text';
 
-/** Where the CLI keeps its identity and history unless told otherwise. */
+/**
+ * Where the CLI keeps its identity and history unless told otherwise: the installed desktop
+ * app's own engine folder (userData/engine), so browser mode and the desktop app are one profile.
+ */
 export function defaultDataDir(): string {
   if (process.env.FERRY_DATA_DIR) return process.env.FERRY_DATA_DIR;
   const base =
@@ -11,7 +14,7 @@ export function defaultDataDir(): string {
       : process.platform === 'darwin'
         ? path.join(os.homedir(), 'Library', 'Application Support')
         : (process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'));
-  return path.join(base, 'Ferry-cli');
+  return path.join(base, 'Ferry', 'engine');
 }
 
 export function parsePort(value: string | undefined): number | undefined {

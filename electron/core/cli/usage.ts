@@ -2,7 +2,7 @@
 
 const COMMON = `Common options:
   --data-dir DIR        identity, history and settings (default: $FERRY_DATA_DIR or
-                        the per-user app data folder, "Ferry-cli")
+                        the desktop app's, <app data>/Ferry/engine)
   --name NAME           display name other devices see (saved in the data dir)
   -h, --help            show this help (starts nothing)
 `;
