@@ -25,10 +25,18 @@ describe('TLS handshake, hello and trust', () => {
     const port = b.node.listeningPort;
     await stopNode(b);
     // A different device (new identity) now answers on Bob's address.
+    // A message waits for Bob; it must never reach whoever answers on his address.
+    const waiting = await a.node.sendMessage(original.id, 'for Bob only');
     const impostor = await startNode('Bob', { port });
     const refused = await a.waitFor('notice', (n) => n.code === 'PEER_CERT_CHANGED', 15_000);
     expect(refused.peerId).toBe(original.id);
+    // The impostor saw Alice's dial fail at the hello: nothing after it could have been sent.
+    await impostor.waitFor(
+      'notice',
+      (n) => n.code === 'PEER_CERT_CHANGED' || n.code === 'PEER_ID_MISMATCH' || n.level === 'warn',
+    );
     expect(impostor.events.some((e) => e.name === 'messageAdded')).toBe(false);
+    expect((await a.node.listMessages(original.id)).messages.find((m) => m.id === waiting.id)?.state).toBe('queued');
     const peers = await a.node.listPeers();
     expect(peers.find((p) => p.id === original.id)?.online).toBe(false);
   });
