@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { keyFor } from './request-guard';
 
@@ -51,10 +51,13 @@ export async function writeEndpoint(dataDir: string, endpoint: UiEndpoint): Prom
   await writeFile(path.join(dataDir, ENDPOINT_FILE), JSON.stringify(endpoint), { mode: 0o600 });
 }
 
-/** Removes the endpoint file if it still names this process. */
-export async function removeEndpoint(dataDir: string): Promise<void> {
+/**
+ * On a clean stop: the file stays with pid 0 ("not running"), keeping the port
+ * so the next start listens there again and open tabs find it.
+ */
+export async function markStopped(dataDir: string): Promise<void> {
   const current = await readEndpoint(dataDir);
-  if (current?.pid === process.pid) await rm(path.join(dataDir, ENDPOINT_FILE), { force: true });
+  if (current?.pid === process.pid) await writeEndpoint(dataDir, { ...current, pid: 0 });
 }
 
 const LOOPBACK_FOR: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
@@ -65,7 +68,7 @@ const LOOPBACK_FOR: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::
  */
 export async function askRunningInstance(dataDir: string, timeoutMs = 3000): Promise<string | null> {
   const endpoint = await readEndpoint(dataDir);
-  if (!endpoint) return null;
+  if (!endpoint?.pid) return null;
   let secret: Buffer;
   try {
     const text = (await readFile(path.join(dataDir, SECRET_FILE), 'utf8')).trim();

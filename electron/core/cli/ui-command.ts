@@ -14,7 +14,7 @@ import {
   askRunningInstance,
   loadOrCreateSessionSecret,
   readEndpoint,
-  removeEndpoint,
+  markStopped,
   writeEndpoint,
 } from '../browser-mode/ui-instance';
 import { FerryError } from '../ferry-error';
@@ -115,7 +115,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await removeEndpoint(dataDir);
+  await markStopped(dataDir);
   await ui.close();
   await node.stop();
   if (values.json) printJson({ event: 'stopped' });

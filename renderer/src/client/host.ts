@@ -4,7 +4,7 @@
  * else in the renderer knows which host it runs in.
  */
 import type { FerryHost } from '../../../shared/host-api';
-import { connectWsBridge } from './ws-bridge';
+import { connectWsBridge, takeSession } from './ws-bridge';
 
 declare global {
   interface Window {
@@ -26,8 +26,7 @@ export function useHost(): FerryHost {
 /** Picks the preload's bridge when present, else the browser-mode WebSocket bridge. */
 export async function connectHost(): Promise<FerryHost> {
   if (window.ferry) return window.ferry;
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
-  return connectWsBridge({ url: window.location.href, token });
+  return connectWsBridge({ url: window.location.href, session: takeSession() });
 }
 
 /** Absolute paths for files the user dropped or picked, however this host gets them. */

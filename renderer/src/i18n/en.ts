@@ -193,6 +193,10 @@ const en = {
     PORT_IN_USE:
       'Ferry’s usual port was taken, so it listens on another one for now. Others can still add you by the address shown at the top left.',
   },
+  notify: {
+    newMessage: 'Message from {name}',
+    filesOffered: '{name} wants to send you files',
+  },
   errors: {
     unknown: 'Something went wrong: {message}',
     FRAME_TOO_LARGE: 'The other computer sent more data than Ferry allows and was disconnected.',

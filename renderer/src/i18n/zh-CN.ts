@@ -6,7 +6,8 @@ const zhCN: typeof en = {
     name: 'Ferry',
     sidebar: '会话',
     yourAddress: '你的地址：对方可以用它添加你',
-    engineLost: '与 Ferry 引擎的连接已断开。如果你关闭了 Ferry，请重新启动它（ferry ui 或 npm start -- --browser），此标签页会自动重新连接。',
+    engineLost:
+      '与 Ferry 引擎的连接已断开。如果你关闭了 Ferry，请重新启动它（ferry ui 或 npm start -- --browser），此标签页会自动重新连接。',
     engineUnreachableTitle: 'Ferry 引擎没有运行',
     engineUnreachableBody: '请重新启动 Ferry（npm start 或 ferry ui），然后打开它输出的链接。',
   },
@@ -189,6 +190,10 @@ const zhCN: typeof en = {
   },
   notices: {
     PORT_IN_USE: 'Ferry 的常用端口已被占用，暂时改用其他端口。对方仍可以用左上角显示的地址添加你。',
+  },
+  notify: {
+    newMessage: '来自 {name} 的消息',
+    filesOffered: '{name} 想发送文件给你',
   },
   errors: {
     unknown: '出错了：{message}',
