@@ -41,7 +41,9 @@ export function startBrowserAttention({ host, peers, t, doc = document, win = wi
 
   const offered = new Set<string>();
   const notify = (peerId: string, title: string, body: string) => {
-    if (!supported || win.Notification.permission !== 'granted' || doc.visibilityState === 'visible') return;
+    // Like the desktop app: only when the user isn't looking at Ferry (hidden tab, or another window in front).
+    if (!supported || win.Notification.permission !== 'granted') return;
+    if (doc.visibilityState === 'visible' && doc.hasFocus()) return;
     const n = new win.Notification(title, { body, tag: `ferry-${peerId}` });
     n.onclick = () => {
       win.focus();
