@@ -497,7 +497,7 @@ describe('staged uploads and what may be sent', () => {
     expect(bob.events.some((e) => e.name === 'transferUpdated')).toBe(false);
     // Browser mode's own staging folder inside the data dir is the one exception.
     const staged = await upload(host, origin, session, 'ok.txt', 'fine');
-    expect(await rpc(ws, { id: id++, call: 'sendFiles', args: [bob.node.identity.id, [staged]] })).toMatchObject({
+    expect(await rpc(ws, { id, call: 'sendFiles', args: [bob.node.identity.id, [staged]] })).toMatchObject({
       ok: true,
     });
     ws.close();

@@ -43,7 +43,8 @@ ferry ui:
                         lets other computers use Ferry as you if they get the link)
   --no-open             print the link but don't open a browser
   --json                print {"event":"ui","url":…} instead of text
-  The link carries a random access token; every request must present it.
+  The link opens Ferry once. Run \`ferry ui\` again for another tab: a Ferry already
+  running on the same data folder opens it and this command exits 0.
 
 Exit codes: 0 success, 1 failure (the reason is printed), 2 bad usage.
 `;
