@@ -440,6 +440,25 @@ describe('staged uploads and what may be sent', () => {
     await until(async () => !(await exists(path.dirname(staged))), 'the unclaimed upload to be swept');
   });
 
+  it('a restarted server keeps the uploads of a transfer that is still open, and deletes them when it ends', async () => {
+    const { alice, bob } = await pair();
+    const first = await setup({ node: alice });
+    const { session } = await login(first.host);
+    const staged = await upload(first.host, first.origin, session, 'later.txt', 'later');
+    const ws = await socketFor(first.host, first.origin);
+    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [bob.node.identity.id, [staged]] });
+    const id = (sent.result as { id: string }).id;
+    ws.close();
+    await first.host.close();
+
+    // The same engine serves a new browser host on the same staging folder (as after a restart).
+    await setup({ node: alice, stagingDir: first.stagingDir });
+    expect(await exists(staged)).toBe(true);
+    await bob.waitFor('transferUpdated', (t) => t.id === id);
+    await bob.node.declineTransfer(id);
+    await until(async () => (await readdir(first.stagingDir)).length === 0, 'the recovered upload to go');
+  });
+
   it('caps concurrent uploads (429 UPLOAD_BUSY) and drops a stalled one', async () => {
     const { host, origin, stagingDir } = await setup({ maxConcurrentUploads: 1, uploadStallMs: 500 });
     const { session } = await login(host);
