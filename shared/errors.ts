@@ -42,6 +42,9 @@ export const ErrorCodes = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   UPLOAD_TOO_LARGE: 'UPLOAD_TOO_LARGE',
   UPLOAD_FAILED: 'UPLOAD_FAILED',
+  UPLOAD_BUSY: 'UPLOAD_BUSY',
+  /** Ferry never sends its own data folder (keys, database), whoever asks. */
+  PATH_NOT_ALLOWED: 'PATH_NOT_ALLOWED',
   INTERNAL: 'INTERNAL',
 } as const;
 

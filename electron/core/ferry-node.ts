@@ -4,6 +4,7 @@
  * bridge and the tests all drive Ferry through this class.
  */
 import { EventEmitter } from 'node:events';
+import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
@@ -104,11 +105,14 @@ export class FerryNode implements FerryApi {
   /** Where announcements say peers are: claims until a TLS handshake proves them. */
   private readonly discovered = new Map<string, Sighting>();
 
+  private readonly dataDir: string;
+
   private constructor(
     readonly identity: DeviceIdentity,
     private readonly db: FerryDatabase,
     private readonly options: FerryNodeOptions,
   ) {
+    this.dataDir = path.resolve(options.dataDir);
     this.events.setMaxListeners(0);
     this.peers = new PeerRepo(db);
     this.messages = new MessageRepo(db);
@@ -550,6 +554,7 @@ export class FerryNode implements FerryApi {
   async sendFiles(...[peerId, paths]: RequestArgs<'sendFiles'>): Promise<TransferDto> {
     const peer = this.requirePeer(peerId);
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it files');
+    await refuseOwnData(this.dataDir, paths);
     return this.transfers.send(peerId, paths);
   }
   async acceptTransfer(...[id, options]: RequestArgs<'acceptTransfer'>): Promise<TransferDto> {
@@ -591,4 +596,23 @@ function localAddresses(): string[] {
     .flat()
     .filter((i): i is os.NetworkInterfaceInfo => !!i && i.family === 'IPv4' && !i.internal)
     .map((i) => i.address);
+}
+
+/**
+ * Defence in depth: whoever drives the API, Ferry's own data folder (device key,
+ * database) is never offered, nor a folder holding it. Browser mode's staging
+ * folder inside it is the one exception.
+ */
+async function refuseOwnData(dataDir: string, paths: readonly string[]): Promise<void> {
+  const own = await realpath(dataDir).catch(() => dataDir);
+  const under = (parent: string, child: string) => {
+    const rel = path.relative(parent, child);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  for (const p of paths) {
+    const real = await realpath(path.resolve(p)).catch(() => path.resolve(p));
+    if (under(path.join(own, 'browser-uploads'), real) && real !== path.join(own, 'browser-uploads')) continue;
+    if (under(own, real) || under(real, own))
+      throw new FerryError('PATH_NOT_ALLOWED', `${p} is or holds Ferry's own data folder, which is never sent`);
+  }
 }

@@ -1,6 +1,7 @@
 import { createPinia } from 'pinia';
 import { createApp, h } from 'vue';
 import App from './App.vue';
+import { startBrowserAttention } from './client/browser-attention';
 import { connectHost, setHost } from './client/host';
 import { wireEvents } from './client/wire-events';
 import { createFerryI18n } from './i18n';
@@ -36,6 +37,7 @@ async function start() {
   wireEvents(host);
   await Promise.all([settings.load(), peers.load(), transfers.load().catch(() => {})]);
   app.mount('#app');
+  if (host.host === 'browser') startBrowserAttention({ host, peers, t: i18n.global.t });
 }
 
 void start();

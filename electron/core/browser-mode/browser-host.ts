@@ -2,19 +2,24 @@
  * Browser mode: the engine serves the built renderer on 127.0.0.1 and carries the
  * contract over a WebSocket, so the same UI runs in any browser where Electron
  * can't. Every request must name our host, come from our origin (for the socket
- * and uploads) and present the random token from the printed URL.
+ * and uploads) and present the credentials request-guard.ts describes. Nothing a
+ * request carries may throw out of a handler: a bad request gets a 4xx, the
+ * engine keeps serving.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FerryApi, FerryEvent } from '../../../shared/api';
+import type { TransferDto } from '../../../shared/dto';
 import { FerryError } from '../ferry-error';
 import { callEngine, toErrorDto } from './engine-call';
-import { newToken, RequestGuard, TOKEN_COOKIE } from './request-guard';
-import { pruneStaging, receiveUpload } from './staged-upload';
+import { RequestGuard, sameToken } from './request-guard';
+import { receiveUpload, StagingTracker } from './staged-upload';
+import { INSTANCE_HEADER, INSTANCE_PATH } from './ui-instance';
 import { CONTENT_TYPES as TYPES } from '../content-types';
 
 export interface BrowserEngine extends FerryApi {
@@ -30,21 +35,43 @@ export interface BrowserHostOptions {
   /** Interface to listen on; anything but loopback must be asked for explicitly. */
   host?: string;
   port?: number;
-  token?: string;
+  /** Keys every credential; persisted by `ferry ui` so tabs survive a restart. Random if absent. */
+  secret?: Buffer;
   maxUploadBytes?: number;
+  /** Uploads streaming at the same time; more get 429 UPLOAD_BUSY. */
+  maxConcurrentUploads?: number;
+  /** An upload that sends nothing for this long is dropped. */
+  uploadStallMs?: number;
+  /** A staged file no `sendFiles` claimed within this long is deleted. */
+  stagedClaimTtlMs?: number;
 }
 
 export interface BrowserHost {
+  /** A one-time link to the UI (the first one; `issueUrl()` makes more). */
   url: string;
   port: number;
-  token: string;
+  /** A fresh one-time link: opens the UI once, within CODE_TTL_MS. */
+  issueUrl(): string;
   close(): Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-/** Chat text is at most 64 KiB; a request is never bigger than this. */
-const MAX_WS_MESSAGE = 1024 * 1024;
-const STAGING_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+/**
+ * Largest WebSocket message. Chat text is at most 64 KiB; the big request is
+ * `sendFiles` with up to 10,000 paths. A staged path is a few hundred bytes, so
+ * 32 MiB holds 10,000 paths of 3,000 bytes each. Bigger: closed with 1009.
+ */
+export const MAX_WS_MESSAGE = 32 * 1024 * 1024;
+const TERMINAL: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled', 'declined', 'expired']);
+
+const LINK_DEAD =
+  'Ferry: this link was already used or has expired (each link opens Ferry once).\n' +
+  'Run "ferry ui" (or "npm start -- --browser") again: a running Ferry opens a new tab for you.\n\n' +
+  'Ferry：此链接已使用或已过期（每个链接只能打开一次）。\n' +
+  '请再次运行 "ferry ui"（或 "npm start -- --browser"）：正在运行的 Ferry 会为你打开新的标签页。\n';
+const NO_ACCESS =
+  'Ferry: open the link Ferry printed when it started, or run "ferry ui" (or "npm start -- --browser") again.\n\n' +
+  'Ferry：请打开 Ferry 启动时输出的链接，或再次运行 "ferry ui"（或 "npm start -- --browser"）。\n';
 
 function csp(port: number): string {
   return [
@@ -60,20 +87,65 @@ function csp(port: number): string {
   ].join('; ');
 }
 
+/** The request target as a URL, or null when it isn't a plain path (`//`, `http://x/…`, garbage). */
+function requestUrl(req: IncomingMessage): URL | null {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/') || target.startsWith('//')) return null;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+function decodedPath(url: URL): string | null {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+}
+
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? newToken();
+  const secret = options.secret ?? randomBytes(32);
   const rendererDir = path.resolve(options.rendererDir);
+  const stagingDir = path.resolve(options.stagingDir);
   const maxUploadBytes = options.maxUploadBytes ?? 64 * 1024 ** 3;
+  const maxConcurrentUploads = options.maxConcurrentUploads ?? 4;
   await stat(path.join(rendererDir, 'index.html')).catch(() => {
     throw new FerryError('NOT_FOUND', `no built renderer in ${rendererDir}; run "npm run build" first`);
   });
-  void pruneStaging(options.stagingDir, STAGING_MAX_AGE_MS);
+
+  // Staged uploads live as long as their transfer: the ones a still-unfinished
+  // transfer (from before a restart) claims stay, everything else goes now.
+  const staging = new StagingTracker(stagingDir, { claimTtlMs: options.stagedClaimTtlMs });
+  const unfinished = new Set(
+    (await options.engine.listTransfers().catch(() => [] as TransferDto[]))
+      .filter((t) => t.direction === 'out' && !TERMINAL.has(t.state))
+      .map((t) => t.id),
+  );
+  await staging.recover((id) => unfinished.has(id));
+  const unsubscribeStaging = options.engine.subscribe((event) => {
+    if (event.name !== 'transferUpdated') return;
+    const t = event.payload as TransferDto;
+    void staging.transferState(t.id, t.state);
+  });
+  let uploading = 0;
 
   // Answers nothing until allow() names our host:port below.
-  const guard = new RequestGuard(token);
-  const server = createServer((req, res) => void handle(req, res));
+  const guard = new RequestGuard(secret);
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // A handler bug must cost one request, never the engine.
+      if (!res.headersSent) send(res, 500, { error: toErrorDto(err) });
+      else res.destroy();
+    });
+  });
+  // Whole uploads may take longer than Node's default 5 minutes; stalls are cut by receiveUpload.
+  server.requestTimeout = 0;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
+  wss.on('error', () => {});
 
   const send = (res: ServerResponse, status: number, body: string | object, headers: Record<string, string> = {}) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -87,56 +159,105 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    const pathname = url && decodedPath(url);
+    if (!url || pathname === null) {
+      req.resume();
+      return send(res, 400, 'Bad request.', { connection: 'close' });
+    }
     if (!guard.hostOk(req)) return send(res, 421, 'Wrong host.');
-    if (url.pathname === '/upload') {
-      if (req.method !== 'POST') return send(res, 405, 'POST only.');
-      if (!guard.originOk(req) || !guard.authorized(req, url)) {
-        req.resume();
-        return send(res, 403, {
-          error: { code: 'UNAUTHORIZED', message: 'missing or wrong token, or a foreign origin' },
-        });
-      }
-      try {
-        const file = await receiveUpload(req, { stagingDir: options.stagingDir, maxBytes: maxUploadBytes });
-        return send(res, 200, { path: file });
-      } catch (err) {
-        req.resume();
-        const error = toErrorDto(err);
-        const status = error.code === 'UPLOAD_TOO_LARGE' ? 413 : error.code === 'DISK_FULL' ? 507 : 400;
-        return send(res, status, { error }, { connection: 'close' });
-      }
+    if (url.pathname === INSTANCE_PATH) {
+      // A second `ferry ui` on our data dir asks for a fresh link (it read the secret there).
+      req.resume();
+      const key = req.headers[INSTANCE_HEADER];
+      if (req.method !== 'POST' || typeof key !== 'string' || !sameToken(guard.instanceKey(), key))
+        return send(res, 403, { error: { code: 'UNAUTHORIZED', message: 'not this Ferry’s data dir' } });
+      return send(res, 200, { url: issueUrl() });
     }
+    if (url.pathname === '/upload') return upload(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only.');
-    if (!guard.authorized(req, url)) {
-      return send(res, 403, 'Ferry: open the link Ferry printed when it started (it carries the access token).');
+
+    if (url.searchParams.has('code')) {
+      // The one-time code becomes the UI cookie and this tab's session key; the
+      // key rides in the fragment (never sent to a server) and the page wipes it.
+      if (!guard.redeemCode(url.searchParams.get('code'))) return send(res, 403, LINK_DEAD);
+      res.writeHead(303, {
+        location: `/#session=${guard.issueSession()}`,
+        'set-cookie': guard.uiCookie(),
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      });
+      return void res.end();
     }
-    const relative = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
+    if (!guard.uiCookieOk(req)) return send(res, 403, NO_ACCESS);
+    const relative = pathname.replace(/^\/+/, '') || 'index.html';
     const file = path.resolve(rendererDir, relative);
     if (!file.startsWith(rendererDir + path.sep)) return send(res, 403, 'Forbidden.');
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) return send(res, 404, 'Not found.');
-    const headers: Record<string, string> = {
+    res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-length': String(info.size),
-      'content-security-policy': csp(server.address() ? (server.address() as AddressInfo).port : 0),
+      'content-security-policy': csp(port),
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
       'cache-control': relative === 'index.html' ? 'no-store' : 'private, max-age=3600',
-    };
-    // The token in the address bar becomes a cookie so the page's scripts and styles load too.
-    if (url.searchParams.has('token')) {
-      headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-    }
-    res.writeHead(200, headers);
+    });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).pipe(res);
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   }
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws' || !guard.hostOk(req) || !guard.originOk(req) || !guard.authorized(req, url)) {
+  async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      req.resume();
+      return send(res, 405, 'POST only.');
+    }
+    const refuse = (status: number, code: string, message: string) => {
+      req.resume();
+      send(res, status, { error: { code, message } }, { connection: 'close' });
+    };
+    const key = req.headers['x-ferry-session'];
+    if (!guard.originOk(req) || !guard.sessionOk(typeof key === 'string' ? key : null)) {
+      return refuse(403, 'UNAUTHORIZED', 'missing or wrong session key, or a foreign origin');
+    }
+    if (uploading >= maxConcurrentUploads || !staging.hasRoom()) {
+      return refuse(429, 'UPLOAD_BUSY', 'too many files are being handed to Ferry at once; try again shortly');
+    }
+    uploading++;
+    try {
+      const file = await receiveUpload(req, {
+        stagingDir,
+        maxBytes: maxUploadBytes,
+        stallMs: options.uploadStallMs,
+        onStaged: (id) => staging.staged(id),
+      });
+      return send(res, 200, { path: file });
+    } catch (err) {
+      const error = toErrorDto(err);
+      const status = error.code === 'UPLOAD_TOO_LARGE' ? 413 : error.code === 'DISK_FULL' ? 507 : 400;
+      return refuse(status, error.code, error.message);
+    } finally {
+      uploading--;
+    }
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Before handleUpgrade the raw socket is ours: a reset must not become an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
+    if (!url || decodedPath(url) === null) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (
+      url.pathname !== '/ws' ||
+      !guard.hostOk(req) ||
+      !guard.originOk(req) ||
+      !guard.sessionOk(url.searchParams.get('session'))
+    ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -144,30 +265,44 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   });
 
   function serveSocket(ws: WebSocket): void {
+    // ws closes the socket itself on a bad frame (1007 invalid UTF-8, 1009 too big,
+    // 1002 protocol error); without a listener that 'error' would end the process.
+    ws.on('error', () => {});
     const unsubscribe = options.engine.subscribe((event) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
     });
     ws.on('close', unsubscribe);
-    ws.on('message', async (data, isBinary) => {
-      let request: { id?: unknown; call?: unknown; args?: unknown };
-      try {
-        if (isBinary) throw new Error('binary');
-        request = JSON.parse(String(data));
-        if (!request || typeof request !== 'object') throw new Error('not an object');
-      } catch {
-        ws.send(
-          JSON.stringify({
-            id: null,
-            ok: false,
-            error: { code: 'INVALID_ARGUMENT', message: 'a request is a JSON object {id, call, args}' },
-          }),
-        );
-        return;
-      }
-      const outcome = await callEngine(options.engine, request.call, request.args);
-      if (ws.readyState === ws.OPEN)
-        ws.send(JSON.stringify({ id: typeof request.id === 'number' ? request.id : null, ...outcome }));
-    });
+    ws.on('message', (data, isBinary) => void answer(ws, data, isBinary));
+  }
+
+  async function answer(ws: WebSocket, data: WebSocket.RawData, isBinary: boolean): Promise<void> {
+    let request: { id?: unknown; call?: unknown; args?: unknown };
+    try {
+      if (isBinary) throw new Error('binary');
+      request = JSON.parse(String(data));
+      if (!request || typeof request !== 'object') throw new Error('not an object');
+    } catch {
+      ws.send(
+        JSON.stringify({
+          id: null,
+          ok: false,
+          error: { code: 'INVALID_ARGUMENT', message: 'a request is a JSON object {id, call, args}' },
+        }),
+      );
+      return;
+    }
+    const outcome = await callEngine(options.engine, request.call, request.args);
+    if (request.call === 'sendFiles' && Array.isArray(request.args) && Array.isArray(request.args[1])) {
+      // Staged uploads belong to the transfer now, or go at once if it was refused.
+      const ids = staging.uploadIds(request.args[1]);
+      if (outcome.ok) {
+        const t = outcome.result as TransferDto;
+        await staging.claim(t.id, ids);
+        await staging.transferState(t.id, t.state);
+      } else await staging.discard(ids);
+    }
+    if (ws.readyState === ws.OPEN)
+      ws.send(JSON.stringify({ id: typeof request.id === 'number' ? request.id : null, ...outcome }));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -179,17 +314,24 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       ),
     );
     server.listen(options.port ?? 0, host, () => resolve());
+  }).catch((err: unknown) => {
+    unsubscribeStaging();
+    staging.stop();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const names = LOOPBACK.has(host) ? ['127.0.0.1', 'localhost', '::1'] : [host.toLowerCase(), '127.0.0.1', 'localhost'];
   guard.allow(names, port);
   const shownHost = host === '::1' ? '[::1]' : host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const issueUrl = () => `http://${shownHost}:${port}/?code=${guard.issueCode()}`;
 
   return {
-    url: `http://${shownHost}:${port}/?token=${token}`,
+    url: issueUrl(),
     port,
-    token,
+    issueUrl,
     async close() {
+      unsubscribeStaging();
+      staging.stop();
       for (const client of wss.clients) client.terminate();
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -21,6 +21,20 @@ async function setup() {
   const host = await startBrowserHost({ engine: node.node, rendererDir, stagingDir });
   hosts.push(host);
   const origin = `http://127.0.0.1:${host.port}`;
+  // Open the one-time link as a browser would: the session key comes back in the redirect's fragment.
+  const link = new URL(host.url);
+  const location = await new Promise<string>((resolve, reject) => {
+    request(
+      { host: '127.0.0.1', port: host.port, path: link.pathname + link.search, headers: { host: link.host } },
+      (res) => {
+        res.resume();
+        resolve(String(res.headers.location));
+      },
+    )
+      .on('error', reject)
+      .end();
+  });
+  const session = /#session=(.+)$/.exec(location)![1]!;
   const post = (headers: Record<string, string>, body: Buffer | string = '') =>
     new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
       const req = request(
@@ -31,7 +45,7 @@ async function setup() {
           method: 'POST',
           headers: {
             origin,
-            'x-ferry-token': host.token,
+            'x-ferry-session': session,
             'content-length': String(Buffer.byteLength(body)),
             ...headers,
           },

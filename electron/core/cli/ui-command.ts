@@ -1,7 +1,8 @@
 /**
  * `ferry ui`: the desktop app's UI in a browser, for machines where Electron
- * can't run. Starts the engine, serves the built renderer on 127.0.0.1 with a
- * random token, prints the URL and opens it.
+ * can't run. Starts the engine, serves the built renderer on 127.0.0.1, prints a
+ * one-time link and opens it. One per data dir: when a Ferry already serves this
+ * data dir, it is asked for a fresh link instead, and this process exits 0.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBrowserHost } from '../browser-mode/browser-host';
 import { openInBrowser } from '../browser-mode/open-in-browser';
+import {
+  askRunningInstance,
+  loadOrCreateSessionSecret,
+  readEndpoint,
+  markStopped,
+  writeEndpoint,
+} from '../browser-mode/ui-instance';
+import { FerryError } from '../ferry-error';
 import { FerryNode } from '../ferry-node';
 import { defaultDataDir, parsePort, printJson } from './cli-options';
 
@@ -38,7 +47,19 @@ export async function uiCommand(argv: string[]): Promise<number> {
   const rendererDir = path.resolve(values['renderer-dir'] ?? path.join(REPO_ROOT, 'out', 'renderer'));
   if (!existsSync(path.join(rendererDir, 'index.html')) && !values['renderer-dir']) buildRenderer();
 
-  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const running = await askRunningInstance(dataDir);
+  if (running) {
+    if (values.json) printJson({ event: 'ui', url: running, existing: true });
+    else process.stdout.write(`Ferry is already running for this data folder.\n  Open: ${running}\n`);
+    if (!values['no-open'] && !(await openInBrowser(running))) {
+      process.stdout.write('  Could not open a browser by itself: copy the link above into one.\n');
+    }
+    return 0;
+  }
+  // The same secret and, if free, the same port as last time: tabs of the last run reconnect.
+  const secret = await loadOrCreateSessionSecret(dataDir);
+  const lastPort = (await readEndpoint(dataDir))?.port;
   const node = await FerryNode.start({
     dataDir,
     downloadDir: values['download-dir'],
@@ -50,14 +71,26 @@ export async function uiCommand(argv: string[]): Promise<number> {
   });
   let ui;
   try {
-    ui = await startBrowserHost({
-      engine: node,
-      rendererDir,
-      stagingDir: path.join(path.resolve(dataDir), 'browser-uploads'),
-      host: uiHost,
-      port: parsePort(values['ui-port']) ?? 0,
-    });
+    const start = (port: number) =>
+      startBrowserHost({
+        engine: node,
+        rendererDir,
+        stagingDir: path.join(dataDir, 'browser-uploads'),
+        host: uiHost,
+        port,
+        secret,
+      });
+    const asked = parsePort(values['ui-port']);
+    ui =
+      asked !== undefined
+        ? await start(asked)
+        : await start(lastPort ?? 0).catch((err: unknown) => {
+            if (lastPort && err instanceof FerryError && err.code === 'PORT_IN_USE') return start(0);
+            throw err;
+          });
+    await writeEndpoint(dataDir, { pid: process.pid, host: uiHost, port: ui.port });
   } catch (err) {
+    await ui?.close();
     await node.stop();
     throw err;
   }
@@ -66,7 +99,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
     printJson({ event: 'ui', url: ui.url, port: ui.port, enginePort: node.listeningPort, id: node.identity.id });
   } else {
     process.stdout.write(
-      `Ferry is running in browser mode.\n  Open: ${ui.url}\n  (The link carries a private access token: don't share it.)\n`,
+      `Ferry is running in browser mode.\n  Open: ${ui.url}\n  (The link opens Ferry once. For another tab, run this command again.)\n`,
     );
     if (!LOOPBACK.has(uiHost)) {
       process.stdout.write(
@@ -82,6 +115,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await markStopped(dataDir);
   await ui.close();
   await node.stop();
   if (values.json) printJson({ event: 'stopped' });

@@ -75,7 +75,8 @@ ${NODE_OPTIONS}  --ui-port P           port of the local web UI (default: a free
   --no-open             print the link but don't open a browser
   --json                print {"event":"ui","url":…} instead of text
 ${COMMON}
-The link carries a random access token; every request must present it.
+The link opens Ferry once. Run \`ferry ui\` again for another tab: a Ferry already
+running on the same data folder opens it and this command exits 0.
 `;
 
 export const USAGE = `Ferry — chat and send files between computers on one LAN.

@@ -21,7 +21,8 @@ export interface UploadProgress {
 export interface UploadTarget {
   /** The page's own URL: uploads go to the same origin. */
   url: string;
-  token: string;
+  /** This tab's session key (see ws-bridge.ts). */
+  session: string;
 }
 
 export async function uploadEntries(
@@ -47,7 +48,7 @@ function post(target: UploadTarget, batch: string, entry: UploadEntry, onSent: (
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', new URL('/upload', target.url));
-    xhr.setRequestHeader('x-ferry-token', target.token);
+    xhr.setRequestHeader('x-ferry-session', target.session);
     xhr.setRequestHeader('x-ferry-batch', batch);
     xhr.setRequestHeader('x-ferry-path', encodeURIComponent(entry.path));
     xhr.setRequestHeader('x-ferry-name', encodeURIComponent(entry.path.split('/').pop() ?? entry.path));

@@ -5,7 +5,7 @@
  */
 import type { FerryHost } from '../../../shared/host-api';
 import { uploadEntries, type UploadEntry, type UploadProgress, type UploadTarget } from './browser-upload';
-import { connectWsBridge } from './ws-bridge';
+import { connectWsBridge, takeSession } from './ws-bridge';
 
 declare global {
   interface Window {
@@ -14,7 +14,7 @@ declare global {
 }
 
 let current: FerryHost | null = null;
-/** Browser mode: where uploads go (the page's origin, with its token). */
+/** Browser mode: where uploads go (the page's origin, with this tab's session key). */
 let uploadTarget: UploadTarget | null = null;
 
 export function setHost(host: FerryHost): void {
@@ -29,9 +29,9 @@ export function useHost(): FerryHost {
 /** Picks the preload's bridge when present, else the browser-mode WebSocket bridge. */
 export async function connectHost(): Promise<FerryHost> {
   if (window.ferry) return window.ferry;
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
-  const host = await connectWsBridge({ url: window.location.href, token });
-  uploadTarget = { url: window.location.href, token };
+  const session = takeSession();
+  const host = await connectWsBridge({ url: window.location.href, session });
+  uploadTarget = { url: window.location.href, session };
   return host;
 }
 

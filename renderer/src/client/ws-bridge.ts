@@ -1,8 +1,10 @@
 /**
  * Browser mode: `window.ferry` rebuilt over a WebSocket to the local engine
  * (electron/core/browser-mode). Requests are `{id, call, args}`, answers
- * `{id, ok, result | error}`, pushes `{event}`. The token from the page URL goes
- * with every request; dropped files are streamed to the engine by HTTP POST.
+ * `{id, ok, result | error}`, pushes `{event}`. The tab's session key arrives
+ * once in the URL fragment, is moved to sessionStorage (which belongs to this
+ * origin, port included) and wiped from the address bar; it goes with the
+ * socket and every upload. Dropped files are streamed to the engine by HTTP POST.
  */
 import { ref } from 'vue';
 import { requestNames, type FerryApi, type FerryEvent } from '../../../shared/api';
@@ -20,15 +22,40 @@ interface Pending {
 export interface WsBridgeOptions {
   /** The page's own URL; the socket and uploads go to the same origin. */
   url: string;
-  token: string;
+  session: string;
   reconnectDelayMs?: number;
+  /** The engine came back after the socket was lost (default: reload the page, so every store is fresh). */
+  onReconnect?: () => void;
+}
+
+/** The engine's WebSocket message limit (browser-host.ts MAX_WS_MESSAGE). */
+const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+const SESSION_KEY = 'ferry-session';
+
+/**
+ * This tab's session key: taken from the `#session=` fragment the engine's
+ * redirect put there (then wiped from the address bar and history entry), or
+ * from sessionStorage after a reload.
+ */
+export function takeSession(win: Window = window): string {
+  const fromHash = new URLSearchParams(win.location.hash.replace(/^#/, '')).get('session');
+  if (fromHash) win.sessionStorage.setItem(SESSION_KEY, fromHash);
+  const url = new URL(win.location.href);
+  if (url.hash || url.searchParams.has('code') || url.searchParams.has('token')) {
+    url.hash = '';
+    url.searchParams.delete('code');
+    url.searchParams.delete('token');
+    win.history.replaceState(win.history.state, '', url.pathname + url.search);
+  }
+  return win.sessionStorage.getItem(SESSION_KEY) ?? '';
 }
 
 export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHost> {
   const base = new URL(options.url);
   const wsUrl = new URL('/ws', base);
   wsUrl.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
-  wsUrl.search = new URLSearchParams({ token: options.token }).toString();
+  wsUrl.search = new URLSearchParams({ session: options.session }).toString();
+  const onReconnect = options.onReconnect ?? (() => window.location.reload());
 
   const listeners = new Set<(e: FerryEvent) => void>();
   const pending = new Map<number, Pending>();
@@ -40,8 +67,11 @@ export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHo
     socket = new WebSocket(wsUrl);
     opened = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => {
+        const wasLost = bridgeStatus.value === 'lost';
         bridgeStatus.value = 'open';
         resolve();
+        // Events were missed while the engine was away: start from its current state.
+        if (wasLost) onReconnect();
       });
       socket.addEventListener('error', () => reject(new RequestError('ENGINE_GONE', 'cannot reach the Ferry engine')));
     });
@@ -83,9 +113,14 @@ export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHo
   const call = async (name: string, args: unknown[]) => {
     if (socket.readyState !== WebSocket.OPEN) await opened;
     const id = nextId++;
+    const text = JSON.stringify({ id, call: name, args });
+    // Over the engine's limit the socket would be closed (1009): refuse here, with a reason.
+    if (text.length > MAX_REQUEST_BYTES / 3 && new TextEncoder().encode(text).length > MAX_REQUEST_BYTES) {
+      throw new RequestError('REQUEST_TOO_LARGE', 'too many files at once for browser mode; send fewer');
+    }
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      socket.send(JSON.stringify({ id, call: name, args }));
+      socket.send(text);
     });
   };
 
@@ -106,7 +141,7 @@ export async function connectWsBridge(options: WsBridgeOptions): Promise<FerryHo
         const res = await fetch(new URL('/upload', base), {
           method: 'POST',
           headers: {
-            'x-ferry-token': options.token,
+            'x-ferry-session': options.session,
             'x-ferry-name': encodeURIComponent(file.name),
             'content-type': 'application/octet-stream',
           },

@@ -4,7 +4,8 @@ const en = {
     name: 'Ferry',
     sidebar: 'Conversations',
     yourAddress: 'Your address: others can add you with it',
-    engineLost: 'Lost the connection to the Ferry engine. Reconnecting…',
+    engineLost:
+      'Lost the connection to the Ferry engine. If you closed Ferry, start it again (ferry ui or npm start -- --browser): this tab reconnects by itself.',
     engineUnreachableTitle: 'Ferry’s engine isn’t running',
     engineUnreachableBody: 'Start Ferry again (npm start or ferry ui) and reopen the link it prints.',
   },
@@ -208,6 +209,10 @@ const en = {
     PORT_IN_USE:
       'Ferry’s usual port was taken, so it listens on another one for now. Others can still add you by the address shown at the top left.',
   },
+  notify: {
+    newMessage: 'Message from {name}',
+    filesOffered: '{name} wants to send you files',
+  },
   errors: {
     unknown: 'Something went wrong: {message}',
     FRAME_TOO_LARGE: 'The other computer sent more data than Ferry allows and was disconnected.',
@@ -247,6 +252,9 @@ const en = {
     NOT_SUPPORTED: 'This build of Ferry can’t do that yet.',
     UPLOAD_TOO_LARGE: 'That file is larger than browser mode accepts.',
     UPLOAD_FAILED: 'The file could not be handed to Ferry. Try again.',
+    UPLOAD_BUSY: 'Too many files are being handed to Ferry at once. Try again in a moment.',
+    PATH_NOT_ALLOWED: 'Ferry never sends its own data folder (its keys and history). Choose other files.',
+    REQUEST_TOO_LARGE: 'Too many files at once for browser mode. Send them in smaller groups.',
     BAD_PORT: 'Enter a port number from 0 to 65535.',
     EMPTY_NAME: 'Enter a display name.',
   },

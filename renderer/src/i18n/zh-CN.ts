@@ -6,7 +6,8 @@ const zhCN: typeof en = {
     name: 'Ferry',
     sidebar: '会话',
     yourAddress: '你的地址：对方可以用它添加你',
-    engineLost: '与 Ferry 引擎的连接已断开，正在重新连接…',
+    engineLost:
+      '与 Ferry 引擎的连接已断开。如果你关闭了 Ferry，请重新启动它（ferry ui 或 npm start -- --browser），此标签页会自动重新连接。',
     engineUnreachableTitle: 'Ferry 引擎没有运行',
     engineUnreachableBody: '请重新启动 Ferry（npm start 或 ferry ui），然后打开它输出的链接。',
   },
@@ -206,6 +207,10 @@ const zhCN: typeof en = {
   notices: {
     PORT_IN_USE: 'Ferry 的常用端口已被占用，暂时改用其他端口。对方仍可以用左上角显示的地址添加你。',
   },
+  notify: {
+    newMessage: '来自 {name} 的消息',
+    filesOffered: '{name} 想发送文件给你',
+  },
   errors: {
     unknown: '出错了：{message}',
     FRAME_TOO_LARGE: '对方发送的数据超出 Ferry 的限制，连接已断开。',
@@ -244,6 +249,9 @@ const zhCN: typeof en = {
     NOT_SUPPORTED: '当前版本的 Ferry 还不支持这个操作。',
     UPLOAD_TOO_LARGE: '文件超过了浏览器模式允许的大小。',
     UPLOAD_FAILED: '无法把文件交给 Ferry，请重试。',
+    UPLOAD_BUSY: '同时交给 Ferry 的文件太多，请稍后重试。',
+    PATH_NOT_ALLOWED: 'Ferry 不会发送它自己的数据文件夹（密钥和聊天记录），请选择其他文件。',
+    REQUEST_TOO_LARGE: '浏览器模式下一次发送的文件太多，请分几批发送。',
     BAD_PORT: '请输入 0 到 65535 之间的端口号。',
     EMPTY_NAME: '请输入显示名称。',
   },
