@@ -4,12 +4,13 @@
  * built bundles, and an unpacked (`--dir`) build assembled around a stub Electron
  * (test/packaging/stub-electron-dist, clearly not Electron) whose app.asar we list.
  */
-import { extractFile, listPackage } from '@electron/asar';
+import { extractAll, extractFile, listPackage } from '@electron/asar';
 import Ajv from 'ajv';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
@@ -228,6 +229,51 @@ describe('unpacked app (--dir) around a stub Electron', () => {
     const at = exe.indexOf('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX') + 32;
     expect(exe[at]).toBe(1);
     expect(exe.subarray(at + 2, at + 2 + exe[at + 1]!).toString()).toBe('01001100');
+    // The packaged main bundle loads: extracted from the archive and run by Node with only
+    // `electron` stood in for (its single-instance lock refused, so it quits right after
+    // evaluating every static import, node-sqlite3-wasm from the archive's node_modules included).
+    const extracted = path.join(output, 'extracted');
+    extractAll(path.join(resources, 'app.asar'), extracted);
+    const hooks = path.join(output, 'electron-stand-in.mjs');
+    const names = [
+      'app',
+      'BrowserWindow',
+      'dialog',
+      'ipcMain',
+      'Menu',
+      'nativeImage',
+      'nativeTheme',
+      'Notification',
+      'protocol',
+      'session',
+      'shell',
+      'Tray',
+    ];
+    const standIn = [
+      `export const app = { isPackaged: true, commandLine: { hasSwitch: () => false }, setAppUserModelId() {}, requestSingleInstanceLock: () => false, quit: () => console.log('stand-in: quit'), on() {} };`,
+      ...names.filter((n) => n !== 'app').map((n) => `export const ${n} = {};`),
+    ].join('\n');
+    writeFileSync(
+      hooks,
+      `export async function resolve(spec, ctx, next) {
+        if (spec === 'electron') return { url: 'data:text/javascript,' + encodeURIComponent(${JSON.stringify(standIn)}), shortCircuit: true };
+        return next(spec, ctx);
+      }`,
+    );
+    const register = path.join(output, 'register.mjs');
+    writeFileSync(
+      register,
+      `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+    );
+    const ran = execFileSync(
+      process.execPath,
+      ['--import', pathToFileURL(register).href, path.join(extracted, 'out/main/index.js')],
+      {
+        cwd: output,
+        encoding: 'utf8',
+      },
+    );
+    expect(ran).toContain('stand-in: quit');
     console.log(
       `app.asar: ${files.length} entries; top level: ${[...new Set(files.map((f) => f.split('/')[1]))].join(', ')}`,
     );
