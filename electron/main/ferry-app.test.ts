@@ -158,7 +158,9 @@ describe('startFerryApp after ready (real engine)', () => {
     await peer.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
 
     fake.app.emit('activate');
-    await vi.waitFor(() => expect(fake.BrowserWindow.live()[0]?.loadedUrl).toBe('ferry-app://ui/index.html'));
+    await vi.waitFor(() => expect(fake.BrowserWindow.live()[0]?.loadedUrl).toBe('ferry-app://ui/index.html'), {
+      timeout: 10_000,
+    });
     const reopened = fake.BrowserWindow.live()[0]!;
     expect(reopened).not.toBe(win);
     const history = await invoke<unknown>('listMessages', (await peer.node.getSelf()).id);
@@ -182,7 +184,7 @@ describe('startFerryApp after ready (real engine)', () => {
     win!.close();
     expect(win!.isDestroyed()).toBe(true);
     expect(fake.app.quitCount).toBeGreaterThan(0);
-    await vi.waitFor(() => expect(fake.record).toContain('quit'));
+    await vi.waitFor(() => expect(fake.record).toContain('quit'), { timeout: 10_000 });
     expect(await refusesConnections(port)).toBe(true);
   });
 
@@ -243,7 +245,7 @@ describe('startFerryApp after ready (real engine)', () => {
     await start({ updatesSupported: async () => true, loadUpdater: async () => updater });
     expect(updater.checkForUpdates).toHaveBeenCalledTimes(1);
     updater.emit('update-available', { version: '9.9.9' });
-    await vi.waitFor(() => expect(asked).toHaveBeenCalled());
+    await vi.waitFor(() => expect(asked).toHaveBeenCalled(), { timeout: 10_000 });
     expect(JSON.stringify(asked.mock.calls[0])).toContain('Ferry 9.9.9 已发布');
     expect(updater.downloadUpdate).not.toHaveBeenCalled(); // the fake dialog answers "Not now"
   });
@@ -252,7 +254,7 @@ describe('startFerryApp after ready (real engine)', () => {
     await start();
     const { port } = await invoke<{ port: number }>('getSelf');
     lastSignals!.emit('SIGTERM');
-    await vi.waitFor(() => expect(fake.record).toContain('quit'));
+    await vi.waitFor(() => expect(fake.record).toContain('quit'), { timeout: 10_000 });
     expect(await refusesConnections(port)).toBe(true);
     expect(fake.app.exitCode).toBeNull();
   });

@@ -56,7 +56,7 @@ describe('update check', () => {
   it('downloads only after the user says yes, then says it installs on quit', async () => {
     const { updater, ui } = setup(true);
     updater.emit('update-available', { version: '9.9.9' });
-    await vi.waitFor(() => expect(ui.downloaded).toHaveBeenCalledWith('9.9.9'));
+    await vi.waitFor(() => expect(ui.downloaded).toHaveBeenCalledWith('9.9.9'), { timeout: 10_000 });
     expect(ui.offer).toHaveBeenCalledWith('9.9.9');
     expect(updater.downloads).toBe(1);
   });
@@ -64,7 +64,7 @@ describe('update check', () => {
   it('a "not now" downloads nothing and the same version is not asked again this run', async () => {
     const { updater, ui } = setup(false);
     updater.emit('update-available', { version: '9.9.9' });
-    await vi.waitFor(() => expect(ui.offer).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(ui.offer).toHaveBeenCalledTimes(1), { timeout: 10_000 });
     updater.emit('update-available', { version: '9.9.9' });
     expect(ui.offer).toHaveBeenCalledTimes(1);
     expect(updater.downloads).toBe(0);

@@ -103,7 +103,7 @@ describe('MessageList jumping to a search hit', () => {
     const all = (await host.listMessages(BOB, { limit: 500 })).messages;
     const target = all.find((m) => m.seq === 40)!;
     chats.focus = { peerId: BOB, messageId: target.id };
-    await vi.waitFor(() => expect(wrapper.find('.timeline-row.highlighted').exists()).toBe(true));
+    await vi.waitFor(() => expect(wrapper.find('.timeline-row.highlighted').exists()).toBe(true), { timeout: 10_000 });
     expect(wrapper.get('.timeline-row.highlighted').text()).toContain('m40');
     expect(chats.conversation(BOB).messages[0]!.seq).toBeLessThanOrEqual(40);
     expect(chats.conversation(BOB).messages[0]!.seq).toBeGreaterThan(0);
