@@ -27,6 +27,7 @@ import { devUserDataDir, engineDataDir, LEGACY_CLI_PROFILE, migrateLegacyProfile
 import { APP_ORIGIN, denyAllPermissions, hardenedWebPreferences, lockDownContents } from './hardened-window';
 import { createHostHandlers } from './host-handlers';
 import { registerIpc } from './ipc-adapter';
+import { isTrustedSender } from './trusted-sender';
 import { mainStrings, type MainStrings } from './main-strings';
 import { registerAppScheme, serveRenderer } from './renderer-protocol';
 import { canShowTray, dbusStatusNotifierWatcher } from './tray-support';
@@ -135,18 +136,14 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
           dialog,
           shell,
           window: liveWindow,
-          isReceivedFile: async (file) =>
-            (await node.listTransfers()).some((t) => t.direction === 'in' && t.files.some((f) => f.savedPath === file)),
+          isReceivedFile: async (file) => node.isReceivedFile(file),
         }),
-        isTrustedSender: (event) => {
-          const win = liveWindow();
-          return (
-            !!win &&
-            event.sender === win.webContents &&
-            event.senderFrame === win.webContents.mainFrame &&
-            (!!event.senderFrame?.url.startsWith(APP_ORIGIN) || (!app.isPackaged && !!env.ELECTRON_RENDERER_URL))
-          );
-        },
+        isTrustedSender: (event) =>
+          isTrustedSender(event, {
+            contents: liveWindow()?.webContents ?? null,
+            appOrigin: APP_ORIGIN,
+            devUrl: (!app.isPackaged && env.ELECTRON_RENDERER_URL) || null,
+          }),
       });
       node.subscribe((event) => {
         liveWindow()?.webContents.send(IPC.event, event);
