@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
+import { shoot as shootAndCheck } from './shoot';
 import { startNode, type TestNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 import { openApp, REPO_ROOT, requireBuild } from './browser-app';
@@ -20,11 +21,8 @@ const OUT =
 
 beforeAll(requireBuild);
 
-async function shoot(page: Page, name: string) {
-  await page.evaluate(() => document.fonts.ready);
-  await page.waitForTimeout(250);
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
+const shoot = (page: Page, name: string, mustSee: (string | RegExp)[]) =>
+  shootAndCheck(page, path.join(OUT, `${name}.png`), mustSee);
 
 async function say(from: TestNode, to: TestNode, text: string) {
   const m = await from.node.sendMessage(to.node.identity.id, text);
@@ -85,11 +83,11 @@ it('saves screenshots of folders, file lists, upload progress and a narrow windo
     await doneCard.waitFor();
     await doneCard.locator('.file-list-toggle').click();
     await page.locator(`[data-transfer-id="${offer.id}"]`).scrollIntoViewIfNeeded();
-    await shoot(page, `file-list-${suffix}`);
+    await shoot(page, `file-list-${suffix}`, [/README\.md/, /budget 2026\.xlsx/]);
 
     await page.locator('.composer .icon-button').first().click();
     await page.getByRole('menu').waitFor();
-    await shoot(page, `attach-menu-${suffix}`);
+    await shoot(page, `attach-menu-${suffix}`, [locale === 'en-US' ? 'Folder…' : '文件夹…']);
     await page.keyboard.press('Escape');
     expect(errors).toEqual([]);
   }
@@ -129,6 +127,6 @@ it('saves screenshots of folders, file lists, upload progress and a narrow windo
     const { page } = await openApp(alice, { locale, width: 640, height: 600 });
     await page.click(`[data-peer-id="${bobId}"]`);
     await page.waitForSelector('.bubble');
-    await shoot(page, `narrow-640-${locale === 'en-US' ? 'light' : 'zh-CN-light'}`);
+    await shoot(page, `narrow-640-${locale === 'en-US' ? 'light' : 'zh-CN-light'}`, [/Bob/]);
   }
 });

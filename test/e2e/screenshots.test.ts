@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
+import { shoot as shootAndCheck } from './shoot';
 import { startNode, stopNode, type TestNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 import { openApp, REPO_ROOT, requireBuild } from './browser-app';
@@ -27,11 +28,8 @@ async function say(from: TestNode, to: TestNode, text: string) {
   await from.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
 }
 
-async function shoot(page: Page, name: string) {
-  await page.evaluate(() => document.fonts.ready);
-  await page.waitForTimeout(250);
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
+const shoot = (page: Page, name: string, mustSee: (string | RegExp)[]) =>
+  shootAndCheck(page, path.join(OUT, `${name}.png`), mustSee);
 
 it('saves screenshots of the main views in light and dark', async () => {
   await mkdir(OUT, { recursive: true });
@@ -42,7 +40,7 @@ it('saves screenshots of the main views in light and dark', async () => {
 
   // A fresh app: the empty state.
   const fresh = await openApp(alice, { colorScheme: 'light' });
-  await shoot(fresh.page, 'empty-light');
+  await shoot(fresh.page, 'empty-light', ['No one here yet']);
 
   for (const other of [lab, carol, bob]) await alice.node.addPeer(other.address);
   await say(alice, lab, 'Is the plotter free this afternoon?');
@@ -72,7 +70,11 @@ it('saves screenshots of the main views in light and dark', async () => {
     const { page, errors } = await openApp(alice, { colorScheme: scheme });
     await page.click(`[data-peer-id="${bob.node.identity.id}"]`);
     await page.waitForSelector('.bubble');
-    await shoot(page, `conversation-${scheme}`);
+    await shoot(page, `conversation-${scheme}`, [
+      'Hi Bob! Are you joining the review at 4?',
+      'Q3 review slides.pdf',
+      'team-photos.zip',
+    ]);
 
     if (scheme === 'light') {
       const dataTransfer = await page.evaluateHandle(() => {
@@ -82,27 +84,27 @@ it('saves screenshots of the main views in light and dark', async () => {
       });
       await page.locator('.conversation').dispatchEvent('dragenter', { dataTransfer });
       await page.locator('.drop-overlay').waitFor();
-      await shoot(page, 'drop-light');
+      await shoot(page, 'drop-light', [/Drop to send to Bob/]);
       await page.locator('.conversation').dispatchEvent('dragleave', { dataTransfer });
 
       await page.getByRole('button', { name: 'Add by address' }).first().click();
       await page.getByRole('textbox', { name: /^Address/ }).fill('192.168.1.');
-      await shoot(page, 'add-peer-light');
+      await shoot(page, 'add-peer-light', [/^Address/]);
       await page.keyboard.press('Escape');
 
       await page.getByRole('button', { name: 'About this device' }).click();
       await page.getByRole('dialog').waitFor();
-      await shoot(page, 'device-info-light');
+      await shoot(page, 'device-info-light', ['About this device']);
       await page.keyboard.press('Escape');
     } else {
       await page.getByRole('button', { name: 'Transfers' }).click();
       await page.locator('.transfers-panel').waitFor();
-      await shoot(page, 'transfers-dark');
+      await shoot(page, 'transfers-dark', ['Q3 review slides.pdf', 'team-photos.zip']);
       await page.getByRole('button', { name: 'Transfers' }).click();
 
       await page.getByRole('button', { name: 'Settings' }).click();
       await page.getByRole('dialog').waitFor();
-      await shoot(page, 'settings-dark');
+      await shoot(page, 'settings-dark', ['Settings']);
       await page.keyboard.press('Escape');
     }
     expect(errors).toEqual([]);
@@ -135,13 +137,12 @@ it('saves screenshots of the main views in light and dark', async () => {
         },
       )
       .toBeGreaterThanOrEqual(8);
-    await page.waitForTimeout(300);
-    await shoot(page, 'sending-light');
+    await shoot(page, 'sending-light', ['site-backup-2026.tar', /\d.* left/]);
     await alice.node.cancelTransfer(out.id);
   }
 
   const zh = await openApp(alice, { locale: 'zh-CN', colorScheme: 'light' });
   await zh.page.click(`[data-peer-id="${bob.node.identity.id}"]`);
   await zh.page.waitForSelector('.bubble');
-  await shoot(zh.page, 'conversation-zh-CN-light');
+  await shoot(zh.page, 'conversation-zh-CN-light', ['Q3 review slides.pdf', /我马上到/]);
 });
