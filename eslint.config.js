@@ -15,7 +15,21 @@ const electronImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'release/', 'node_modules/', 'docs/', 'coverage/', '.bench-cache/', '.ci/node/', 'reports/', '.stryker-tmp/', '**/*.d.ts'] },
+  {
+    ignores: [
+      'out/',
+      'dist/',
+      'release/',
+      'node_modules/',
+      'docs/',
+      'coverage/',
+      '.bench-cache/',
+      '.ci/node/',
+      'reports/',
+      '.stryker-tmp/',
+      '**/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
