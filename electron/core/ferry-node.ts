@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
 import type { MessageDto, MessagePage, PeerDto, SearchHit, SelfDto, SettingsDto, TransferDto } from '../../shared/dto';
+import { ChatQuota, DEFAULT_CHAT_QUOTA, type ChatQuotaLimits } from './chat/chat-quota';
 import { ChatService } from './chat/chat-service';
 import type { EventSink } from './event-sink';
 import { FerryError } from './ferry-error';
@@ -23,6 +24,10 @@ import { MessageRepo } from './store/message-repo';
 import { PeerRepo, type PeerRecord } from './store/peer-repo';
 import { SettingsRepo } from './store/settings-repo';
 import { TransferRepo } from './store/transfer-repo';
+import { freeBytes, storageError } from './store/storage-error';
+import { NoticeLimiter } from './notice-limiter';
+import type { DecodedFrame } from './protocol/frame-codec';
+import type { ControlHeader } from './protocol/frames';
 import { DataChannel } from './transfer/data-channel';
 import { TransferService, type AutoAccept } from './transfer/transfer-service';
 
@@ -47,7 +52,16 @@ export interface FerryNodeOptions {
   offerTtlMs?: number;
   /** UDP discovery tuning (tests use their own port, loopback only, short intervals). */
   discoveryOptions?: Omit<DiscoveryOptions, 'self' | 'protocolVersion' | 'log'>;
+  /** Below this many free bytes in the data folder, incoming chat and offers are refused (DATA_DIR_FULL). */
+  minFreeBytes?: number;
+  /** Per-peer limits on incoming chat (defaults: DEFAULT_CHAT_QUOTA). */
+  chatQuota?: Partial<ChatQuotaLimits>;
 }
+
+/** Default floor of free space in the data folder (the database must never fill the disk). */
+export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+/** Frames that make us store something a peer sent, refused while the data folder's disk is (nearly) full. */
+const STORING_FRAMES = new Set(['message', 'offer']);
 
 /** Answers that won't change by dialing the same announced address again. */
 const REFUSALS = new Set([
@@ -100,6 +114,11 @@ export class FerryNode implements FerryApi {
   private discovery: DiscoveryService | null = null;
   /** Where announcements say peers are: claims until a TLS handshake proves them. */
   private readonly discovered = new Map<string, Sighting>();
+  private readonly dataDir: string;
+  private readonly minFreeBytes: number;
+  private readonly chatQuota: ChatQuota;
+  private readonly notices = new NoticeLimiter();
+  private freeSpace: { bytes: number | null; at: number } = { bytes: null, at: 0 };
 
   private constructor(
     readonly identity: DeviceIdentity,
@@ -107,6 +126,8 @@ export class FerryNode implements FerryApi {
     options: FerryNodeOptions,
   ) {
     this.events.setMaxListeners(0);
+    this.dataDir = path.resolve(options.dataDir);
+    this.minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
     this.peers = new PeerRepo(db);
     this.messages = new MessageRepo(db);
     this.settingsRepo = new SettingsRepo(db, defaultSettings());
@@ -132,7 +153,10 @@ export class FerryNode implements FerryApi {
       timers: options.timers,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
     });
-    this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit);
+    this.chatQuota = new ChatQuota({ ...DEFAULT_CHAT_QUOTA, ...options.chatQuota }, (id) =>
+      this.messages.unreadVolume(id),
+    );
+    this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit, this.chatQuota);
     this.transfers = new TransferService({
       repo: new TransferRepo(db),
       emit: this.emit,
@@ -144,16 +168,25 @@ export class FerryNode implements FerryApi {
       autoAccept: () => options.autoAccept ?? (this.settings.autoAcceptVerified ? 'verified' : 'off'),
       offerTtlMs: options.offerTtlMs,
     });
-    this.connections.on('side', (link) => {
-      if (link.hello.purpose === 'transfer') this.transfers.onDataConnection(link);
-      else link.conn.fail(new FerryError('BAD_FRAME', `unknown connection purpose "${link.hello.purpose}"`));
-    });
-    this.connections.on('certChanged', (peerId) => {
-      this.peers.update(peerId, { certChanged: true });
-      this.emitPeer(peerId);
-    });
+    this.connections.on(
+      'side',
+      this.safely('a data connection', (link) => {
+        if (link.hello.purpose === 'transfer') this.transfers.onDataConnection(link);
+        else link.conn.fail(new FerryError('BAD_FRAME', `unknown connection purpose "${link.hello.purpose}"`));
+      }),
+    );
+    this.connections.on(
+      'certChanged',
+      this.safely('a changed certificate', (peerId) => {
+        this.peers.update(peerId, { certChanged: true });
+        this.emitPeer(peerId);
+      }),
+    );
     this.connections.on('link', (link) => this.onLinkUp(link));
-    this.connections.on('unlink', (link, err) => this.onLinkDown(link, err));
+    this.connections.on(
+      'unlink',
+      this.safely('a closed link', (link, err) => this.onLinkDown(link, err)),
+    );
   }
 
   static async start(options: FerryNodeOptions): Promise<FerryNode> {
@@ -198,10 +231,22 @@ export class FerryNode implements FerryApi {
       return;
     }
     this.discovery = discovery;
-    discovery.on('seen', (s) => this.onSighting(s, true));
-    discovery.on('heard', (s) => this.onSighting(s, false));
-    discovery.on('expired', (id) => this.onPeerGone(id, 'PEER_EXPIRED', 'stopped announcing'));
-    discovery.on('goodbye', (id) => this.onPeerGone(id, 'PEER_GOODBYE', 'said goodbye'));
+    discovery.on(
+      'seen',
+      this.safely('an announcement', (s) => this.onSighting(s, true)),
+    );
+    discovery.on(
+      'heard',
+      this.safely('an announcement', (s) => this.onSighting(s, false)),
+    );
+    discovery.on(
+      'expired',
+      this.safely('a silent peer', (id) => this.onPeerGone(id, 'PEER_EXPIRED', 'stopped announcing')),
+    );
+    discovery.on(
+      'goodbye',
+      this.safely('a goodbye', (id) => this.onPeerGone(id, 'PEER_GOODBYE', 'said goodbye')),
+    );
   }
 
   /** An announcement: a claim to verify by dialing with the claimed id as the expected certificate. */
@@ -306,10 +351,116 @@ export class FerryNode implements FerryApi {
   }
 
   private readonly emit: EventSink = (name, payload) => {
+    if (name === 'notice') {
+      const admitted = this.notices.admit(payload as FerryEvent<'notice'>['payload']);
+      if (!admitted) return;
+      payload = admitted as typeof payload;
+    }
     this.events.emit('event', { name, payload } as FerryEvent);
   };
 
   private onLinkUp(link: PeerLink): void {
+    try {
+      this.linkUp(link);
+    } catch (err) {
+      this.refuseFrame(link, err, 'hello');
+    }
+  }
+
+  /**
+   * One frame from a peer. Nothing thrown here may escape into the socket's
+   * 'data' handler (that would end the process): a full or failing data folder
+   * refuses the frame unacknowledged (the peer keeps it and retries after it
+   * reconnects), anything else is reported and costs only this link.
+   */
+  private onControlFrame(link: PeerLink, frame: DecodedFrame<ControlHeader>): void {
+    try {
+      if (STORING_FRAMES.has(frame.header.type)) this.checkFreeSpace();
+      if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
+        link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
+      }
+    } catch (err) {
+      this.refuseFrame(link, err, frame.header.type);
+    }
+  }
+
+  /**
+   * Wraps an event listener (sockets, timers, UDP) so a failing data folder or a
+   * bug in it is reported instead of escaping into Node's event loop.
+   */
+  private safely<A extends unknown[]>(context: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.reportFailure(context, err);
+      }
+    };
+  }
+
+  /** Tells the user (bounded by the notice limiter) what failed; never throws. */
+  reportFailure(context: string, err: unknown): void {
+    try {
+      const storage = storageError(err, this.dataDir);
+      this.emit('notice', {
+        level: 'error',
+        code: storage?.code ?? 'INTERNAL',
+        message: `while handling ${context}: ${storage?.message ?? (err as Error)?.stack ?? String(err)}`,
+      });
+    } catch {
+      // reporting must never be the thing that fails
+    }
+  }
+
+  /** Throws DATA_DIR_FULL when the data folder's disk is below the floor (asked at most once a second). */
+  private checkFreeSpace(): void {
+    const now = Date.now();
+    if (now - this.freeSpace.at > 1_000) this.freeSpace = { bytes: freeBytes(this.dataDir), at: now };
+    const free = this.freeSpace.bytes;
+    if (free !== null && free < this.minFreeBytes) {
+      throw new FerryError(
+        'DATA_DIR_FULL',
+        `only ${Math.floor(free / 1024 / 1024)} MiB are free on the disk holding Ferry's data folder (${this.dataDir}); incoming messages and offers are refused until at least ${Math.ceil(this.minFreeBytes / 1024 / 1024)} MiB are free`,
+      );
+    }
+  }
+
+  /** A frame we could not take: tell the user (bounded), tell the peer without local details, drop the link. */
+  private refuseFrame(link: PeerLink, err: unknown, frameType: string): void {
+    const storage = storageError(err, this.dataDir);
+    const rateLimited = err instanceof FerryError && err.code === 'RATE_LIMITED';
+    const local = storage ?? (rateLimited ? err : null);
+    if (local) {
+      this.emit('notice', {
+        level: local.code === 'RATE_LIMITED' ? 'warn' : 'error',
+        code: local.code,
+        message:
+          local.code === 'RATE_LIMITED'
+            ? `refused a "${frameType}" from ${link.hello.name}: ${local.message}`
+            : `could not store a "${frameType}" from ${link.hello.name}: ${local.message}`,
+        peerId: link.peerId,
+      });
+      // The peer hears the code and a message with no local paths; it keeps what was not acked.
+      link.conn.fail(
+        new FerryError(
+          local.code,
+          local.code === 'RATE_LIMITED'
+            ? local.message
+            : 'the receiver could not store this right now (its disk is full or failing); it is retried later',
+        ),
+      );
+      return;
+    }
+    this.emit('notice', {
+      level: 'error',
+      code: 'INTERNAL',
+      message: `failed to handle a "${frameType}" frame from ${link.hello.name}: ${(err as Error)?.stack ?? String(err)}`,
+      peerId: link.peerId,
+    });
+    link.conn.fail(new FerryError('INTERNAL', `the receiver failed to handle a "${frameType}" frame`));
+  }
+
+  private linkUp(link: PeerLink): void {
     this.peers.upsertSeen(
       {
         id: link.peerId,
@@ -321,11 +472,7 @@ export class FerryNode implements FerryApi {
     );
     // The pinned certificate answered again: whatever answered before was someone else.
     if (this.peers.get(link.peerId)?.certChanged) this.peers.update(link.peerId, { certChanged: false });
-    link.conn.on('frame', (frame) => {
-      if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
-        link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
-      }
-    });
+    link.conn.on('frame', (frame) => this.onControlFrame(link, frame));
     this.emit('notice', {
       level: 'info',
       code: 'PEER_CONNECTED',
@@ -470,6 +617,7 @@ export class FerryNode implements FerryApi {
 
   async markRead(...[peerId]: RequestArgs<'markRead'>): Promise<void> {
     this.chat.markRead(peerId);
+    this.chatQuota.read(peerId);
     this.emitPeer(peerId);
   }
 

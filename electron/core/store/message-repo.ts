@@ -87,6 +87,15 @@ export class MessageRepo {
     );
   }
 
+  /** How many incoming messages from this peer are unread, and their text size in bytes. */
+  unreadVolume(peerId: string): { count: number; bytes: number } {
+    const row = this.db.get<{ n: number; b: number | null }>(
+      'SELECT COUNT(*) AS n, SUM(length(CAST(text AS BLOB))) AS b FROM messages WHERE peer_id = ? AND unread = 1',
+      [peerId],
+    );
+    return { count: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) };
+  }
+
   /** Clears the unread flag; returns the ids that were unread (to send read receipts). */
   markRead(peerId: string): string[] {
     return this.db.transaction(() => {
