@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { parseArgs as parseApiArgs, requestNames, type RequestName } from '../../../shared/api';
 import { FerryError } from '../ferry-error';
 import { FerryNode } from '../ferry-node';
+import { installLastResort } from '../last-resort';
 import { defaultDataDir, parsePort, printJson } from './cli-options';
 
 export async function listenCommand(argv: string[]): Promise<number> {
@@ -39,6 +40,11 @@ export async function listenCommand(argv: string[]): Promise<number> {
     discoveryOptions: values['discovery-port'] ? { port: parsePort(values['discovery-port']) } : undefined,
   });
   node.subscribe(({ name, payload }) => printJson({ event: name, ...(payload as object) }));
+  // Last resort: log an unexpected error once and keep serving, or stop cleanly and say why.
+  installLastResort({
+    context: () => `ferry listen (port ${node.listeningPort})`,
+    shutdown: () => node.stop(),
+  });
   const self = await node.getSelf();
   printJson({ event: 'listening', id: self.id, name: self.name, port: node.listeningPort, addresses: self.addresses });
 
