@@ -7,7 +7,16 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
-import type { MessageDto, MessagePage, PeerDto, SearchHit, SelfDto, SettingsDto, TransferDto } from '../../shared/dto';
+import type {
+  MessageDto,
+  MessagePage,
+  PeerDto,
+  SearchHit,
+  SelfDto,
+  SettingsDto,
+  TransferDto,
+  TransferFileDto,
+} from '../../shared/dto';
 import { ChatQuota, DEFAULT_CHAT_QUOTA, type ChatQuotaLimits } from './chat/chat-quota';
 import { ChatService } from './chat/chat-service';
 import type { EventSink } from './event-sink';
@@ -29,7 +38,7 @@ import { NoticeLimiter } from './notice-limiter';
 import type { DecodedFrame } from './protocol/frame-codec';
 import type { ControlHeader } from './protocol/frames';
 import { DataChannel } from './transfer/data-channel';
-import { TransferService, type AutoAccept } from './transfer/transfer-service';
+import { TransferService, type AutoAccept, type OfferQuota } from './transfer/transfer-service';
 
 export interface FerryNodeOptions {
   /** Holds the identity, the database and (by default) nothing else. */
@@ -54,6 +63,8 @@ export interface FerryNodeOptions {
   discoveryOptions?: Omit<DiscoveryOptions, 'self' | 'protocolVersion' | 'log'>;
   /** Below this many free bytes in the data folder, incoming chat and offers are refused (DATA_DIR_FULL). */
   minFreeBytes?: number;
+  /** Per-peer limits on unanswered incoming offers (defaults: DEFAULT_OFFER_QUOTA). */
+  offerQuota?: Partial<OfferQuota>;
   /** Per-peer limits on incoming chat (defaults: DEFAULT_CHAT_QUOTA). */
   chatQuota?: Partial<ChatQuotaLimits>;
 }
@@ -167,6 +178,8 @@ export class FerryNode implements FerryApi {
       downloadDir: () => this.settings.downloadDir,
       autoAccept: () => options.autoAccept ?? (this.settings.autoAcceptVerified ? 'verified' : 'off'),
       offerTtlMs: options.offerTtlMs,
+      offerQuota: options.offerQuota,
+      report: (context, err) => this.reportFailure(context, err),
     });
     this.connections.on(
       'side',
@@ -401,11 +414,11 @@ export class FerryNode implements FerryApi {
   /** Tells the user (bounded by the notice limiter) what failed; never throws. */
   reportFailure(context: string, err: unknown): void {
     try {
-      const storage = storageError(err, this.dataDir);
+      const known = storageError(err, this.dataDir) ?? (err instanceof FerryError ? err : null);
       this.emit('notice', {
-        level: 'error',
-        code: storage?.code ?? 'INTERNAL',
-        message: `while handling ${context}: ${storage?.message ?? (err as Error)?.stack ?? String(err)}`,
+        level: known?.code === 'RATE_LIMITED' ? 'warn' : 'error',
+        code: known?.code ?? 'INTERNAL',
+        message: `while handling ${context}: ${known?.message ?? (err as Error)?.stack ?? String(err)}`,
       });
     } catch {
       // reporting must never be the thing that fails
@@ -707,8 +720,16 @@ export class FerryNode implements FerryApi {
   async resumeTransfer(...[id]: RequestArgs<'resumeTransfer'>): Promise<TransferDto> {
     return this.transfers.resume(id);
   }
-  async listTransfers(...[peerId]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
-    return this.transfers.list(peerId);
+  async listTransfers(...[peerId, options]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
+    return this.transfers.list(peerId, options ?? {});
+  }
+  async listTransferFiles(...[id, options]: RequestArgs<'listTransferFiles'>): Promise<TransferFileDto[]> {
+    return this.transfers.files(id, options?.offset, options?.limit);
+  }
+
+  /** Whether an incoming transfer saved something at `file` (hosts open only such files). */
+  isReceivedFile(file: string): boolean {
+    return this.transfers.isReceivedFile(file);
   }
 
   async stop(): Promise<void> {

@@ -97,8 +97,7 @@ export function startFerryApp(): void {
         dialog,
         shell,
         window: () => window,
-        isReceivedFile: async (file) =>
-          (await node.listTransfers()).some((t) => t.direction === 'in' && t.files.some((f) => f.savedPath === file)),
+        isReceivedFile: async (file) => node.isReceivedFile(file),
       }),
       isTrustedSender: (event) =>
         !!window &&

@@ -36,6 +36,8 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   private readonly timer: NodeJS.Timeout;
   private closeError: FerryError | null = null;
   private done = false;
+  /** close() or fail() was called: nothing more is sent or handled, the socket is ending. */
+  private ending = false;
 
   constructor(
     readonly socket: TLSSocket,
@@ -75,7 +77,7 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   }
 
   get closed(): boolean {
-    return this.done || this.socket.destroyed;
+    return this.done || this.ending || this.socket.destroyed;
   }
 
   get remoteAddress(): string {
@@ -118,6 +120,9 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   }
 
   private endSoon(): void {
+    // Frames still queued behind this one are not handled, and nothing is written after end()
+    // (a write after end destroys the socket and loses the goodbye).
+    this.ending = true;
     this.socket.end();
     // A peer that never reads would keep the socket half-open: cut it.
     setTimeout(() => this.socket.destroy(), 2_000).unref();

@@ -23,6 +23,17 @@ import { FILE_LEVEL_CODES, receiveFiles, type ReceiverHost } from './transfer-re
 import { sendFile } from './transfer-sender';
 
 export const DEFAULT_OFFER_TTL_MS = 10 * 60_000;
+/** Files carried in a TransferDto; the rest are paged with files(). */
+export const FILES_IN_DTO = 100;
+
+/** What one peer may have waiting for an answer here at once. */
+export interface OfferQuota {
+  /** Unanswered incoming offers. */
+  maxPendingOffers: number;
+  /** Entries across those offers. */
+  maxPendingEntries: number;
+}
+export const DEFAULT_OFFER_QUOTA: OfferQuota = { maxPendingOffers: 16, maxPendingEntries: 20_000 };
 /** Errors after which the sender redials the data connection by itself. */
 const RETRYABLE = new Set([
   'PEER_GONE',
@@ -50,6 +61,11 @@ export interface TransferServiceDeps {
   /** "verified" honours settings.autoAcceptVerified; the CLI may force "any" or "verified". */
   autoAccept: () => AutoAccept;
   offerTtlMs?: number;
+  offerQuota?: Partial<OfferQuota>;
+  /** Free bytes where a transfer would be saved (null when unknown). */
+  freeBytes?: (dir: string) => Promise<number | null>;
+  /** Something went wrong outside any request (a timer, a stream): tell the user, never throw. */
+  report?: (context: string, err: unknown) => void;
 }
 
 interface Pump {
@@ -66,12 +82,19 @@ export class TransferService implements ReceiverHost {
   private readonly expiry = new Map<string, NodeJS.Timeout>();
   private readonly updateTimers = new Map<string, NodeJS.Timeout>();
   private readonly ttl: number;
+  private readonly quota: OfferQuota;
   private stopped = false;
   /** Bytes written into .part files since start (tests prove resume never rewrites). */
   bytesWritten = 0;
 
   constructor(private readonly deps: TransferServiceDeps) {
     this.ttl = deps.offerTtlMs ?? DEFAULT_OFFER_TTL_MS;
+    this.quota = { ...DEFAULT_OFFER_QUOTA, ...deps.offerQuota };
+  }
+
+  /** Transfers held in memory (finished ones are dropped from it; tests prove it stays bounded). */
+  get liveCount(): number {
+    return this.live.size;
   }
 
   /** After a (re)start: whatever was moving is paused until its peer is back; offers keep their deadline. */
@@ -113,8 +136,22 @@ export class TransferService implements ReceiverHost {
     return t;
   }
 
-  list(peerId?: string): TransferDto[] {
-    return this.deps.repo.ids(peerId).map((id) => this.toDto(this.get(id)!));
+  list(peerId?: string, options: { before?: number; limit?: number; includeEnded?: boolean } = {}): TransferDto[] {
+    // Finished transfers are read for the listing and not kept in memory.
+    return this.deps.repo
+      .ids(peerId, options.limit ?? 100, options)
+      .map((id) => this.toDto(this.live.get(id) ?? this.deps.repo.get(id)!));
+  }
+
+  isReceivedFile(file: string): boolean {
+    return this.deps.repo.isSavedPath(file);
+  }
+
+  /** One page of a transfer's files. */
+  files(id: string, offset = 0, limit = 500): TransferFileDto[] {
+    const t = this.live.get(id) ?? this.deps.repo.get(id);
+    if (!t) throw new FerryError('NOT_FOUND', 'no such transfer');
+    return t.files.slice(offset, offset + limit).map(fileDto);
   }
 
   // ── outgoing ────────────────────────────────────────────────────────────────
@@ -250,6 +287,22 @@ export class TransferService implements ReceiverHost {
       return;
     }
     const known = this.get(header.id);
+    if (!known && !this.withinQuota(link.peerId, entries.length)) {
+      // Not stored, not shown: the sender hears why and may offer again once earlier offers are answered.
+      const error = new FerryError(
+        'RATE_LIMITED',
+        `too many offers from this device wait for an answer (at most ${this.quota.maxPendingOffers} offers, ${this.quota.maxPendingEntries} entries); offer again later`,
+      );
+      link.conn.send({
+        type: 'transfer-stop',
+        id: header.id,
+        state: 'declined',
+        code: error.code,
+        message: error.message,
+      });
+      this.deps.report?.(`an offer from ${link.hello.name}`, error);
+      return;
+    }
     if (known) {
       // The sender re-sent an offer after a reconnect: repeat our answer.
       if (known.peerId !== link.peerId || known.direction !== 'in') {
@@ -302,6 +355,17 @@ export class TransferService implements ReceiverHost {
     if (mode === 'any' || (mode === 'verified' && this.deps.isVerified(link.peerId))) {
       this.accept(t.id).catch((err) => this.fail(t, FerryError.from(err), true));
     }
+  }
+
+  private withinQuota(peerId: string, entries: number): boolean {
+    let offers = 0;
+    let total = entries;
+    for (const t of this.live.values()) {
+      if (t.peerId !== peerId || t.direction !== 'in' || t.state !== 'offered') continue;
+      offers++;
+      total += t.files.length;
+    }
+    return offers < this.quota.maxPendingOffers && total <= this.quota.maxPendingEntries;
   }
 
   /** Tells the sender where an offer stands (after accept/decline, or when it asks again). */
@@ -648,6 +712,25 @@ export class TransferService implements ReceiverHost {
     if (state !== 'active') this.meters.get(t.id)?.reset();
     this.deps.repo.saveAll(t);
     if (emit) this.emitUpdate(t);
+    if (FINAL.has(state)) this.retire(t);
+  }
+
+  /**
+   * A finished transfer leaves memory (the database keeps it); an incoming offer
+   * that ended unanswered also drops its file list, so unanswered offer floods
+   * cost neither memory nor disk.
+   */
+  private retire(t: Transfer): void {
+    const pending = this.updateTimers.get(t.id);
+    if (pending) {
+      clearTimeout(pending);
+      this.updateTimers.delete(t.id);
+    }
+    this.meters.delete(t.id);
+    this.live.delete(t.id);
+    if (t.direction === 'in' && (t.state === 'expired' || t.state === 'declined')) {
+      this.deps.repo.dropFiles(t.id);
+    }
   }
 
   private setFile(
@@ -670,6 +753,7 @@ export class TransferService implements ReceiverHost {
       this.updateTimers.delete(t.id);
       this.emitUpdate(t);
     }, 100);
+    timer.unref();
     this.updateTimers.set(t.id, timer);
   }
 
@@ -681,7 +765,11 @@ export class TransferService implements ReceiverHost {
         this.expiry.delete(t.id);
         if (t.state !== 'offered') return;
         const error = new FerryError('OFFER_EXPIRED', 'nobody answered the offer in time');
-        this.setState(t, 'expired', error);
+        try {
+          this.setState(t, 'expired', error);
+        } catch (err) {
+          this.deps.report?.('an offer that expired', err);
+        }
         this.deps
           .linkOf(t.peerId)
           ?.conn.send({ type: 'transfer-stop', id: t.id, state: 'expired', code: error.code, message: error.message });
@@ -719,16 +807,8 @@ export class TransferService implements ReceiverHost {
       state: t.state,
       createdAt: t.createdAt,
       updatedAt: t.updatedAt,
-      files: t.files.map((f): TransferFileDto => ({
-        path: f.path,
-        size: f.size,
-        isDirectory: f.isDirectory,
-        bytesDone: f.state === 'done' ? f.size : f.bytesDone,
-        state: f.state,
-        savedPath: f.saved,
-        error: f.error,
-      })),
-      fileCount: t.files.length,
+      files: t.files.slice(0, FILES_IN_DTO).map(fileDto),
+      fileCount: t.fileCount ?? t.files.length,
       totalBytes: t.totalBytes,
       bytesDone,
       speed: active ? meter.speed : 0,
@@ -737,6 +817,18 @@ export class TransferService implements ReceiverHost {
       error: t.error,
     };
   }
+}
+
+function fileDto(f: TransferFile): TransferFileDto {
+  return {
+    path: f.path,
+    size: f.size,
+    isDirectory: f.isDirectory,
+    bytesDone: f.state === 'done' ? f.size : f.bytesDone,
+    state: f.state,
+    savedPath: f.saved,
+    error: f.error,
+  };
 }
 
 function bytesOf(t: Transfer): number {
