@@ -39,7 +39,7 @@ describe('chat flood', () => {
     const alice = await startNode('Alice');
     const bobPeer = await alice.node.addPeer(bob.address);
     const aliceId = (await alice.node.getSelf()).id;
-    const sent = [];
+    const sent: { id: string }[] = [];
     for (let i = 0; i < 5; i++) sent.push(await alice.node.sendMessage(bobPeer.id, `m${i}`));
     await bob.waitFor('notice', (n) => n.code === 'RATE_LIMITED' && n.peerId === aliceId);
     await alice.waitFor('notice', (n) => n.code === 'RATE_LIMITED');

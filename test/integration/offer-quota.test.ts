@@ -27,7 +27,9 @@ describe('offer quotas', () => {
     for (const f of refused) expect(f).toMatchObject({ code: 'RATE_LIMITED', state: 'declined' });
     const listed = (await b.node.listTransfers()).map((t) => t.id);
     expect(listed.sort()).toEqual([first, second, third, fourth].sort());
-    expect(b.events.filter((e) => e.name === 'notice' && e.payload.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
+    expect(
+      b.events.filter((e) => e.name === 'notice' && (e.payload as { code: string }).code === 'RATE_LIMITED').length,
+    ).toBeGreaterThan(0);
     expect(peer.socket.destroyed).toBe(false);
   }, 30_000);
 
