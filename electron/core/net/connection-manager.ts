@@ -3,6 +3,7 @@
  * one control link per peer (whichever side dialed), and redials with backoff.
  */
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { ErrorCode } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
@@ -39,7 +40,11 @@ export interface ConnectionManagerOptions {
   timers?: ConnectionTimers;
   handshakeTimeoutMs?: number;
   dialTimeoutMs?: number;
+  /** Connections one source IP may hold open before finishing the hello (default 32). */
+  maxUnauthenticatedPerIp?: number;
 }
+
+export const DEFAULT_MAX_UNAUTHENTICATED_PER_IP = 32;
 
 type Events = {
   /** A control link is up (after hello, after tie-breaking). */
@@ -67,6 +72,8 @@ export class ConnectionManager extends EventEmitter<Events> {
   private readonly links = new Map<string, PeerLink>();
   private readonly sockets = new Set<TLSSocket>();
   private readonly targets = new Map<string, RedialTarget>();
+  /** Inbound connections that have not finished the hello, per source IP ("ip:port" keys). */
+  private readonly unauthenticated = new Map<string, Set<string>>();
   private stopped = false;
   private readonly timers: ConnectionTimers;
   private readonly handshakeTimeoutMs: number;
@@ -96,11 +103,35 @@ export class ConnectionManager extends EventEmitter<Events> {
       handshakeTimeout: this.handshakeTimeoutMs,
     });
     server.maxConnections = 1024;
+    const perIp = this.options.maxUnauthenticatedPerIp ?? DEFAULT_MAX_UNAUTHENTICATED_PER_IP;
+    // Counted from the TCP accept, before TLS: one address can't hold every slot with idle
+    // or half-done handshakes and lock other peers out.
+    server.on('connection', (raw: Socket) => {
+      const ip = raw.remoteAddress ?? '';
+      const key = `${ip}:${raw.remotePort}`;
+      let set = this.unauthenticated.get(ip);
+      if ((set?.size ?? 0) >= perIp) {
+        this.options.log(
+          'warn',
+          'RATE_LIMITED',
+          `refused a connection from ${ip}: it already has ${perIp} connections that have not said hello`,
+        );
+        raw.destroy();
+        return;
+      }
+      if (!set) this.unauthenticated.set(ip, (set = new Set()));
+      set.add(key);
+      raw.once('close', () => this.authenticated(ip, key));
+    });
     server.on('secureConnection', (socket) => {
       this.track(socket);
-      this.handshake(socket, 'in').catch(() => {
-        // handshake() has logged and closed it
-      });
+      const ip = socket.remoteAddress ?? '';
+      const key = `${ip}:${socket.remotePort}`;
+      this.handshake(socket, 'in')
+        .then(() => this.authenticated(ip, key))
+        .catch(() => {
+          // handshake() has logged and closed it
+        });
     });
     server.on('tlsClientError', (err, socket) => {
       const from = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown';
@@ -128,6 +159,14 @@ export class ConnectionManager extends EventEmitter<Events> {
         resolve((server.address() as { port: number }).port);
       });
     });
+  }
+
+  /** The connection finished its hello (or closed): it no longer counts against its address. */
+  private authenticated(ip: string, key: string): void {
+    const set = this.unauthenticated.get(ip);
+    if (!set) return;
+    set.delete(key);
+    if (set.size === 0) this.unauthenticated.delete(ip);
   }
 
   link(peerId: string): PeerLink | undefined {
