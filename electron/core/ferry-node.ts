@@ -71,6 +71,9 @@ export interface FerryNodeOptions {
 
 /** Default floor of free space in the data folder (the database must never fill the disk). */
 export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+/** At most this many announced-but-unverified peers are dialed at once; the rest wait in a bounded queue. */
+const ANNOUNCE_DIALS = 4;
+const ANNOUNCE_QUEUE_MAX = 64;
 /** Frames that make us store something a peer sent, refused while the data folder's disk is (nearly) full. */
 const STORING_FRAMES = new Set(['message', 'offer']);
 
@@ -291,18 +294,57 @@ export class FerryNode implements FerryApi {
     if (this.connections.link(sighting.id) || this.dialingAnnounced.has(sighting.id) || this.refusedClaims.has(claim))
       return;
     // Retried on each announcement (every few seconds) while the peer is not connected.
+    // Unverified claims are dialed from a bounded queue by a few workers: a flood of fake ids
+    // costs a fixed number of sockets; peers we already know jump the queue.
+    if (this.announceQueue.length >= ANNOUNCE_QUEUE_MAX) {
+      const victim = record ? this.announceQueue.findIndex((s) => !this.peers.get(s.id)) : -1;
+      if (victim < 0) {
+        this.announceStats.dropped++;
+        return;
+      }
+      this.dialingAnnounced.delete(this.announceQueue[victim]!.id);
+      this.announceQueue.splice(victim, 1);
+      this.announceStats.dropped++;
+    }
     this.dialingAnnounced.add(sighting.id);
-    this.connections
-      .dial(address, { expectedId: sighting.id, claimedBy: 'announce' })
-      .then(() => this.keepConnected(sighting.id))
-      .catch((err: unknown) => {
-        // Logged by the connection manager. A claim the certificate contradicted is not tried again.
-        if (err instanceof FerryError && REFUSALS.has(err.code)) this.refusedClaims.add(claim);
-      })
-      .finally(() => this.dialingAnnounced.delete(sighting.id));
+    if (record) this.announceQueue.unshift(sighting);
+    else this.announceQueue.push(sighting);
+    this.dialAnnounced();
+  }
+
+  private dialAnnounced(): void {
+    while (this.announceActive < ANNOUNCE_DIALS && this.announceQueue.length > 0 && !this.stopped) {
+      const sighting = this.announceQueue.shift()!;
+      const address = formatAddress({ host: sighting.host, port: sighting.port });
+      const claim = `${sighting.id}@${address}`;
+      this.announceActive++;
+      this.connections
+        .dial(address, { expectedId: sighting.id, claimedBy: 'announce' })
+        .then(() => this.keepConnected(sighting.id))
+        .catch((err: unknown) => {
+          // Logged by the connection manager. A claim the certificate contradicted is not tried again.
+          if (err instanceof FerryError && REFUSALS.has(err.code)) {
+            if (this.refusedClaims.size >= 4096) this.refusedClaims.delete(this.refusedClaims.values().next().value!);
+            this.refusedClaims.add(claim);
+          }
+        })
+        .finally(() => {
+          this.announceActive--;
+          this.dialingAnnounced.delete(sighting.id);
+          this.dialAnnounced();
+        });
+    }
+  }
+
+  /** Announcement dialing, for tests and the soak run: running now, waiting, dropped for lack of room. */
+  get announceDialing(): { active: number; queued: number; dropped: number } {
+    return { active: this.announceActive, queued: this.announceQueue.length, dropped: this.announceStats.dropped };
   }
 
   private readonly dialingAnnounced = new Set<string>();
+  private readonly announceQueue: Sighting[] = [];
+  private announceActive = 0;
+  private readonly announceStats = { dropped: 0 };
   /** "id@address" announcements whose certificate did not match (spoofed or stale): ignored. */
   private readonly refusedClaims = new Set<string>();
 

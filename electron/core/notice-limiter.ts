@@ -9,8 +9,8 @@ export class NoticeLimiter {
   private readonly kinds = new Map<string, { tokens: number; at: number; suppressed: number }>();
 
   constructor(
-    private readonly perMinute = 12,
-    private readonly burst = 5,
+    private readonly perMinute = 30,
+    private readonly burst = 20,
   ) {}
 
   /** Returns the notice to emit (possibly noting how many were held back), or null to drop it. */
