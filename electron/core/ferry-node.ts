@@ -390,8 +390,11 @@ export class FerryNode implements FerryApi {
   private keepConnected(peerId: string): void {
     this.connections.keepConnected(peerId, () => {
       const sighting = this.discovered.get(peerId);
-      const announced = sighting ? [formatAddress({ host: sighting.host, port: sighting.port })] : [];
-      return [...new Set([...announced, ...(this.peers.get(peerId)?.addresses ?? [])])];
+      // Addresses a handshake proved come first; an announcement is only a claim.
+      return {
+        known: this.peers.get(peerId)?.addresses ?? [],
+        announced: sighting ? [formatAddress({ host: sighting.host, port: sighting.port })] : [],
+      };
     });
   }
 

@@ -60,8 +60,19 @@ type Events = {
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 
+/**
+ * Where to redial a peer: addresses it was reached at before (tried first; a
+ * different certificate there is PEER_CERT_CHANGED), then addresses only an
+ * unverified announcement claims (a different certificate there is an impostor:
+ * PEER_ID_MISMATCH for that address, never a change of the real peer).
+ */
+export interface RedialAddresses {
+  known: string[];
+  announced: string[];
+}
+
 interface RedialTarget {
-  addresses: () => string[];
+  addresses: () => RedialAddresses;
   attempt: number;
   timer: NodeJS.Timeout | null;
   dialing: boolean;
@@ -359,7 +370,7 @@ export class ConnectionManager extends EventEmitter<Events> {
   }
 
   /** Keep a control link to this peer: redial its addresses with backoff while it is down. */
-  keepConnected(peerId: string, addresses: () => string[]): void {
+  keepConnected(peerId: string, addresses: () => RedialAddresses): void {
     if (this.targets.has(peerId)) {
       this.targets.get(peerId)!.addresses = addresses;
     } else {
@@ -396,13 +407,21 @@ export class ConnectionManager extends EventEmitter<Events> {
     target.dialing = true;
     target.attempt++;
     let lastError: FerryError | null = null;
-    for (const address of target.addresses()) {
+    const { known, announced } = target.addresses();
+    const tries = [
+      ...known.map((address) => ({ address, claimedBy: undefined })),
+      ...announced.filter((a) => !known.includes(a)).map((address) => ({ address, claimedBy: 'announce' as const })),
+    ];
+    for (const { address, claimedBy } of tries) {
       try {
-        await this.dial(address, { expectedId: peerId });
+        await this.dial(address, { expectedId: peerId, claimedBy });
         lastError = null;
         break;
       } catch (err) {
-        lastError = FerryError.from(err);
+        const e = FerryError.from(err);
+        // An announced address answered with another certificate: skip it, keep trying the rest.
+        if (claimedBy === 'announce' && e.code === 'PEER_ID_MISMATCH') continue;
+        lastError = e;
         if (lastError.code === 'PEER_CERT_CHANGED' || lastError.code === 'PEER_BLOCKED') break;
       }
     }
