@@ -43,7 +43,14 @@ export const settingsPatch = z
       .trim()
       .min(1)
       .refine((s) => utf8Length(s) <= LIMITS.nameBytes, 'name is over 255 bytes'),
-    downloadDir: z.string().min(1).max(4096),
+    downloadDir: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine(
+        (s) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(s) && !s.includes('\0'),
+        'the download folder must be a full path',
+      ),
     port: z.number().int().min(0).max(65535),
     discovery: z.boolean(),
     autoAcceptVerified: z.boolean(),

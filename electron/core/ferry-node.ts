@@ -71,6 +71,7 @@ export interface FerryNodeOptions {
 
 /** Default floor of free space in the data folder (the database must never fill the disk). */
 export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+const BACKUP_EVERY_MS = 24 * 3600_000;
 /** At most this many announced-but-unverified peers are dialed at once; the rest wait in a bounded queue. */
 const ANNOUNCE_DIALS = 4;
 const ANNOUNCE_QUEUE_MAX = 64;
@@ -208,8 +209,20 @@ export class FerryNode implements FerryApi {
   static async start(options: FerryNodeOptions): Promise<FerryNode> {
     const dataDir = path.resolve(options.dataDir);
     const identity = await loadOrCreateIdentity(path.join(dataDir, 'identity'));
-    const db = FerryDatabase.open(path.join(dataDir, 'ferry.db'));
+    const dbFile = path.join(dataDir, 'ferry.db');
+    let db: FerryDatabase;
+    try {
+      db = FerryDatabase.open(dbFile);
+    } catch (err) {
+      if (err instanceof FerryError) throw err;
+      throw new FerryError(
+        'DATABASE_ERROR',
+        `could not open the database ${dbFile}: ${(err as Error).message}; check the disk and the file's permissions`,
+        { cause: err },
+      );
+    }
     const node = new FerryNode(identity, db, options);
+    node.afterOpen(dbFile);
     try {
       await node.listen(options.host ?? '0.0.0.0', options.portFallback ?? false);
     } catch (err) {
@@ -341,6 +354,41 @@ export class FerryNode implements FerryApi {
     return { active: this.announceActive, queued: this.announceQueue.length, dropped: this.announceStats.dropped };
   }
 
+  private readonly startupEvents: FerryEvent[] = [];
+  private backupTimer: NodeJS.Timeout | null = null;
+
+  /** Tells about a recovered database, and keeps a fresh backup (daily; schema upgrades make their own). */
+  private afterOpen(dbFile: string): void {
+    const recovery = this.db.recovery;
+    if (recovery) {
+      const notice: FerryEvent = {
+        name: 'notice',
+        payload: {
+          level: 'error',
+          code: 'DATABASE_CORRUPT',
+          message: recovery.restoredFrom
+            ? `the database ${dbFile} was damaged (${recovery.problem}); it was moved to ${recovery.movedTo} and the history was restored from the backup ${recovery.restoredFrom} of ${new Date(this.db.backupTime() ?? 0).toISOString()} (later messages are only in the damaged file)`
+            : `the database ${dbFile} was damaged (${recovery.problem}); it was moved to ${recovery.movedTo} and there was no backup, so the history starts empty; keep the moved file if you want to try recovering it (sqlite3 .recover)`,
+        },
+      };
+      this.startupEvents.push(notice);
+    }
+    const age = Date.now() - (this.db.backupTime() ?? 0);
+    if (!recovery && age > BACKUP_EVERY_MS) this.backupDatabase();
+    this.backupTimer = setInterval(() => this.backupDatabase(), BACKUP_EVERY_MS);
+    this.backupTimer.unref();
+  }
+
+  /** Writes `ferry.db.backup` now; returns its path, or null when that failed (reported). */
+  backupDatabase(): string | null {
+    try {
+      return this.db.backup();
+    } catch (err) {
+      this.reportFailure('the daily database backup', err);
+      return null;
+    }
+  }
+
   private readonly dialingAnnounced = new Set<string>();
   private readonly announceQueue: Sighting[] = [];
   private announceActive = 0;
@@ -404,6 +452,8 @@ export class FerryNode implements FerryApi {
 
   /** Every contract event, in order, on one channel. Returns an unsubscribe function. */
   subscribe(listener: (event: FerryEvent) => void): () => void {
+    // What start() had to say (a damaged database…) reaches every host, however late it subscribes.
+    for (const event of this.startupEvents) listener(event);
     this.events.on('event', listener);
     return () => this.events.off('event', listener);
   }
@@ -727,6 +777,10 @@ export class FerryNode implements FerryApi {
   }
 
   async updateSettings(...[patch]: RequestArgs<'updateSettings'>): Promise<SettingsDto> {
+    if (patch.downloadDir !== undefined && (!path.isAbsolute(patch.downloadDir) || patch.downloadDir.includes('\0'))) {
+      // A relative folder would depend on where Ferry happened to be started.
+      throw new FerryError('INVALID_ARGUMENT', 'the download folder must be a full path (e.g. /home/me/Downloads)');
+    }
     this.settingsRepo.save(patch);
     this.settings = this.settingsRepo.load();
     this.emit('settingsUpdated', { ...this.settings });
@@ -780,6 +834,7 @@ export class FerryNode implements FerryApi {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.backupTimer) clearInterval(this.backupTimer);
     await this.discovery?.stop(); // says goodbye so peers mark us offline at once
     this.transfers.stop();
     await this.connections.stop();

@@ -112,7 +112,10 @@ export class MessageRepo {
    * (common in Chinese: 你好) fall back to a substring scan.
    */
   search(query: string, limit = 50): SearchHit[] {
-    const q = query.trim();
+    // SQLite takes text up to the first NUL: a NUL in the query would cut it (and break the
+    // FTS phrase). Control characters never help a search; they become spaces.
+    // eslint-disable-next-line no-control-regex
+    const q = query.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
     if (!q) return [];
     const rows =
       [...q].length >= 3
