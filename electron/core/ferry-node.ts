@@ -184,6 +184,7 @@ export class FerryNode implements FerryApi {
       offerTtlMs: options.offerTtlMs,
       offerQuota: options.offerQuota,
       report: (context, err) => this.reportFailure(context, err),
+      freeBytes: async (dir) => freeBytes(dir),
     });
     this.connections.on(
       'side',

@@ -23,6 +23,9 @@ import { FILE_LEVEL_CODES, receiveFiles, type ReceiverHost } from './transfer-re
 import { sendFile } from './transfer-sender';
 
 export const DEFAULT_OFFER_TTL_MS = 10 * 60_000;
+/** Longest offered path (UTF-8 bytes) and longest relative path we create from it. */
+export const MAX_OFFERED_PATH_BYTES = 4096;
+export const MAX_SAVED_PATH_BYTES = 1024;
 /** Files carried in a TransferDto; the rest are paged with files(). */
 export const FILES_IN_DTO = 100;
 
@@ -286,7 +289,18 @@ export class TransferService implements ReceiverHost {
       );
       return;
     }
-    const known = this.get(header.id);
+    const known = this.get(header.id) ?? this.deps.repo.get(header.id);
+    if (known && !this.sameOffer(known, entries)) {
+      // docs/PROTOCOL.md §9 "Transfer ids": an id names one set of files, once.
+      link.conn.send({
+        type: 'transfer-stop',
+        id: header.id,
+        state: 'failed',
+        code: 'BAD_FRAME',
+        message: 'this transfer id already names other files; offer them under a new id',
+      });
+      return;
+    }
     if (!known && !this.withinQuota(link.peerId, entries.length)) {
       // Not stored, not shown: the sender hears why and may offer again once earlier offers are answered.
       const error = new FerryError(
@@ -326,14 +340,23 @@ export class TransferService implements ReceiverHost {
       files: entries.map((e, index) => {
         let dest: string | null = null;
         let error: TransferFile['error'] = null;
+        // A lone surrogate becomes U+FFFD here, so what is saved and what is reported agree.
+        const offered = wellFormed(e.path);
         try {
-          dest = sanitizeRelativePath(e.path).join('/');
+          if (!offered) throw new FerryError('NAME_REJECTED', 'refused an empty name');
+          if (Buffer.byteLength(offered) > MAX_OFFERED_PATH_BYTES)
+            throw new FerryError('NAME_REJECTED', `refused a path over ${MAX_OFFERED_PATH_BYTES} bytes`);
+          dest = sanitizeRelativePath(offered).join('/');
+          if (Buffer.byteLength(dest) > MAX_SAVED_PATH_BYTES) {
+            dest = null;
+            throw new FerryError('NAME_REJECTED', `refused a path over ${MAX_SAVED_PATH_BYTES} bytes once made safe`);
+          }
         } catch (err) {
-          error = FerryError.from(err).toDto();
+          error = FerryError.from(err, 'NAME_REJECTED').toDto();
         }
         return {
           index,
-          path: dest ?? printable(e.path),
+          path: dest ?? printable(offered),
           size: e.size,
           mtime: e.mtime,
           isDirectory: e.dir,
@@ -349,6 +372,23 @@ export class TransferService implements ReceiverHost {
     };
     this.deps.repo.insert(t);
     this.live.set(t.id, t);
+    if (t.files.every((f) => f.state === 'failed')) {
+      // Nothing could be saved: refuse at once instead of asking the user (or answering accept).
+      const first = t.files[0]!.error!;
+      this.setState(
+        t,
+        'failed',
+        new FerryError('NAME_REJECTED', `every name in the offer was refused: ${first.message}`),
+      );
+      link.conn.send({
+        type: 'transfer-stop',
+        id: t.id,
+        state: 'failed',
+        code: 'NAME_REJECTED',
+        message: `every name in the offer was refused: ${first.message}`.slice(0, 900),
+      });
+      return;
+    }
     this.armExpiry(t);
     this.emitUpdate(t);
     const mode = this.deps.autoAccept();
@@ -368,9 +408,31 @@ export class TransferService implements ReceiverHost {
     return offers < this.quota.maxPendingOffers && total <= this.quota.maxPendingEntries;
   }
 
+  /** A re-sent offer must describe the same files (count, sizes, times, kinds) as the first. */
+  private sameOffer(t: Transfer, entries: OfferEntry[]): boolean {
+    if (t.direction !== 'in') return false;
+    if ((t.fileCount ?? t.files.length) !== entries.length) return false;
+    if (t.files.length === 0) return true; // an ended offer whose list was dropped: the answer says it ended
+    return entries.every((e, i) => {
+      const f = t.files[i]!;
+      return f.isDirectory === e.dir && f.size === (e.dir ? 0 : e.size) && f.mtime === e.mtime;
+    });
+  }
+
   /** Tells the sender where an offer stands (after accept/decline, or when it asks again). */
   private answer(link: PeerLink, t: Transfer): void {
     if (t.state === 'offered') return; // still waiting for the user
+    if (t.state === 'done') {
+      // An id is used once: the files already arrived; a new send needs a new id.
+      link.conn.send({
+        type: 'transfer-stop',
+        id: t.id,
+        state: 'failed',
+        code: 'BAD_FRAME',
+        message: 'this transfer already finished; offer the files again under a new id',
+      });
+      return;
+    }
     if (t.state === 'declined') {
       link.conn.send({ type: 'offer-answer', id: t.id, accept: false });
       return;
@@ -405,12 +467,24 @@ export class TransferService implements ReceiverHost {
     if (t.direction !== 'in') throw new FerryError('INVALID_ARGUMENT', 'only incoming offers can be accepted');
     if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
     const root = path.resolve(saveDir ?? this.deps.downloadDir());
+    let resolved: string;
     try {
       await mkdir(root, { recursive: true });
-      t.saveDir = await realpath(root);
+      resolved = await realpath(root);
     } catch (err) {
       throw diskError(err, root);
     }
+    // Free space first: a 1 PB offer is refused here, not after filling the disk.
+    const free = await this.deps.freeBytes?.(resolved);
+    const needed = t.totalBytes - bytesOf(t);
+    if (free !== null && free !== undefined && needed > free) {
+      throw new FerryError(
+        'DISK_FULL',
+        `the offer needs ${needed} bytes but the disk holding ${resolved} has ${free} free; free some space or choose another folder`,
+      );
+    }
+    if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
+    t.saveDir = resolved;
     if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
     this.clearExpiry(t);
     // A folder that already exists gets a fresh name ("Photos (1)") instead of mixing two sends.
@@ -817,6 +891,11 @@ export class TransferService implements ReceiverHost {
       error: t.error,
     };
   }
+}
+
+/** Lone surrogates become U+FFFD (String.prototype.toWellFormed, which our TS lib target lacks). */
+function wellFormed(s: string): string {
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function fileDto(f: TransferFile): TransferFileDto {
