@@ -161,8 +161,10 @@ export class FerryNode implements FerryApi {
         port: this.port,
         caps: CAPABILITIES,
       }),
+      // A blocked peer is closed on like an offline device: it is not told it was blocked.
       authorize: (link) =>
         this.peers.get(link.peerId)?.blocked ? new FerryError('PEER_BLOCKED', 'this device is blocked') : null,
+      silentRefusals: ['PEER_BLOCKED'],
       log: (level, code, message, peerId) =>
         this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
       timers: options.timers,
@@ -484,6 +486,7 @@ export class FerryNode implements FerryApi {
    */
   private onControlFrame(link: PeerLink, frame: DecodedFrame<ControlHeader>): void {
     try {
+      if (this.sentWhileBlocked(link, frame)) return;
       if (STORING_FRAMES.has(frame.header.type)) this.checkFreeSpace();
       if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
         link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
@@ -519,6 +522,30 @@ export class FerryNode implements FerryApi {
     } catch {
       // reporting must never be the thing that fails
     }
+  }
+
+  /**
+   * What a peer sent while it was blocked is dropped, not queued for later: a
+   * message is acked (so its sender stops retrying) but not stored, an offer
+   * expires as if nobody answered. The peer learns nothing of the block.
+   */
+  private sentWhileBlocked(link: PeerLink, frame: DecodedFrame<ControlHeader>): boolean {
+    const h = frame.header;
+    if (h.type === 'message' && this.peers.wasBlockedAt(link.peerId, h.sentAt)) {
+      link.conn.send({ type: 'ack', id: h.id });
+      return true;
+    }
+    if (h.type === 'offer' && this.peers.wasBlockedAt(link.peerId, h.createdAt)) {
+      link.conn.send({
+        type: 'transfer-stop',
+        id: h.id,
+        state: 'expired',
+        code: 'OFFER_EXPIRED',
+        message: 'nobody answered the offer in time',
+      });
+      return true;
+    }
+    return false;
   }
 
   /** Throws DATA_DIR_FULL when the data folder's disk is below the floor (asked at most once a second). */
@@ -748,10 +775,12 @@ export class FerryNode implements FerryApi {
   }
 
   async setPeerBlocked(...[peerId, blocked]: RequestArgs<'setPeerBlocked'>): Promise<PeerDto> {
-    this.requirePeer(peerId);
+    const record = this.requirePeer(peerId);
+    if (record.blocked !== blocked) this.peers.markBlocked(peerId, blocked, Date.now());
     if (blocked) {
       this.connections.forget(peerId);
-      this.connections.disconnect(peerId, 'blocked');
+      // Like going offline: the peer is not told why.
+      this.connections.disconnect(peerId, 'closing');
     } else {
       this.discovery?.forget(peerId); // its next announcement counts as new and is dialed
     }

@@ -40,6 +40,8 @@ export interface ConnectionManagerOptions {
   timers?: ConnectionTimers;
   handshakeTimeoutMs?: number;
   dialTimeoutMs?: number;
+  /** Refusals closed without a word, as if this node were offline (e.g. PEER_BLOCKED). */
+  silentRefusals?: string[];
   /** Connections one source IP may hold open before finishing the hello (default 32). */
   maxUnauthenticatedPerIp?: number;
 }
@@ -302,6 +304,11 @@ export class ConnectionManager extends EventEmitter<Events> {
       listenAddress: hello.port > 0 && host ? formatAddress({ host, port: hello.port }) : null,
     };
     const denied = this.options.authorize(link);
+    if (denied && this.options.silentRefusals?.includes(denied.code)) {
+      this.options.log('info', denied.code, `${who}: ${denied.message}; closed without a reply`, presented);
+      socket.destroy();
+      throw denied;
+    }
     if (denied) refuse(denied.code, denied.message, presented);
     // The dialer decides what the connection is for; the listener echoes it.
     const linkPurpose = direction === 'out' ? purpose : hello.purpose;

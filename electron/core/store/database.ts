@@ -93,6 +93,9 @@ const MIGRATIONS: Migration[] = [
     PRIMARY KEY (transfer_id, idx)
   );
   `,
+  /* 3: when each peer was blocked ([from, to|null] pairs): what it sent then is dropped */ `
+  ALTER TABLE peers ADD COLUMN blocked_periods TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;
