@@ -14,6 +14,7 @@ import type {
   SelfDto,
   SettingsDto,
   TransferDto,
+  TransferFileDto,
   TransferProgressDto,
 } from './dto';
 import { LIMITS } from './limits';
@@ -42,7 +43,14 @@ export const settingsPatch = z
       .trim()
       .min(1)
       .refine((s) => utf8Length(s) <= LIMITS.nameBytes, 'name is over 255 bytes'),
-    downloadDir: z.string().min(1).max(4096),
+    downloadDir: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine(
+        (s) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(s) && !s.includes('\0'),
+        'the download folder must be a full path',
+      ),
     port: z.number().int().min(0).max(65535),
     discovery: z.boolean(),
     autoAcceptVerified: z.boolean(),
@@ -116,8 +124,35 @@ export const requests = {
   cancelTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
   /** Resumes a paused transfer by hand (it also resumes by itself on reconnect). */
   resumeTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
-  /** Transfers, newest first; with a peer id, only that conversation's. */
-  listTransfers: request(z.tuple([deviceId.optional()])).returns<TransferDto[]>(),
+  /**
+   * Transfers, newest first; with a peer id, only that conversation's. A page of
+   * `limit` (default 100) created before `before`; offers that expired or were
+   * declined here only with `includeEnded`. Each carries its first 100 files:
+   * the rest come from listTransferFiles.
+   */
+  listTransfers: request(
+    z.tuple([
+      deviceId.optional(),
+      z
+        .object({
+          before: z.number().int().optional(),
+          limit: z.number().int().min(1).max(500).optional(),
+          includeEnded: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+    ]),
+  ).returns<TransferDto[]>(),
+  /** One page of a transfer's files (`offset` from 0, `limit` ≤ 1000, default 500). */
+  listTransferFiles: request(
+    z.tuple([
+      transferId,
+      z
+        .object({ offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).optional() })
+        .strict()
+        .optional(),
+    ]),
+  ).returns<TransferFileDto[]>(),
 };
 
 /** Events the engine pushes to the UI (one channel; payload per name). */

@@ -126,6 +126,7 @@ export interface TransferDto {
   /** ms since epoch. */
   createdAt: number;
   updatedAt: number;
+  /** The first files (at most 100); all `fileCount` of them come from listTransferFiles. */
   files: TransferFileDto[];
   fileCount: number;
   totalBytes: number;

@@ -38,6 +38,14 @@ export const ErrorCodes = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   PORT_IN_USE: 'PORT_IN_USE',
   DATA_DIR_IN_USE: 'DATA_DIR_IN_USE',
+  /** The disk holding the data folder is (nearly) full: incoming data is refused until space is freed. */
+  DATA_DIR_FULL: 'DATA_DIR_FULL',
+  /** The database could not be read or written (I/O error, damaged file). */
+  DATABASE_ERROR: 'DATABASE_ERROR',
+  /** The database file is damaged; it was moved aside (see the message for where). */
+  DATABASE_CORRUPT: 'DATABASE_CORRUPT',
+  /** The peer sends faster or more than this Ferry accepts; retry later. */
+  RATE_LIMITED: 'RATE_LIMITED',
   // browser mode (the local bridge between the page and the engine)
   UNAUTHORIZED: 'UNAUTHORIZED',
   UPLOAD_TOO_LARGE: 'UPLOAD_TOO_LARGE',

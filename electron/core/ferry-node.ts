@@ -8,7 +8,17 @@ import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
-import type { MessageDto, MessagePage, PeerDto, SearchHit, SelfDto, SettingsDto, TransferDto } from '../../shared/dto';
+import type {
+  MessageDto,
+  MessagePage,
+  PeerDto,
+  SearchHit,
+  SelfDto,
+  SettingsDto,
+  TransferDto,
+  TransferFileDto,
+} from '../../shared/dto';
+import { ChatQuota, DEFAULT_CHAT_QUOTA, type ChatQuotaLimits } from './chat/chat-quota';
 import { ChatService } from './chat/chat-service';
 import type { EventSink } from './event-sink';
 import { FerryError } from './ferry-error';
@@ -24,8 +34,12 @@ import { MessageRepo } from './store/message-repo';
 import { PeerRepo, type PeerRecord } from './store/peer-repo';
 import { SettingsRepo } from './store/settings-repo';
 import { TransferRepo } from './store/transfer-repo';
+import { freeBytes, storageError } from './store/storage-error';
+import { NoticeLimiter } from './notice-limiter';
+import type { DecodedFrame } from './protocol/frame-codec';
+import type { ControlHeader } from './protocol/frames';
 import { DataChannel } from './transfer/data-channel';
-import { TransferService, type AutoAccept } from './transfer/transfer-service';
+import { TransferService, type AutoAccept, type OfferQuota } from './transfer/transfer-service';
 
 export interface FerryNodeOptions {
   /** Holds the identity, the database and (by default) nothing else. */
@@ -50,7 +64,22 @@ export interface FerryNodeOptions {
   offerTtlMs?: number;
   /** UDP discovery tuning (tests use their own port, loopback only, short intervals). */
   discoveryOptions?: Omit<DiscoveryOptions, 'self' | 'protocolVersion' | 'log'>;
+  /** Below this many free bytes in the data folder, incoming chat and offers are refused (DATA_DIR_FULL). */
+  minFreeBytes?: number;
+  /** Per-peer limits on unanswered incoming offers (defaults: DEFAULT_OFFER_QUOTA). */
+  offerQuota?: Partial<OfferQuota>;
+  /** Per-peer limits on incoming chat (defaults: DEFAULT_CHAT_QUOTA). */
+  chatQuota?: Partial<ChatQuotaLimits>;
 }
+
+/** Default floor of free space in the data folder (the database must never fill the disk). */
+export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+const BACKUP_EVERY_MS = 24 * 3600_000;
+/** At most this many announced-but-unverified peers are dialed at once; the rest wait in a bounded queue. */
+const ANNOUNCE_DIALS = 4;
+const ANNOUNCE_QUEUE_MAX = 64;
+/** Frames that make us store something a peer sent, refused while the data folder's disk is (nearly) full. */
+const STORING_FRAMES = new Set(['message', 'offer']);
 
 /** Answers that won't change by dialing the same announced address again. */
 const REFUSALS = new Set([
@@ -98,22 +127,25 @@ export class FerryNode implements FerryApi {
   private readonly connections: ConnectionManager;
   private readonly chat: ChatService;
   readonly transfers: TransferService;
-  private readonly transferRepo: TransferRepo;
   private port = 0;
   private stopped = false;
   private discovery: DiscoveryService | null = null;
   /** Where announcements say peers are: claims until a TLS handshake proves them. */
   private readonly discovered = new Map<string, Sighting>();
-
   private readonly dataDir: string;
+  private readonly minFreeBytes: number;
+  private readonly chatQuota: ChatQuota;
+  private readonly notices = new NoticeLimiter();
+  private freeSpace: { bytes: number | null; at: number } = { bytes: null, at: 0 };
 
   private constructor(
     readonly identity: DeviceIdentity,
     private readonly db: FerryDatabase,
     private readonly options: FerryNodeOptions,
   ) {
-    this.dataDir = path.resolve(options.dataDir);
     this.events.setMaxListeners(0);
+    this.dataDir = path.resolve(options.dataDir);
+    this.minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
     this.peers = new PeerRepo(db);
     this.messages = new MessageRepo(db);
     this.settingsRepo = new SettingsRepo(db, defaultSettings());
@@ -132,18 +164,22 @@ export class FerryNode implements FerryApi {
         port: this.port,
         caps: CAPABILITIES,
       }),
+      // A blocked peer is closed on like an offline device: it is not told it was blocked.
       authorize: (link) =>
         this.peers.get(link.peerId)?.blocked ? new FerryError('PEER_BLOCKED', 'this device is blocked') : null,
+      silentRefusals: ['PEER_BLOCKED'],
       log: (level, code, message, peerId) =>
         this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
       timers: options.timers,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       redialBackoffMs: options.redialBackoffMs,
     });
-    this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit);
-    this.transferRepo = new TransferRepo(db);
+    this.chatQuota = new ChatQuota({ ...DEFAULT_CHAT_QUOTA, ...options.chatQuota }, (id) =>
+      this.messages.unreadVolume(id),
+    );
+    this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit, this.chatQuota);
     this.transfers = new TransferService({
-      repo: this.transferRepo,
+      repo: new TransferRepo(db),
       emit: this.emit,
       linkOf: (id) => this.connections.link(id),
       dialData: (id) => this.dialData(id),
@@ -152,24 +188,48 @@ export class FerryNode implements FerryApi {
       downloadDir: () => this.settings.downloadDir,
       autoAccept: () => options.autoAccept ?? (this.settings.autoAcceptVerified ? 'verified' : 'off'),
       offerTtlMs: options.offerTtlMs,
+      offerQuota: options.offerQuota,
+      report: (context, err) => this.reportFailure(context, err),
+      freeBytes: async (dir) => freeBytes(dir),
     });
-    this.connections.on('side', (link) => {
-      if (link.hello.purpose === 'transfer') this.transfers.onDataConnection(link);
-      else link.conn.fail(new FerryError('BAD_FRAME', `unknown connection purpose "${link.hello.purpose}"`));
-    });
-    this.connections.on('certChanged', (peerId) => {
-      this.peers.update(peerId, { certChanged: true });
-      this.emitPeer(peerId);
-    });
+    this.connections.on(
+      'side',
+      this.safely('a data connection', (link) => {
+        if (link.hello.purpose === 'transfer') this.transfers.onDataConnection(link);
+        else link.conn.fail(new FerryError('BAD_FRAME', `unknown connection purpose "${link.hello.purpose}"`));
+      }),
+    );
+    this.connections.on(
+      'certChanged',
+      this.safely('a changed certificate', (peerId) => {
+        this.peers.update(peerId, { certChanged: true });
+        this.emitPeer(peerId);
+      }),
+    );
     this.connections.on('link', (link) => this.onLinkUp(link));
-    this.connections.on('unlink', (link, err) => this.onLinkDown(link, err));
+    this.connections.on(
+      'unlink',
+      this.safely('a closed link', (link, err) => this.onLinkDown(link, err)),
+    );
   }
 
   static async start(options: FerryNodeOptions): Promise<FerryNode> {
     const dataDir = path.resolve(options.dataDir);
     const identity = await loadOrCreateIdentity(path.join(dataDir, 'identity'));
-    const db = FerryDatabase.open(path.join(dataDir, 'ferry.db'));
+    const dbFile = path.join(dataDir, 'ferry.db');
+    let db: FerryDatabase;
+    try {
+      db = FerryDatabase.open(dbFile);
+    } catch (err) {
+      if (err instanceof FerryError) throw err;
+      throw new FerryError(
+        'DATABASE_ERROR',
+        `could not open the database ${dbFile}: ${(err as Error).message}; check the disk and the file's permissions`,
+        { cause: err },
+      );
+    }
     const node = new FerryNode(identity, db, options);
+    node.afterOpen(dbFile);
     try {
       await node.listen(options.host ?? '0.0.0.0', options.portFallback ?? false);
     } catch (err) {
@@ -207,10 +267,22 @@ export class FerryNode implements FerryApi {
       return;
     }
     this.discovery = discovery;
-    discovery.on('seen', (s) => this.onSighting(s, true));
-    discovery.on('heard', (s) => this.onSighting(s, false));
-    discovery.on('expired', (id) => this.onPeerGone(id, 'PEER_EXPIRED', 'stopped announcing'));
-    discovery.on('goodbye', (id) => this.onPeerGone(id, 'PEER_GOODBYE', 'said goodbye'));
+    discovery.on(
+      'seen',
+      this.safely('an announcement', (s) => this.onSighting(s, true)),
+    );
+    discovery.on(
+      'heard',
+      this.safely('an announcement', (s) => this.onSighting(s, false)),
+    );
+    discovery.on(
+      'expired',
+      this.safely('a silent peer', (id) => this.onPeerGone(id, 'PEER_EXPIRED', 'stopped announcing')),
+    );
+    discovery.on(
+      'goodbye',
+      this.safely('a goodbye', (id) => this.onPeerGone(id, 'PEER_GOODBYE', 'said goodbye')),
+    );
   }
 
   /** An announcement: a claim to verify by dialing with the claimed id as the expected certificate. */
@@ -242,18 +314,92 @@ export class FerryNode implements FerryApi {
     if (this.connections.link(sighting.id) || this.dialingAnnounced.has(sighting.id) || this.refusedClaims.has(claim))
       return;
     // Retried on each announcement (every few seconds) while the peer is not connected.
+    // Unverified claims are dialed from a bounded queue by a few workers: a flood of fake ids
+    // costs a fixed number of sockets; peers we already know jump the queue.
+    if (this.announceQueue.length >= ANNOUNCE_QUEUE_MAX) {
+      const victim = record ? this.announceQueue.findIndex((s) => !this.peers.get(s.id)) : -1;
+      if (victim < 0) {
+        this.announceStats.dropped++;
+        return;
+      }
+      this.dialingAnnounced.delete(this.announceQueue[victim]!.id);
+      this.announceQueue.splice(victim, 1);
+      this.announceStats.dropped++;
+    }
     this.dialingAnnounced.add(sighting.id);
-    this.connections
-      .dial(address, { expectedId: sighting.id, claimedBy: 'announce' })
-      .then(() => this.keepConnected(sighting.id))
-      .catch((err: unknown) => {
-        // Logged by the connection manager. A claim the certificate contradicted is not tried again.
-        if (err instanceof FerryError && REFUSALS.has(err.code)) this.refusedClaims.add(claim);
-      })
-      .finally(() => this.dialingAnnounced.delete(sighting.id));
+    if (record) this.announceQueue.unshift(sighting);
+    else this.announceQueue.push(sighting);
+    this.dialAnnounced();
+  }
+
+  private dialAnnounced(): void {
+    while (this.announceActive < ANNOUNCE_DIALS && this.announceQueue.length > 0 && !this.stopped) {
+      const sighting = this.announceQueue.shift()!;
+      const address = formatAddress({ host: sighting.host, port: sighting.port });
+      const claim = `${sighting.id}@${address}`;
+      this.announceActive++;
+      this.connections
+        .dial(address, { expectedId: sighting.id, claimedBy: 'announce' })
+        .then(() => this.keepConnected(sighting.id))
+        .catch((err: unknown) => {
+          // Logged by the connection manager. A claim the certificate contradicted is not tried again.
+          if (err instanceof FerryError && REFUSALS.has(err.code)) {
+            if (this.refusedClaims.size >= 4096) this.refusedClaims.delete(this.refusedClaims.values().next().value!);
+            this.refusedClaims.add(claim);
+          }
+        })
+        .finally(() => {
+          this.announceActive--;
+          this.dialingAnnounced.delete(sighting.id);
+          this.dialAnnounced();
+        });
+    }
+  }
+
+  /** Announcement dialing, for tests and the soak run: running now, waiting, dropped for lack of room. */
+  get announceDialing(): { active: number; queued: number; dropped: number } {
+    return { active: this.announceActive, queued: this.announceQueue.length, dropped: this.announceStats.dropped };
+  }
+
+  private readonly startupEvents: FerryEvent[] = [];
+  private backupTimer: NodeJS.Timeout | null = null;
+
+  /** Tells about a recovered database, and keeps a fresh backup (daily; schema upgrades make their own). */
+  private afterOpen(dbFile: string): void {
+    const recovery = this.db.recovery;
+    if (recovery) {
+      const notice: FerryEvent = {
+        name: 'notice',
+        payload: {
+          level: 'error',
+          code: 'DATABASE_CORRUPT',
+          message: recovery.restoredFrom
+            ? `the database ${dbFile} was damaged (${recovery.problem}); it was moved to ${recovery.movedTo} and the history was restored from the backup ${recovery.restoredFrom} of ${new Date(this.db.backupTime() ?? 0).toISOString()} (later messages are only in the damaged file)`
+            : `the database ${dbFile} was damaged (${recovery.problem}); it was moved to ${recovery.movedTo} and there was no backup, so the history starts empty; keep the moved file if you want to try recovering it (sqlite3 .recover)`,
+        },
+      };
+      this.startupEvents.push(notice);
+    }
+    const age = Date.now() - (this.db.backupTime() ?? 0);
+    if (!recovery && age > BACKUP_EVERY_MS) this.backupDatabase();
+    this.backupTimer = setInterval(() => this.backupDatabase(), BACKUP_EVERY_MS);
+    this.backupTimer.unref();
+  }
+
+  /** Writes `ferry.db.backup` now; returns its path, or null when that failed (reported). */
+  backupDatabase(): string | null {
+    try {
+      return this.db.backup();
+    } catch (err) {
+      this.reportFailure('the daily database backup', err);
+      return null;
+    }
   }
 
   private readonly dialingAnnounced = new Set<string>();
+  private readonly announceQueue: Sighting[] = [];
+  private announceActive = 0;
+  private readonly announceStats = { dropped: 0 };
   /** "id@address" announcements whose certificate did not match (spoofed or stale): ignored. */
   private readonly refusedClaims = new Set<string>();
 
@@ -299,8 +445,11 @@ export class FerryNode implements FerryApi {
   private keepConnected(peerId: string): void {
     this.connections.keepConnected(peerId, () => {
       const sighting = this.discovered.get(peerId);
-      const announced = sighting ? [formatAddress({ host: sighting.host, port: sighting.port })] : [];
-      return [...new Set([...announced, ...(this.peers.get(peerId)?.addresses ?? [])])];
+      // Addresses a handshake proved come first; an announcement is only a claim.
+      return {
+        known: this.peers.get(peerId)?.addresses ?? [],
+        announced: sighting ? [formatAddress({ host: sighting.host, port: sighting.port })] : [],
+      };
     });
   }
 
@@ -310,15 +459,148 @@ export class FerryNode implements FerryApi {
 
   /** Every contract event, in order, on one channel. Returns an unsubscribe function. */
   subscribe(listener: (event: FerryEvent) => void): () => void {
+    // What start() had to say (a damaged database…) reaches every host, however late it subscribes.
+    for (const event of this.startupEvents) listener(event);
     this.events.on('event', listener);
     return () => this.events.off('event', listener);
   }
 
   private readonly emit: EventSink = (name, payload) => {
+    if (name === 'notice') {
+      const admitted = this.notices.admit(payload as FerryEvent<'notice'>['payload']);
+      if (!admitted) return;
+      payload = admitted as typeof payload;
+    }
     this.events.emit('event', { name, payload } as FerryEvent);
   };
 
   private onLinkUp(link: PeerLink): void {
+    try {
+      this.linkUp(link);
+    } catch (err) {
+      this.refuseFrame(link, err, 'hello');
+    }
+  }
+
+  /**
+   * One frame from a peer. Nothing thrown here may escape into the socket's
+   * 'data' handler (that would end the process): a full or failing data folder
+   * refuses the frame unacknowledged (the peer keeps it and retries after it
+   * reconnects), anything else is reported and costs only this link.
+   */
+  private onControlFrame(link: PeerLink, frame: DecodedFrame<ControlHeader>): void {
+    try {
+      if (this.sentWhileBlocked(link, frame)) return;
+      if (STORING_FRAMES.has(frame.header.type)) this.checkFreeSpace();
+      if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
+        link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
+      }
+    } catch (err) {
+      this.refuseFrame(link, err, frame.header.type);
+    }
+  }
+
+  /**
+   * Wraps an event listener (sockets, timers, UDP) so a failing data folder or a
+   * bug in it is reported instead of escaping into Node's event loop.
+   */
+  private safely<A extends unknown[]>(context: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.reportFailure(context, err);
+      }
+    };
+  }
+
+  /** Tells the user (bounded by the notice limiter) what failed; never throws. */
+  reportFailure(context: string, err: unknown): void {
+    try {
+      const known = storageError(err, this.dataDir) ?? (err instanceof FerryError ? err : null);
+      this.emit('notice', {
+        level: known?.code === 'RATE_LIMITED' ? 'warn' : 'error',
+        code: known?.code ?? 'INTERNAL',
+        message: `while handling ${context}: ${known?.message ?? (err as Error)?.stack ?? String(err)}`,
+      });
+    } catch {
+      // reporting must never be the thing that fails
+    }
+  }
+
+  /**
+   * What a peer sent while it was blocked is dropped, not queued for later: a
+   * message is acked (so its sender stops retrying) but not stored, an offer
+   * expires as if nobody answered. The peer learns nothing of the block.
+   */
+  private sentWhileBlocked(link: PeerLink, frame: DecodedFrame<ControlHeader>): boolean {
+    const h = frame.header;
+    if (h.type === 'message' && this.peers.wasBlockedAt(link.peerId, h.sentAt)) {
+      link.conn.send({ type: 'ack', id: h.id });
+      return true;
+    }
+    if (h.type === 'offer' && this.peers.wasBlockedAt(link.peerId, h.createdAt)) {
+      link.conn.send({
+        type: 'transfer-stop',
+        id: h.id,
+        state: 'expired',
+        code: 'OFFER_EXPIRED',
+        message: 'nobody answered the offer in time',
+      });
+      return true;
+    }
+    return false;
+  }
+
+  /** Throws DATA_DIR_FULL when the data folder's disk is below the floor (asked at most once a second). */
+  private checkFreeSpace(): void {
+    const now = Date.now();
+    if (now - this.freeSpace.at > 1_000) this.freeSpace = { bytes: freeBytes(this.dataDir), at: now };
+    const free = this.freeSpace.bytes;
+    if (free !== null && free < this.minFreeBytes) {
+      throw new FerryError(
+        'DATA_DIR_FULL',
+        `only ${Math.floor(free / 1024 / 1024)} MiB are free on the disk holding Ferry's data folder (${this.dataDir}); incoming messages and offers are refused until at least ${Math.ceil(this.minFreeBytes / 1024 / 1024)} MiB are free`,
+      );
+    }
+  }
+
+  /** A frame we could not take: tell the user (bounded), tell the peer without local details, drop the link. */
+  private refuseFrame(link: PeerLink, err: unknown, frameType: string): void {
+    const storage = storageError(err, this.dataDir);
+    const rateLimited = err instanceof FerryError && err.code === 'RATE_LIMITED';
+    const local = storage ?? (rateLimited ? err : null);
+    if (local) {
+      this.emit('notice', {
+        level: local.code === 'RATE_LIMITED' ? 'warn' : 'error',
+        code: local.code,
+        message:
+          local.code === 'RATE_LIMITED'
+            ? `refused a "${frameType}" from ${link.hello.name}: ${local.message}`
+            : `could not store a "${frameType}" from ${link.hello.name}: ${local.message}`,
+        peerId: link.peerId,
+      });
+      // The peer hears the code and a message with no local paths; it keeps what was not acked.
+      link.conn.fail(
+        new FerryError(
+          local.code,
+          local.code === 'RATE_LIMITED'
+            ? local.message
+            : 'the receiver could not store this right now (its disk is full or failing); it is retried later',
+        ),
+      );
+      return;
+    }
+    this.emit('notice', {
+      level: 'error',
+      code: 'INTERNAL',
+      message: `failed to handle a "${frameType}" frame from ${link.hello.name}: ${(err as Error)?.stack ?? String(err)}`,
+      peerId: link.peerId,
+    });
+    link.conn.fail(new FerryError('INTERNAL', `the receiver failed to handle a "${frameType}" frame`));
+  }
+
+  private linkUp(link: PeerLink): void {
     this.peers.upsertSeen(
       {
         id: link.peerId,
@@ -330,11 +612,7 @@ export class FerryNode implements FerryApi {
     );
     // The pinned certificate answered again: whatever answered before was someone else.
     if (this.peers.get(link.peerId)?.certChanged) this.peers.update(link.peerId, { certChanged: false });
-    link.conn.on('frame', (frame) => {
-      if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
-        link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
-      }
-    });
+    link.conn.on('frame', (frame) => this.onControlFrame(link, frame));
     this.emit('notice', {
       level: 'info',
       code: 'PEER_CONNECTED',
@@ -479,6 +757,7 @@ export class FerryNode implements FerryApi {
 
   async markRead(...[peerId]: RequestArgs<'markRead'>): Promise<void> {
     this.chat.markRead(peerId);
+    this.chatQuota.read(peerId);
     this.emitPeer(peerId);
   }
 
@@ -500,10 +779,12 @@ export class FerryNode implements FerryApi {
   }
 
   async setPeerBlocked(...[peerId, blocked]: RequestArgs<'setPeerBlocked'>): Promise<PeerDto> {
-    this.requirePeer(peerId);
+    const record = this.requirePeer(peerId);
+    if (record.blocked !== blocked) this.peers.markBlocked(peerId, blocked, Date.now());
     if (blocked) {
       this.connections.forget(peerId);
-      this.connections.disconnect(peerId, 'blocked');
+      // Like going offline: the peer is not told why.
+      this.connections.disconnect(peerId, 'closing');
     } else {
       this.discovery?.forget(peerId); // its next announcement counts as new and is dialed
     }
@@ -530,6 +811,10 @@ export class FerryNode implements FerryApi {
   }
 
   async updateSettings(...[patch]: RequestArgs<'updateSettings'>): Promise<SettingsDto> {
+    if (patch.downloadDir !== undefined && (!path.isAbsolute(patch.downloadDir) || patch.downloadDir.includes('\0'))) {
+      // A relative folder would depend on where Ferry happened to be started.
+      throw new FerryError('INVALID_ARGUMENT', 'the download folder must be a full path (e.g. /home/me/Downloads)');
+    }
     this.settingsRepo.save(patch);
     this.settings = this.settingsRepo.load();
     this.emit('settingsUpdated', { ...this.settings });
@@ -569,21 +854,22 @@ export class FerryNode implements FerryApi {
   async resumeTransfer(...[id]: RequestArgs<'resumeTransfer'>): Promise<TransferDto> {
     return this.transfers.resume(id);
   }
-  async listTransfers(...[peerId]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
-    return this.transfers.list(peerId);
+  async listTransfers(...[peerId, options]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
+    return this.transfers.list(peerId, options ?? {});
+  }
+  async listTransferFiles(...[id, options]: RequestArgs<'listTransferFiles'>): Promise<TransferFileDto[]> {
+    return this.transfers.files(id, options?.offset, options?.limit);
   }
 
-  /**
-   * Whether Ferry received and verified a file at exactly this path (for the desktop host's
-   * Open / Show in folder, which opens nothing else). Not part of the contract.
-   */
+  /** Whether an incoming transfer saved something at `file` (hosts open only such files). */
   isReceivedFile(file: string): boolean {
-    return this.transferRepo.isReceived(file);
+    return this.transfers.isReceivedFile(file);
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.backupTimer) clearInterval(this.backupTimer);
     await this.discovery?.stop(); // says goodbye so peers mark us offline at once
     await this.transfers.stop();
     await this.connections.stop();

@@ -34,7 +34,8 @@ describe('trust', () => {
     const bob = await a.node.addPeer(b.address);
     await a.node.setPeerBlocked(bob.id, true);
     await a.waitFor('peerUpdated', (p) => p.id === bob.id && p.blocked && !p.online);
-    await expect(b.node.addPeer(a.address)).rejects.toMatchObject({ code: 'PEER_BLOCKED' });
+    // The blocked side sees an offline device, never a PEER_BLOCKED (issue 17 item 7).
+    await expect(b.node.addPeer(a.address)).rejects.toMatchObject({ code: 'PEER_GONE' });
     await expect(a.node.sendMessage(bob.id, 'hi')).rejects.toMatchObject({ code: 'PEER_BLOCKED' });
     await a.node.setPeerBlocked(bob.id, false);
     await b.node.addPeer(a.address);

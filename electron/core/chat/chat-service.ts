@@ -11,6 +11,7 @@ import type { PeerLink } from '../net/connection-manager';
 import type { DecodedFrame } from '../protocol/frame-codec';
 import type { ControlHeader } from '../protocol/frames';
 import type { MessageRepo } from '../store/message-repo';
+import type { ChatQuota } from './chat-quota';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -19,6 +20,7 @@ export class ChatService {
     private readonly messages: MessageRepo,
     private readonly linkOf: (peerId: string) => PeerLink | undefined,
     private readonly emit: EventSink,
+    private readonly quota?: ChatQuota,
   ) {}
 
   /** Stores an outgoing message and sends it now if the peer is connected. */
@@ -62,6 +64,13 @@ export class ChatService {
           link.conn.fail(new FerryError('BAD_FRAME', 'message text is not valid UTF-8'));
           return true;
         }
+        // A retry of a stored message is acked again without counting against the quota.
+        if (this.messages.get(link.peerId, header.id)) {
+          link.conn.send({ type: 'ack', id: header.id });
+          return true;
+        }
+        const bytes = frame.body?.byteLength ?? 0;
+        this.quota?.admit(link.peerId, bytes); // throws RATE_LIMITED: not stored, not acked
         const stored = this.messages.insert({
           id: header.id,
           peerId: link.peerId,
@@ -74,7 +83,10 @@ export class ChatService {
         });
         // Ack only after the insert committed: an ack promises the message survives a crash.
         link.conn.send({ type: 'ack', id: header.id });
-        if (stored) this.emit('messageAdded', stored);
+        if (stored) {
+          this.quota?.stored(link.peerId, bytes);
+          this.emit('messageAdded', stored);
+        }
         return true;
       }
       case 'ack':

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { parseArgs as parseApiArgs, requestNames, type RequestName } from '../../../shared/api';
 import { FerryError } from '../ferry-error';
 import type { FerryNode } from '../ferry-node';
+import { installLastResort } from '../last-resort';
 import { defaultDataDir, parsePort, printJson } from './cli-options';
 import { ListenTerminal } from './listen-terminal';
 
@@ -56,6 +57,11 @@ export async function listenCommand(argv: string[]): Promise<number> {
     host,
     discovery: values['no-discovery'] ? false : undefined,
     discoveryOptions: discoveryPort !== undefined ? { port: discoveryPort } : undefined,
+  });
+  // Last resort: log an unexpected error once and keep serving, or stop cleanly and say why.
+  installLastResort({
+    context: () => `ferry listen (port ${node.listeningPort})`,
+    shutdown: () => node.stop(),
   });
   const self = await node.getSelf();
   const addresses = reachableAddresses(host, self.addresses);

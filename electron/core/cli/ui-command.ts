@@ -19,6 +19,7 @@ import {
 } from '../browser-mode/ui-instance';
 import { FerryError } from '../ferry-error';
 import { FerryNode } from '../ferry-node';
+import { installLastResort } from '../last-resort';
 import { defaultDataDir, parsePort, printJson } from './cli-options';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -68,6 +69,11 @@ export async function uiCommand(argv: string[]): Promise<number> {
     host: values.host,
     discovery: values['no-discovery'] ? false : undefined,
     portFallback: values.port === undefined,
+  });
+  // Last resort: log an unexpected error once and keep serving, or stop cleanly and say why.
+  installLastResort({
+    context: () => `ferry ui (port ${node.listeningPort})`,
+    shutdown: () => node.stop(),
   });
   let ui;
   try {

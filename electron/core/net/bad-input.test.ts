@@ -116,8 +116,10 @@ describe('bad input on the listening socket', () => {
     );
     const allClosed = Promise.all(sockets.map((s) => new Promise((r) => s.once('close', r))));
     await chat(); // served while 200 connections sit idle
-    await allClosed; // the TLS handshake timeout closed every one
-    await waitUntil(() => noticesWith(server, 'TLS_FAILED').length === 200);
+    await allClosed; // the per-address cap (32) cut the rest at once; the TLS handshake timeout closed the others
+    await waitUntil(() => noticesWith(server, 'TLS_FAILED').length > 0);
+    // Reported, but bounded: not one notice per connection.
+    expect(noticesWith(server, 'TLS_FAILED').length + noticesWith(server, 'RATE_LIMITED').length).toBeLessThan(60);
     await chat();
   }, 20_000);
 });

@@ -3,6 +3,7 @@
  * one control link per peer (whichever side dialed), and redials with backoff.
  */
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { ErrorCode } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
@@ -41,7 +42,13 @@ export interface ConnectionManagerOptions {
   dialTimeoutMs?: number;
   /** Redial backoff: the first wait after a drop, doubling per failed attempt up to max (default 1 s → 30 s). */
   redialBackoffMs?: { min: number; max: number };
+  /** Refusals closed without a word, as if this node were offline (e.g. PEER_BLOCKED). */
+  silentRefusals?: string[];
+  /** Connections one source IP may hold open before finishing the hello (default 32). */
+  maxUnauthenticatedPerIp?: number;
 }
+
+export const DEFAULT_MAX_UNAUTHENTICATED_PER_IP = 32;
 
 type Events = {
   /** A control link is up (after hello, after tie-breaking). */
@@ -57,8 +64,19 @@ type Events = {
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 
+/**
+ * Where to redial a peer: addresses it was reached at before (tried first; a
+ * different certificate there is PEER_CERT_CHANGED), then addresses only an
+ * unverified announcement claims (a different certificate there is an impostor:
+ * PEER_ID_MISMATCH for that address, never a change of the real peer).
+ */
+export interface RedialAddresses {
+  known: string[];
+  announced: string[];
+}
+
 interface RedialTarget {
-  addresses: () => string[];
+  addresses: () => RedialAddresses;
   attempt: number;
   timer: NodeJS.Timeout | null;
   dialing: boolean;
@@ -69,6 +87,8 @@ export class ConnectionManager extends EventEmitter<Events> {
   private readonly links = new Map<string, PeerLink>();
   private readonly sockets = new Set<TLSSocket>();
   private readonly targets = new Map<string, RedialTarget>();
+  /** Inbound connections that have not finished the hello, per source IP ("ip:port" keys). */
+  private readonly unauthenticated = new Map<string, Set<string>>();
   private stopped = false;
   private readonly timers: ConnectionTimers;
   private readonly handshakeTimeoutMs: number;
@@ -98,11 +118,35 @@ export class ConnectionManager extends EventEmitter<Events> {
       handshakeTimeout: this.handshakeTimeoutMs,
     });
     server.maxConnections = 1024;
+    const perIp = this.options.maxUnauthenticatedPerIp ?? DEFAULT_MAX_UNAUTHENTICATED_PER_IP;
+    // Counted from the TCP accept, before TLS: one address can't hold every slot with idle
+    // or half-done handshakes and lock other peers out.
+    server.on('connection', (raw: Socket) => {
+      const ip = raw.remoteAddress ?? '';
+      const key = `${ip}:${raw.remotePort}`;
+      let set = this.unauthenticated.get(ip);
+      if ((set?.size ?? 0) >= perIp) {
+        this.options.log(
+          'warn',
+          'RATE_LIMITED',
+          `refused a connection from ${ip}: it already has ${perIp} connections that have not said hello`,
+        );
+        raw.destroy();
+        return;
+      }
+      if (!set) this.unauthenticated.set(ip, (set = new Set()));
+      set.add(key);
+      raw.once('close', () => this.authenticated(ip, key));
+    });
     server.on('secureConnection', (socket) => {
       this.track(socket);
-      this.handshake(socket, 'in').catch(() => {
-        // handshake() has logged and closed it
-      });
+      const ip = socket.remoteAddress ?? '';
+      const key = `${ip}:${socket.remotePort}`;
+      this.handshake(socket, 'in')
+        .then(() => this.authenticated(ip, key))
+        .catch(() => {
+          // handshake() has logged and closed it
+        });
     });
     server.on('tlsClientError', (err, socket) => {
       const from = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown';
@@ -130,6 +174,14 @@ export class ConnectionManager extends EventEmitter<Events> {
         resolve((server.address() as { port: number }).port);
       });
     });
+  }
+
+  /** The connection finished its hello (or closed): it no longer counts against its address. */
+  private authenticated(ip: string, key: string): void {
+    const set = this.unauthenticated.get(ip);
+    if (!set) return;
+    set.delete(key);
+    if (set.size === 0) this.unauthenticated.delete(ip);
   }
 
   link(peerId: string): PeerLink | undefined {
@@ -254,6 +306,11 @@ export class ConnectionManager extends EventEmitter<Events> {
       listenAddress: hello.port > 0 && host ? formatAddress({ host, port: hello.port }) : null,
     };
     const denied = this.options.authorize(link);
+    if (denied && this.options.silentRefusals?.includes(denied.code)) {
+      this.options.log('info', denied.code, `${who}: ${denied.message}; closed without a reply`, presented);
+      socket.destroy();
+      throw denied;
+    }
     if (denied) refuse(denied.code, denied.message, presented);
     // The dialer decides what the connection is for; the listener echoes it.
     const linkPurpose = direction === 'out' ? purpose : hello.purpose;
@@ -322,7 +379,7 @@ export class ConnectionManager extends EventEmitter<Events> {
   }
 
   /** Keep a control link to this peer: redial its addresses with backoff while it is down. */
-  keepConnected(peerId: string, addresses: () => string[]): void {
+  keepConnected(peerId: string, addresses: () => RedialAddresses): void {
     if (this.targets.has(peerId)) {
       this.targets.get(peerId)!.addresses = addresses;
     } else {
@@ -360,13 +417,21 @@ export class ConnectionManager extends EventEmitter<Events> {
     target.dialing = true;
     target.attempt++;
     let lastError: FerryError | null = null;
-    for (const address of target.addresses()) {
+    const { known, announced } = target.addresses();
+    const tries = [
+      ...known.map((address) => ({ address, claimedBy: undefined })),
+      ...announced.filter((a) => !known.includes(a)).map((address) => ({ address, claimedBy: 'announce' as const })),
+    ];
+    for (const { address, claimedBy } of tries) {
       try {
-        await this.dial(address, { expectedId: peerId });
+        await this.dial(address, { expectedId: peerId, claimedBy });
         lastError = null;
         break;
       } catch (err) {
-        lastError = FerryError.from(err);
+        const e = FerryError.from(err);
+        // An announced address answered with another certificate: skip it, keep trying the rest.
+        if (claimedBy === 'announce' && e.code === 'PEER_ID_MISMATCH') continue;
+        lastError = e;
         if (lastError.code === 'PEER_CERT_CHANGED' || lastError.code === 'PEER_BLOCKED') break;
       }
     }

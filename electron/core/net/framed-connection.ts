@@ -13,6 +13,7 @@ import {
   type FrameRegistry,
   type RawHeader,
 } from '../protocol/frame-codec';
+import { forPeer } from '../protocol/peer-text';
 
 export interface ConnectionTimers {
   /** Send a ping when nothing was sent for this long. */
@@ -36,6 +37,8 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   private readonly timer: NodeJS.Timeout;
   private closeError: FerryError | null = null;
   private done = false;
+  /** close() or fail() was called: nothing more is sent or handled, the socket is ending. */
+  private ending = false;
 
   constructor(
     readonly socket: TLSSocket,
@@ -48,7 +51,8 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
     socket.on('data', this.onDataListener);
     socket.on('error', this.onErrorListener);
     socket.on('close', this.onCloseListener);
-    const tick = Math.max(50, Math.min(timers.pingIntervalMs, timers.idleTimeoutMs) / 3);
+    // Checked at least once a second: pings and the idle close come at most 1 s late (§3).
+    const tick = Math.max(50, Math.min(1_000, timers.pingIntervalMs / 3, timers.idleTimeoutMs / 3));
     this.timer = setInterval(() => this.checkTimers(), tick);
     this.timer.unref();
   }
@@ -75,7 +79,7 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   }
 
   get closed(): boolean {
-    return this.done || this.socket.destroyed;
+    return this.done || this.ending || this.socket.destroyed;
   }
 
   get remoteAddress(): string {
@@ -86,7 +90,7 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   send(header: RawHeader, body?: Uint8Array | null): boolean {
     if (this.closed) return false;
     this.lastSent = Date.now();
-    return this.socket.write(encodeFrame(header, body));
+    return this.socket.write(encodeFrame(forPeer(header), body));
   }
 
   drain(): Promise<void> {
@@ -118,6 +122,9 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   }
 
   private endSoon(): void {
+    // Frames still queued behind this one are not handled, and nothing is written after end()
+    // (a write after end destroys the socket and loses the goodbye).
+    this.ending = true;
     this.socket.end();
     // A peer that never reads would keep the socket half-open: cut it.
     setTimeout(() => this.socket.destroy(), 2_000).unref();
@@ -159,11 +166,10 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   private checkTimers(): void {
     const now = Date.now();
     if (now - this.lastReceived > this.timers.idleTimeoutMs) {
-      this.closeError ??= new FerryError(
-        'IDLE_TIMEOUT',
-        `no data from the peer for ${Math.round(this.timers.idleTimeoutMs / 1000)} s`,
+      // Tell the peer why (§3), then close; endSoon() cuts a peer that doesn't read it.
+      this.fail(
+        new FerryError('IDLE_TIMEOUT', `no data from the peer for ${Math.round(this.timers.idleTimeoutMs / 1000)} s`),
       );
-      this.socket.destroy();
       return;
     }
     if (now - this.lastSent >= this.timers.pingIntervalMs) this.send({ type: 'ping', ts: now });

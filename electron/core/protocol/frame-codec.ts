@@ -9,6 +9,8 @@ import { LIMITS } from '../../../shared/limits';
 import { FerryError } from '../ferry-error';
 
 export const LENGTH_PREFIX_BYTES = 4;
+/** Headers are decoded strictly: invalid UTF-8 is BAD_FRAME (docs/PROTOCOL.md §7), never U+FFFD. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface RawHeader {
   type: string;
@@ -147,9 +149,15 @@ export class FrameDecoder<H extends { bodyLength?: number } = RawHeader> {
   }
 
   private parseHeader(bytes: Buffer): H {
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(bytes);
+    } catch {
+      throw new FerryError('BAD_FRAME', 'header is not valid UTF-8');
+    }
     let json: unknown;
     try {
-      json = JSON.parse(bytes.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       throw new FerryError('BAD_FRAME', 'header is not valid JSON');
     }

@@ -67,10 +67,9 @@ export const offerHeader = z.object({
 /** One entry of an offer body. Paths are '/'-separated and relative; the receiver sanitises them. */
 export const offerEntry = z
   .object({
-    path: z
-      .string()
-      .min(1)
-      .refine((s) => utf8Bytes(s) <= 4096, 'path over 4096 bytes'),
+    // Any string: an empty, overlong or unsafe path costs only its own entry (NAME_REJECTED,
+    // docs/PROTOCOL.md §9), never the offer or the control link. The 8 MiB body bounds it.
+    path: z.string(),
     size: byteCount,
     mtime: z.number().int(),
     dir: z.boolean(),

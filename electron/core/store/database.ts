@@ -4,7 +4,16 @@
  * Schema changes are append-only migrations keyed by PRAGMA user_version.
  */
 import sqlite from 'node-sqlite3-wasm';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { FerryError } from '../ferry-error';
 
@@ -84,19 +93,84 @@ const MIGRATIONS: Migration[] = [
     PRIMARY KEY (transfer_id, idx)
   );
   `,
+  /* 3: when each peer was blocked ([from, to|null] pairs): what it sent then is dropped */ `
+  ALTER TABLE peers ADD COLUMN blocked_periods TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;
 export type Row = Record<string, SqlValue>;
 
+/** What opening found wrong with the file, and what was done about it (the engine tells the user). */
+export interface Recovery {
+  /** Where the damaged file was moved. */
+  movedTo: string;
+  /** What SQLite said about it. */
+  problem: string;
+  /** The backup the history was restored from, or null (the history starts empty). */
+  restoredFrom: string | null;
+}
+
+/** The backup beside the database (VACUUM INTO): refreshed daily and before every schema upgrade. */
+export function backupFile(file: string): string {
+  return `${file}.backup`;
+}
+
 /** Thin wrapper: migrations, transactions, typed rows. */
 export class FerryDatabase {
+  /** Set when open() found the file damaged and moved it aside. */
+  recovery: Recovery | null = null;
+
   private constructor(
     private readonly db: InstanceType<typeof Database>,
     private readonly file: string,
   ) {}
 
+  /**
+   * Opens the database after an integrity check. A damaged file is never opened
+   * over or emptied silently: it is moved aside as `<file>.corrupt-<date>`, the
+   * history is restored from the backup when there is a good one, and
+   * `recovery` says what happened so the engine can tell the user.
+   */
   static open(file: string): FerryDatabase {
+    if (file === ':memory:') return FerryDatabase.openUnchecked(file);
+    const problem = damage(file);
+    if (!problem) return FerryDatabase.openUnchecked(file);
+    const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    clearStaleLock(file);
+    renameSync(file, movedTo);
+    for (const side of ['-wal', '-shm']) if (existsSync(file + side)) renameSync(file + side, movedTo + side);
+    let restoredFrom: string | null = null;
+    const backup = backupFile(file);
+    if (existsSync(backup) && !damage(backup)) {
+      copyFileSync(backup, file);
+      restoredFrom = backup;
+    }
+    const store = FerryDatabase.openUnchecked(file);
+    store.recovery = { movedTo, problem, restoredFrom };
+    return store;
+  }
+
+  /** Writes a consistent copy to `<file>.backup` (VACUUM INTO a temp file, then rename). */
+  backup(): string {
+    const target = backupFile(this.file);
+    const tmp = `${target}.tmp`;
+    rmSync(tmp, { force: true });
+    this.db.exec(`VACUUM INTO '${tmp.replaceAll("'", "''")}'`);
+    renameSync(tmp, target);
+    return target;
+  }
+
+  /** When the backup was last written (ms), or null. */
+  backupTime(): number | null {
+    try {
+      return statSync(backupFile(this.file)).mtimeMs;
+    } catch {
+      return null;
+    }
+  }
+
+  private static openUnchecked(file: string): FerryDatabase {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     if (file !== ':memory:') clearStaleLock(file);
     const db = new Database(file);
@@ -132,6 +206,8 @@ export class FerryDatabase {
   }
 
   private migrate(): void {
+    // Before changing an existing schema, keep a copy of the history to go back to.
+    if (this.file !== ':memory:' && this.schemaVersion > 0 && this.schemaVersion < MIGRATIONS.length) this.backup();
     for (let version = this.schemaVersion; version < MIGRATIONS.length; version++) {
       this.transaction(() => {
         this.db.exec(MIGRATIONS[version]!);
@@ -177,6 +253,41 @@ export class FerryDatabase {
  * process leaves behind. We record the owning pid beside it, and remove the lock
  * when that process is gone, so a crash never locks the user out of their history.
  */
+/**
+ * What is wrong with an existing database file, or null when it is fine or absent.
+ * An empty file counts as damaged: SQLite writes its header with our first
+ * migration, so a 0-byte ferry.db is a truncated one, not a new one.
+ */
+function damage(file: string): string | null {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return null; // no database yet: a first start
+  }
+  if (size === 0) return 'the file is empty (0 bytes)';
+  clearStaleLock(file);
+  let db: InstanceType<typeof Database> | null = null;
+  try {
+    db = new Database(file, { fileMustExist: true });
+    // As the engine opens it: a WAL left by a killed process is read without shared memory.
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    const rows = db.all('PRAGMA quick_check') as { quick_check: string }[];
+    const verdict = rows.map((r) => r.quick_check).join('; ');
+    return verdict === 'ok' ? null : verdict.slice(0, 300);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/locked|busy/i.test(message)) return null; // in use: open() reports DATA_DIR_IN_USE
+    return message;
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      // closing a damaged file may fail too
+    }
+  }
+}
+
 function ownerFile(file: string): string {
   return `${file}.owner`;
 }

@@ -87,6 +87,15 @@ export class MessageRepo {
     );
   }
 
+  /** How many incoming messages from this peer are unread, and their text size in bytes. */
+  unreadVolume(peerId: string): { count: number; bytes: number } {
+    const row = this.db.get<{ n: number; b: number | null }>(
+      'SELECT COUNT(*) AS n, SUM(length(CAST(text AS BLOB))) AS b FROM messages WHERE peer_id = ? AND unread = 1',
+      [peerId],
+    );
+    return { count: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) };
+  }
+
   /** Clears the unread flag; returns the ids that were unread (to send read receipts). */
   markRead(peerId: string): string[] {
     return this.db.transaction(() => {
@@ -103,7 +112,10 @@ export class MessageRepo {
    * (common in Chinese: 你好) fall back to a substring scan.
    */
   search(query: string, limit = 50): SearchHit[] {
-    const q = query.trim();
+    // SQLite takes text up to the first NUL: a NUL in the query would cut it (and break the
+    // FTS phrase). Control characters never help a search; they become spaces.
+    // eslint-disable-next-line no-control-regex
+    const q = query.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
     if (!q) return [];
     const rows =
       [...q].length >= 3

@@ -12,6 +12,8 @@ export interface PeerRecord {
   blocked: boolean;
   certChanged: boolean;
   manual: boolean;
+  /** [from, to] ms; `to` is null while the block lasts. */
+  blockedPeriods: [number, number | null][];
 }
 
 interface PeerRow {
@@ -26,6 +28,7 @@ interface PeerRow {
   blocked: number;
   cert_changed: number;
   manual: number;
+  blocked_periods?: string;
 }
 
 const MAX_ADDRESSES = 8;
@@ -50,7 +53,22 @@ function toRecord(row: PeerRow): PeerRecord {
     blocked: row.blocked === 1,
     certChanged: row.cert_changed === 1,
     manual: row.manual === 1,
+    blockedPeriods: parsePeriods(row.blocked_periods),
   };
+}
+
+function parsePeriods(json: string | undefined): [number, number | null][] {
+  try {
+    const parsed: unknown = JSON.parse(json ?? '[]');
+    return Array.isArray(parsed)
+      ? parsed.filter(
+          (p): p is [number, number | null] =>
+            Array.isArray(p) && typeof p[0] === 'number' && (typeof p[1] === 'number' || p[1] === null),
+        )
+      : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Known peers: pinned identities (the id is the certificate fingerprint) and what we know of them. */
@@ -111,6 +129,22 @@ export class PeerRepo {
       this.db.run(`UPDATE peers SET ${columns[key]} = ? WHERE id = ?`, [sqlValue, id]);
     }
     return this.get(id);
+  }
+
+  /** Records the start or end of a block (the last 50 periods are kept). */
+  markBlocked(id: string, blocked: boolean, now: number): void {
+    const periods = this.get(id)?.blockedPeriods ?? [];
+    const open = periods.at(-1)?.[1] === null;
+    if (blocked && !open) periods.push([now, null]);
+    if (!blocked && open) periods.at(-1)![1] = now;
+    this.db.run('UPDATE peers SET blocked_periods = ? WHERE id = ?', [JSON.stringify(periods.slice(-50)), id]);
+  }
+
+  /** Whether the peer was blocked at `ts` (its own clock's claim of when it sent something). */
+  wasBlockedAt(id: string, ts: number): boolean {
+    const record = this.get(id);
+    if (!record) return false;
+    return record.blockedPeriods.some(([from, to]) => ts >= from && (to === null || ts < to));
   }
 
   remove(id: string): void {

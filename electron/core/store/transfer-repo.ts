@@ -37,6 +37,8 @@ export interface Transfer {
   saveDir: string | null;
   error: TransferError | null;
   files: TransferFile[];
+  /** Set when the file rows were dropped (an offer that ended unanswered): how many there were. */
+  fileCount?: number;
 }
 
 interface TransferRow {
@@ -161,6 +163,7 @@ export class TransferRepo {
       totalBytes: Number(row.total_bytes),
       saveDir: row.save_dir,
       error: err(row.error_code, row.error_message),
+      fileCount: Number(row.file_count),
       files: files.map((f) => ({
         index: f.idx,
         path: f.path,
@@ -178,23 +181,39 @@ export class TransferRepo {
     };
   }
 
-  /** Ids newest first, optionally for one peer. */
-  ids(peerId?: string, limit = 500): string[] {
-    const rows = peerId
-      ? this.db.all<{ id: string }>('SELECT id FROM transfers WHERE peer_id = ? ORDER BY created_at DESC LIMIT ?', [
-          peerId,
-          limit,
-        ])
-      : this.db.all<{ id: string }>('SELECT id FROM transfers ORDER BY created_at DESC LIMIT ?', [limit]);
-    return rows.map((r) => r.id);
+  /**
+   * Ids newest first, optionally for one peer, created before `before`. Unless
+   * `includeEnded`, incoming offers that expired or were declined are left out.
+   */
+  ids(peerId?: string, limit = 500, options: { before?: number; includeEnded?: boolean } = {}): string[] {
+    const where = ['created_at < ?'];
+    const values: (string | number)[] = [options.before ?? Number.MAX_SAFE_INTEGER];
+    if (peerId) {
+      where.push('peer_id = ?');
+      values.push(peerId);
+    }
+    if (!options.includeEnded) where.push("NOT (direction = 'in' AND state IN ('expired', 'declined'))");
+    return this.db
+      .all<{ id: string }>(
+        `SELECT id FROM transfers WHERE ${where.join(' AND ')} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+        [...values, limit],
+      )
+      .map((r) => r.id);
   }
 
-  /**
-   * Whether a received file or folder was saved at exactly this path (any transfer, however old).
-   * Only the receiver records saved_path, and only after verifying (files) or creating (folders).
-   */
-  isReceived(savedPath: string): boolean {
-    return this.db.get('SELECT 1 AS hit FROM transfer_files WHERE saved_path = ? LIMIT 1', [savedPath]) !== undefined;
+  /** An offer that ended without a byte written keeps its summary row, not its (possibly huge) file list. */
+  dropFiles(id: string): void {
+    this.db.run('DELETE FROM transfer_files WHERE transfer_id = ?', [id]);
+  }
+
+  /** Whether `file` is where an incoming transfer saved something. */
+  isSavedPath(file: string): boolean {
+    return (
+      this.db.get(
+        "SELECT 1 AS x FROM transfer_files JOIN transfers ON transfers.id = transfer_files.transfer_id WHERE transfers.direction = 'in' AND transfer_files.saved_path = ? LIMIT 1",
+        [file],
+      ) !== undefined
+    );
   }
 
   /** Transfers that were still moving (or waiting) when the engine last stopped. */

@@ -10,6 +10,7 @@ import { LIMITS } from '../../../shared/limits';
 import { FerryError } from '../ferry-error';
 import { encodeFrame, LENGTH_PREFIX_BYTES, type RawHeader } from '../protocol/frame-codec';
 import { dataFrames, type DataHeader } from '../protocol/frames';
+import { forPeer } from '../protocol/peer-text';
 
 /** Pause the socket when this much is queued unread. */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -167,7 +168,7 @@ export class DataChannel {
 
   writeFrame(header: RawHeader): boolean {
     if (this.socket.destroyed) return false;
-    return this.socket.write(encodeFrame(header));
+    return this.socket.write(encodeFrame(forPeer(header)));
   }
 
   /** Writes raw bytes; resolves once the socket can take more (backpressure). */

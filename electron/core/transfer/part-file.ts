@@ -53,6 +53,12 @@ export function diskError(err: unknown, where: string): FerryError {
         'PERMISSION_DENIED',
         `Ferry may not write to ${where}; choose another folder or fix its permissions`,
       );
+    case 'ENAMETOOLONG':
+      return new FerryError('NAME_REJECTED', `the name is too long for the file system at ${where}`);
+    case 'ENOTDIR':
+    case 'EISDIR':
+      // A file and a folder of the same name in one offer (or on disk already).
+      return new FerryError('NAME_REJECTED', `a file and a folder have the same name at ${where}`);
     default:
       return new FerryError('INTERNAL', `${where}: ${e.message}`, { cause: err });
   }

@@ -189,7 +189,8 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
           mtime: f.mtime,
           offset: onDisk,
         }).catch(() => {});
-    } else if (attached && (e.code === 'DISK_FULL' || e.code === 'PERMISSION_DENIED')) {
+    } else if (attached && (e.code === 'DISK_FULL' || e.code === 'PERMISSION_DENIED' || e.code === 'INTERNAL')) {
+      // Not something a retry fixes: fail the transfer rather than leave it "active" for ever.
       host.transferFailed(attached, e);
     }
     if (e.code === 'PEER_GONE') channel.destroy();

@@ -23,6 +23,20 @@ import { FILE_LEVEL_CODES, receiveFiles, type ReceiverHost } from './transfer-re
 import { sendFile } from './transfer-sender';
 
 export const DEFAULT_OFFER_TTL_MS = 10 * 60_000;
+/** Longest offered path (UTF-8 bytes) and longest relative path we create from it. */
+export const MAX_OFFERED_PATH_BYTES = 4096;
+export const MAX_SAVED_PATH_BYTES = 1024;
+/** Files carried in a TransferDto; the rest are paged with files(). */
+export const FILES_IN_DTO = 100;
+
+/** What one peer may have waiting for an answer here at once. */
+export interface OfferQuota {
+  /** Unanswered incoming offers. */
+  maxPendingOffers: number;
+  /** Entries across those offers. */
+  maxPendingEntries: number;
+}
+export const DEFAULT_OFFER_QUOTA: OfferQuota = { maxPendingOffers: 16, maxPendingEntries: 20_000 };
 /** Errors after which the sender redials the data connection by itself. */
 const RETRYABLE = new Set([
   'PEER_GONE',
@@ -50,6 +64,11 @@ export interface TransferServiceDeps {
   /** "verified" honours settings.autoAcceptVerified; the CLI may force "any" or "verified". */
   autoAccept: () => AutoAccept;
   offerTtlMs?: number;
+  offerQuota?: Partial<OfferQuota>;
+  /** Free bytes where a transfer would be saved (null when unknown). */
+  freeBytes?: (dir: string) => Promise<number | null>;
+  /** Something went wrong outside any request (a timer, a stream): tell the user, never throw. */
+  report?: (context: string, err: unknown) => void;
 }
 
 interface Pump {
@@ -67,12 +86,19 @@ export class TransferService implements ReceiverHost {
   private readonly expiry = new Map<string, NodeJS.Timeout>();
   private readonly updateTimers = new Map<string, NodeJS.Timeout>();
   private readonly ttl: number;
+  private readonly quota: OfferQuota;
   private stopped = false;
   /** Bytes written into .part files since start (tests prove resume never rewrites). */
   bytesWritten = 0;
 
   constructor(private readonly deps: TransferServiceDeps) {
     this.ttl = deps.offerTtlMs ?? DEFAULT_OFFER_TTL_MS;
+    this.quota = { ...DEFAULT_OFFER_QUOTA, ...deps.offerQuota };
+  }
+
+  /** Transfers held in memory (finished ones are dropped from it; tests prove it stays bounded). */
+  get liveCount(): number {
+    return this.live.size;
   }
 
   /** After a (re)start: whatever was moving is paused until its peer is back; offers keep their deadline. */
@@ -122,8 +148,22 @@ export class TransferService implements ReceiverHost {
     return t;
   }
 
-  list(peerId?: string): TransferDto[] {
-    return this.deps.repo.ids(peerId).map((id) => this.toDto(this.get(id)!));
+  list(peerId?: string, options: { before?: number; limit?: number; includeEnded?: boolean } = {}): TransferDto[] {
+    // Finished transfers are read for the listing and not kept in memory.
+    return this.deps.repo
+      .ids(peerId, options.limit ?? 100, options)
+      .map((id) => this.toDto(this.live.get(id) ?? this.deps.repo.get(id)!));
+  }
+
+  isReceivedFile(file: string): boolean {
+    return this.deps.repo.isSavedPath(file);
+  }
+
+  /** One page of a transfer's files. */
+  files(id: string, offset = 0, limit = 500): TransferFileDto[] {
+    const t = this.live.get(id) ?? this.deps.repo.get(id);
+    if (!t) throw new FerryError('NOT_FOUND', 'no such transfer');
+    return t.files.slice(offset, offset + limit).map(fileDto);
   }
 
   // ── outgoing ────────────────────────────────────────────────────────────────
@@ -264,7 +304,34 @@ export class TransferService implements ReceiverHost {
       );
       return;
     }
-    const known = this.get(header.id);
+    const known = this.get(header.id) ?? this.deps.repo.get(header.id);
+    if (known && !this.sameOffer(known, entries)) {
+      // docs/PROTOCOL.md §9 "Transfer ids": an id names one set of files, once.
+      link.conn.send({
+        type: 'transfer-stop',
+        id: header.id,
+        state: 'failed',
+        code: 'BAD_FRAME',
+        message: 'this transfer id already names other files; offer them under a new id',
+      });
+      return;
+    }
+    if (!known && !this.withinQuota(link.peerId, entries.length)) {
+      // Not stored, not shown: the sender hears why and may offer again once earlier offers are answered.
+      const error = new FerryError(
+        'RATE_LIMITED',
+        `too many offers from this device wait for an answer (at most ${this.quota.maxPendingOffers} offers, ${this.quota.maxPendingEntries} entries); offer again later`,
+      );
+      link.conn.send({
+        type: 'transfer-stop',
+        id: header.id,
+        state: 'declined',
+        code: error.code,
+        message: error.message,
+      });
+      this.deps.report?.(`an offer from ${link.hello.name}`, error);
+      return;
+    }
     if (known) {
       // The sender re-sent an offer after a reconnect: repeat our answer.
       if (known.peerId !== link.peerId || known.direction !== 'in') {
@@ -288,14 +355,23 @@ export class TransferService implements ReceiverHost {
       files: entries.map((e, index) => {
         let dest: string | null = null;
         let error: TransferFile['error'] = null;
+        // A lone surrogate becomes U+FFFD here, so what is saved and what is reported agree.
+        const offered = wellFormed(e.path);
         try {
-          dest = sanitizeRelativePath(e.path).join('/');
+          if (!offered) throw new FerryError('NAME_REJECTED', 'refused an empty name');
+          if (Buffer.byteLength(offered) > MAX_OFFERED_PATH_BYTES)
+            throw new FerryError('NAME_REJECTED', `refused a path over ${MAX_OFFERED_PATH_BYTES} bytes`);
+          dest = sanitizeRelativePath(offered).join('/');
+          if (Buffer.byteLength(dest) > MAX_SAVED_PATH_BYTES) {
+            dest = null;
+            throw new FerryError('NAME_REJECTED', `refused a path over ${MAX_SAVED_PATH_BYTES} bytes once made safe`);
+          }
         } catch (err) {
-          error = FerryError.from(err).toDto();
+          error = FerryError.from(err, 'NAME_REJECTED').toDto();
         }
         return {
           index,
-          path: dest ?? printable(e.path),
+          path: dest ?? printable(offered),
           size: e.size,
           mtime: e.mtime,
           isDirectory: e.dir,
@@ -311,6 +387,23 @@ export class TransferService implements ReceiverHost {
     };
     this.deps.repo.insert(t);
     this.live.set(t.id, t);
+    if (t.files.every((f) => f.state === 'failed')) {
+      // Nothing could be saved: refuse at once instead of asking the user (or answering accept).
+      const first = t.files[0]!.error!;
+      this.setState(
+        t,
+        'failed',
+        new FerryError('NAME_REJECTED', `every name in the offer was refused: ${first.message}`),
+      );
+      link.conn.send({
+        type: 'transfer-stop',
+        id: t.id,
+        state: 'failed',
+        code: 'NAME_REJECTED',
+        message: `every name in the offer was refused: ${first.message}`.slice(0, 900),
+      });
+      return;
+    }
     this.armExpiry(t);
     this.emitUpdate(t);
     const mode = this.deps.autoAccept();
@@ -319,9 +412,42 @@ export class TransferService implements ReceiverHost {
     }
   }
 
+  private withinQuota(peerId: string, entries: number): boolean {
+    let offers = 0;
+    let total = entries;
+    for (const t of this.live.values()) {
+      if (t.peerId !== peerId || t.direction !== 'in' || t.state !== 'offered') continue;
+      offers++;
+      total += t.files.length;
+    }
+    return offers < this.quota.maxPendingOffers && total <= this.quota.maxPendingEntries;
+  }
+
+  /** A re-sent offer must describe the same files (count, sizes, times, kinds) as the first. */
+  private sameOffer(t: Transfer, entries: OfferEntry[]): boolean {
+    if (t.direction !== 'in') return false;
+    if ((t.fileCount ?? t.files.length) !== entries.length) return false;
+    if (t.files.length === 0) return true; // an ended offer whose list was dropped: the answer says it ended
+    return entries.every((e, i) => {
+      const f = t.files[i]!;
+      return f.isDirectory === e.dir && f.size === (e.dir ? 0 : e.size) && f.mtime === e.mtime;
+    });
+  }
+
   /** Tells the sender where an offer stands (after accept/decline, or when it asks again). */
   private answer(link: PeerLink, t: Transfer): void {
     if (t.state === 'offered') return; // still waiting for the user
+    if (t.state === 'done') {
+      // An id is used once: the files already arrived; a new send needs a new id.
+      link.conn.send({
+        type: 'transfer-stop',
+        id: t.id,
+        state: 'failed',
+        code: 'BAD_FRAME',
+        message: 'this transfer already finished; offer the files again under a new id',
+      });
+      return;
+    }
     if (t.state === 'declined') {
       link.conn.send({ type: 'offer-answer', id: t.id, accept: false });
       return;
@@ -356,12 +482,24 @@ export class TransferService implements ReceiverHost {
     if (t.direction !== 'in') throw new FerryError('INVALID_ARGUMENT', 'only incoming offers can be accepted');
     if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
     const root = path.resolve(saveDir ?? this.deps.downloadDir());
+    let resolved: string;
     try {
       await mkdir(root, { recursive: true });
-      t.saveDir = await realpath(root);
+      resolved = await realpath(root);
     } catch (err) {
       throw diskError(err, root);
     }
+    // Free space first: a 1 PB offer is refused here, not after filling the disk.
+    const free = await this.deps.freeBytes?.(resolved);
+    const needed = t.totalBytes - bytesOf(t);
+    if (free !== null && free !== undefined && needed > free) {
+      throw new FerryError(
+        'DISK_FULL',
+        `the offer needs ${needed} bytes but the disk holding ${resolved} has ${free} free; free some space or choose another folder`,
+      );
+    }
+    if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
+    t.saveDir = resolved;
     if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
     this.clearExpiry(t);
     // A folder that already exists gets a fresh name ("Photos (1)") instead of mixing two sends.
@@ -680,6 +818,25 @@ export class TransferService implements ReceiverHost {
     if (state !== 'active') this.meters.get(t.id)?.reset();
     this.deps.repo.saveAll(t);
     if (emit) this.emitUpdate(t);
+    if (FINAL.has(state)) this.retire(t);
+  }
+
+  /**
+   * A finished transfer leaves memory (the database keeps it); an incoming offer
+   * that ended unanswered also drops its file list, so unanswered offer floods
+   * cost neither memory nor disk.
+   */
+  private retire(t: Transfer): void {
+    const pending = this.updateTimers.get(t.id);
+    if (pending) {
+      clearTimeout(pending);
+      this.updateTimers.delete(t.id);
+    }
+    this.meters.delete(t.id);
+    this.live.delete(t.id);
+    if (t.direction === 'in' && (t.state === 'expired' || t.state === 'declined')) {
+      this.deps.repo.dropFiles(t.id);
+    }
   }
 
   private setFile(
@@ -702,6 +859,7 @@ export class TransferService implements ReceiverHost {
       this.updateTimers.delete(t.id);
       this.emitUpdate(t);
     }, 100);
+    timer.unref();
     this.updateTimers.set(t.id, timer);
   }
 
@@ -713,7 +871,11 @@ export class TransferService implements ReceiverHost {
         this.expiry.delete(t.id);
         if (t.state !== 'offered') return;
         const error = new FerryError('OFFER_EXPIRED', 'nobody answered the offer in time');
-        this.setState(t, 'expired', error);
+        try {
+          this.setState(t, 'expired', error);
+        } catch (err) {
+          this.deps.report?.('an offer that expired', err);
+        }
         this.deps
           .linkOf(t.peerId)
           ?.conn.send({ type: 'transfer-stop', id: t.id, state: 'expired', code: error.code, message: error.message });
@@ -751,16 +913,8 @@ export class TransferService implements ReceiverHost {
       state: t.state,
       createdAt: t.createdAt,
       updatedAt: t.updatedAt,
-      files: t.files.map((f): TransferFileDto => ({
-        path: f.path,
-        size: f.size,
-        isDirectory: f.isDirectory,
-        bytesDone: f.state === 'done' ? f.size : f.bytesDone,
-        state: f.state,
-        savedPath: f.saved,
-        error: f.error,
-      })),
-      fileCount: t.files.length,
+      files: t.files.slice(0, FILES_IN_DTO).map(fileDto),
+      fileCount: t.fileCount ?? t.files.length,
       totalBytes: t.totalBytes,
       bytesDone,
       speed: active ? meter.speed : 0,
@@ -769,6 +923,23 @@ export class TransferService implements ReceiverHost {
       error: t.error,
     };
   }
+}
+
+/** Lone surrogates become U+FFFD (String.prototype.toWellFormed, which our TS lib target lacks). */
+function wellFormed(s: string): string {
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+function fileDto(f: TransferFile): TransferFileDto {
+  return {
+    path: f.path,
+    size: f.size,
+    isDirectory: f.isDirectory,
+    bytesDone: f.state === 'done' ? f.size : f.bytesDone,
+    state: f.state,
+    savedPath: f.saved,
+    error: f.error,
+  };
 }
 
 function bytesOf(t: Transfer): number {

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, SearchHit } from '../../../shared/dto';
+import type { MessageDto, PeerDto, SearchHit } from '../../../shared/dto';
 import { useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
 
@@ -155,6 +155,13 @@ export const useChatsStore = defineStore('chats', () => {
 
   /** Messages are only added to conversations already loaded; others load fresh when opened. */
   function applyEvent(event: FerryEvent): void {
+    if (event.name === 'peerUpdated') {
+      // Unblocked: the "unblock to send" error above the composer has lost its cause.
+      const peer = event.payload as PeerDto;
+      const c = conversations.value[peer.id];
+      if (c && !peer.blocked && c.sendError?.code === 'PEER_BLOCKED') c.sendError = null;
+      return;
+    }
     if (event.name !== 'messageAdded' && event.name !== 'messageUpdated') return;
     const message = event.payload as MessageDto;
     const c = conversations.value[message.peerId];

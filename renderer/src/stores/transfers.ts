@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
+import type { PeerDto, TransferDto, TransferProgressDto } from '../../../shared/dto';
 import type { UploadEntry, UploadProgress } from '../client/browser-upload';
 import { pathsForEntries, useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
@@ -121,6 +121,15 @@ export const useTransfersStore = defineStore('transfers', () => {
   const resume = (id: string) => act(id, () => useHost().resumeTransfer(id));
 
   function applyEvent(event: FerryEvent): void {
+    if (event.name === 'peerUpdated') {
+      const peer = event.payload as PeerDto;
+      if (!peer.blocked && sendErrors.value[peer.id]?.code === 'PEER_BLOCKED') {
+        const next = { ...sendErrors.value };
+        delete next[peer.id];
+        sendErrors.value = next;
+      }
+      return;
+    }
     if (event.name === 'transferUpdated') {
       put(event.payload as TransferDto);
     } else if (event.name === 'transferProgress') {
