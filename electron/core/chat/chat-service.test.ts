@@ -214,6 +214,9 @@ describe('chat on the wire (store-then-ack)', () => {
       [sent.id, 'read'],
     ]);
     expect((await a.node.listMessages(peerId)).messages[0]!.state).toBe('read');
+    // Acks and receipts are chat frames: the link stays up and keeps taking messages.
+    raw.send({ type: 'message', id: uuid(8), sentAt: 1 }, Buffer.from('still there'));
+    await until(() => framesOf(raw, 'ack').some((f) => f.id === uuid(8)), 5_000, 'ack after the receipts');
   });
 
   it('a fresh id per message; the id of a received message cannot be reused for sending', async () => {
