@@ -39,6 +39,7 @@ describe('parseAddress', () => {
     ['a b', '"a b" is not an IP address or host name'],
     ['evil/host', '"evil/host" is not an IP address or host name'],
     ['[::1]:', '"[::1]:" is not an IP address or host name'],
+    ['x[::1]:80', '"x[::1]:80" is not an IP address or host name'],
     ['h'.repeat(254), `"${'h'.repeat(254)}" is not an IP address or host name`],
     ['host:0', '"0" is not a port number (1–65535)'],
     ['host:65536', '"65536" is not a port number (1–65535)'],

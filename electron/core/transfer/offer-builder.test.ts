@@ -1,5 +1,6 @@
 /** Offers built from real files, folders and symlinks in a temp folder. */
 import { mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir';
@@ -56,6 +57,20 @@ describe('buildOffer', () => {
       source: path.join(album, 'empty'),
     });
     expect(offer.find((e) => e.path === 'Album/link-to-file')!.source).toBe(path.join(album, 'link-to-file'));
+  });
+
+  it('leaves out what is neither file nor folder inside a folder (a socket)', async () => {
+    const root = await tempDir();
+    const box = path.join(root, 'Box');
+    await mkdir(box);
+    await writeFile(path.join(box, 'kept.txt'), 'k');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(box, 'app.sock'), resolve));
+    try {
+      expect((await buildOffer([box])).map((e) => e.path)).toEqual(['Box/kept.txt']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('offers an empty folder as one folder entry', async () => {
