@@ -1,17 +1,16 @@
 // Mutation testing of the engine (docs/TESTING.md).
-//   npm run mutation                            every module of electron/core, every engine test
-//   npm run mutation -- --mutate <file or glob> a chosen set, judged by the tests beside it
-//   npm run mutation -- --mutate <f> --testFiles <glob>   a chosen set, judged by chosen tests
+//   npm run mutation                              every module of electron/core, every engine test
+//   npm run mutation -- --mutate <file or glob>   a chosen set, judged by the tests beside it
+//   FERRY_MUTATION_TESTS=<glob,glob> npm run mutation -- --mutate <f>   judged by chosen tests
 import { existsSync } from 'node:fs';
 
 /**
  * `--mutate x.ts` alone runs only the test file beside it (`x.test.ts`): a module's own
- * tests must kill its mutants, and a run takes seconds instead of the half hour that the
- * socket-level tests (which touch nearly every module) would cost per module.
- * An explicit --testFiles wins (but see below); a module without a test beside it uses every engine test.
+ * tests must kill its mutants, and a run takes minutes instead of the hours that the
+ * socket-level tests (which reach nearly every module) would cost. A module without a
+ * test beside it is judged by every engine test.
  */
 function besideTests(argv) {
-  if (argv.some((a) => a === '-t' || a.startsWith('--testFiles'))) return undefined;
   const i = argv.findIndex((a) => a === '-m' || a === '--mutate' || a.startsWith('--mutate='));
   if (i < 0) return undefined;
   const value = argv[i].startsWith('--mutate=') ? argv[i].slice('--mutate='.length) : argv[i + 1];
@@ -22,11 +21,14 @@ function besideTests(argv) {
   return tests.length > 0 ? tests : undefined;
 }
 
-// Handed to vitest.stryker.config.ts rather than to Stryker's own `testFiles` option: with
-// that option Stryker 9.6 activates static mutants (module-level constants) only after the
-// module has loaded, so they falsely survive (stryker-js issue #6144).
-const testFiles = besideTests(process.argv.slice(2));
-if (testFiles) process.env.FERRY_MUTATION_TESTS = testFiles.join(',');
+// The choice of tests goes to vitest.stryker.config.ts (FERRY_MUTATION_TESTS), not to
+// Stryker's own `--testFiles`: with that option Stryker 9.6 activates module-level
+// ("static") mutants only after the module has loaded, so they falsely survive
+// (stryker-js issue #6144). Don't use --testFiles.
+if (!process.env.FERRY_MUTATION_TESTS) {
+  const testFiles = besideTests(process.argv.slice(2));
+  if (testFiles) process.env.FERRY_MUTATION_TESTS = testFiles.join(',');
+}
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startNode, stopNode } from '../../../test/helpers/nodes';
+import { rawControl, until, type RawPeer } from '../../../test/helpers/raw-peer';
+import { createIdentity } from '../identity/device-identity';
 
 describe('chat', () => {
   it('delivers messages both ways with sent → delivered states and reply-to', async () => {
@@ -104,5 +106,191 @@ describe('chat', () => {
     expect(hits.map((h) => h.message.text)).toEqual(['会议室在三楼']);
     expect(hits[0]!.snippet).toContain('\u0001会议\u0002');
     expect(await a.node.searchMessages('nothing like this')).toEqual([]);
+  });
+});
+
+/**
+ * The chat service against a hand-driven peer: every frame the node sends is seen
+ * as it is on the wire, and the peer can send what a real Ferry would not.
+ */
+describe('chat on the wire (store-then-ack)', () => {
+  const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+  const framesOf = (raw: RawPeer, type: string) => raw.frames.filter((f) => f.type === type);
+
+  async function nodeAndRaw() {
+    const a = await startNode('Alice');
+    const raw = await rawControl(a.node.listeningPort, await createIdentity());
+    const peerId = raw.identity.id;
+    await a.waitFor('peerUpdated', (p) => p.id === peerId && p.online);
+    return { a, raw, peerId };
+  }
+
+  it('stores an incoming message, then acks it; a re-sent id is acked again but stored once', async () => {
+    const { a, raw, peerId } = await nodeAndRaw();
+    raw.send({ type: 'message', id: uuid(1), sentAt: 1_700_000_000_000, replyTo: uuid(9) }, Buffer.from('你好 👋'));
+    await until(() => framesOf(raw, 'ack').length === 1, 5_000, 'ack');
+    expect(framesOf(raw, 'ack')).toEqual([{ type: 'ack', id: uuid(1) }]);
+    // The ack came after the insert: the message is already readable from the store.
+    const page = await a.node.listMessages(peerId);
+    expect(page.messages).toEqual([
+      expect.objectContaining({
+        id: uuid(1),
+        peerId,
+        direction: 'in',
+        text: '你好 👋',
+        replyTo: uuid(9),
+        sentAt: 1_700_000_000_000,
+        state: 'delivered',
+      }),
+    ]);
+    const added = await a.waitFor('messageAdded', (m) => m.id === uuid(1));
+    expect(added).toEqual(page.messages[0]);
+
+    raw.send({ type: 'message', id: uuid(1), sentAt: 1_700_000_000_000 }, Buffer.from('你好 👋'));
+    raw.send({ type: 'message', id: uuid(2), sentAt: 5 }, Buffer.from('second'));
+    await until(() => framesOf(raw, 'ack').length === 3, 5_000, 'three acks');
+    expect(framesOf(raw, 'ack').map((f) => f.id)).toEqual([uuid(1), uuid(1), uuid(2)]);
+    await a.waitFor('messageAdded', (m) => m.id === uuid(2));
+    expect(a.events.filter((e) => e.name === 'messageAdded').map((e) => (e.payload as { id: string }).id)).toEqual([
+      uuid(1),
+      uuid(2),
+    ]);
+    const second = (await a.node.listMessages(peerId)).messages[1]!;
+    expect(second).toMatchObject({ id: uuid(2), replyTo: null, text: 'second' });
+  });
+
+  it('refuses text that is not UTF-8 with BAD_FRAME, stores and acks nothing', async () => {
+    const { a, raw, peerId } = await nodeAndRaw();
+    raw.send({ type: 'message', id: uuid(3), sentAt: 1 }, Buffer.from([0x68, 0xff, 0xfe]));
+    await raw.closed;
+    expect(framesOf(raw, 'error')).toEqual([
+      expect.objectContaining({ code: 'BAD_FRAME', message: 'message text is not valid UTF-8' }),
+    ]);
+    expect(framesOf(raw, 'ack')).toEqual([]);
+    expect((await a.node.listMessages(peerId)).messages).toEqual([]);
+  });
+
+  it('refuses a frame that is neither chat nor transfer', async () => {
+    const { raw } = await nodeAndRaw();
+    raw.send({ type: 'pong', ts: 1 });
+    raw.hello();
+    await raw.closed;
+    expect(framesOf(raw, 'error')).toEqual([
+      expect.objectContaining({ code: 'BAD_FRAME', message: 'unexpected "hello" frame on a control connection' }),
+    ]);
+  });
+
+  it('sends with id, time and reply-to, then follows the ack and the read receipt', async () => {
+    const { a, raw, peerId } = await nodeAndRaw();
+    const before = Date.now();
+    const sent = await a.node.sendMessage(peerId, 'hello raw', { replyTo: uuid(7) });
+    expect(sent).toMatchObject({ peerId, direction: 'out', text: 'hello raw', replyTo: uuid(7), state: 'sent' });
+    expect(sent.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sent.sentAt).toBeGreaterThanOrEqual(before);
+    expect(sent.sentAt).toBeLessThanOrEqual(Date.now());
+    await until(() => framesOf(raw, 'message').length === 1, 5_000, 'message frame');
+    expect(framesOf(raw, 'message')[0]).toEqual({
+      type: 'message',
+      id: sent.id,
+      sentAt: sent.sentAt,
+      replyTo: uuid(7),
+      bodyLength: Buffer.byteLength('hello raw'),
+    });
+    expect(a.events.filter((e) => e.name === 'messageAdded' || e.name === 'messageUpdated').map((e) => e.name)).toEqual(
+      ['messageAdded', 'messageUpdated'],
+    );
+
+    raw.send({ type: 'ack', id: uuid(404) }); // not ours: ignored
+    raw.send({ type: 'ack', id: sent.id });
+    await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
+    raw.send({ type: 'ack', id: sent.id }); // twice: no second event
+    raw.send({ type: 'read', ids: [sent.id] });
+    const read = await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'read');
+    expect(read).toMatchObject({ id: sent.id, text: 'hello raw', state: 'read' });
+    const updates = a.events
+      .filter((e) => e.name === 'messageUpdated')
+      .map((e) => e.payload as { id: string; state: string });
+    expect(updates.map((u) => [u.id, u.state])).toEqual([
+      [sent.id, 'sent'],
+      [sent.id, 'delivered'],
+      [sent.id, 'read'],
+    ]);
+    expect((await a.node.listMessages(peerId)).messages[0]!.state).toBe('read');
+    // Acks and receipts are chat frames: the link stays up and keeps taking messages.
+    raw.send({ type: 'message', id: uuid(8), sentAt: 1 }, Buffer.from('still there'));
+    await until(() => framesOf(raw, 'ack').some((f) => f.id === uuid(8)), 5_000, 'ack after the receipts');
+  });
+
+  it('a fresh id per message; the id of a received message cannot be reused for sending', async () => {
+    const { a, raw, peerId } = await nodeAndRaw();
+    const one = await a.node.sendMessage(peerId, 'one');
+    const two = await a.node.sendMessage(peerId, 'two');
+    expect(one.id).not.toBe(two.id);
+    raw.send({ type: 'message', id: uuid(5), sentAt: 1 }, Buffer.from('theirs'));
+    await a.waitFor('messageAdded', (m) => m.id === uuid(5));
+    await expect(a.node.sendMessage(peerId, 'mine', { id: uuid(5) })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'a message with this id already exists',
+    });
+    expect((await a.node.listMessages(peerId)).messages.map((m) => m.text)).toEqual(['one', 'two', 'theirs']);
+  });
+
+  it('queues while the peer is away and re-sends everything unacked, oldest first, when it is back', async () => {
+    const { a, raw, peerId } = await nodeAndRaw();
+    const early = await a.node.sendMessage(peerId, 'early');
+    await until(() => framesOf(raw, 'message').length === 1, 5_000, 'first message');
+    raw.send({ type: 'ack', id: early.id });
+    await a.waitFor('messageUpdated', (m) => m.id === early.id && m.state === 'delivered');
+    const unacked = await a.node.sendMessage(peerId, 'sent, never acked');
+    await until(() => framesOf(raw, 'message').length === 2, 5_000, 'second message');
+    raw.socket.destroy();
+    await a.waitFor('peerUpdated', (p) => p.id === peerId && !p.online);
+
+    const q1 = await a.node.sendMessage(peerId, 'queued 1');
+    const q2 = await a.node.sendMessage(peerId, 'queued 2');
+    expect([q1.state, q2.state]).toEqual(['queued', 'queued']);
+    expect(
+      a.events.filter((e) => e.name === 'messageAdded').map((e) => (e.payload as { state: string }).state),
+    ).toEqual(['queued', 'queued', 'queued', 'queued']);
+
+    const back = await rawControl(a.node.listeningPort, raw.identity);
+    await until(() => framesOf(back, 'message').length === 3, 5_000, 'the re-sent messages');
+    expect(framesOf(back, 'message').map((f) => f.id)).toEqual([unacked.id, q1.id, q2.id]);
+    await a.waitFor('messageUpdated', (m) => m.id === q2.id && m.state === 'sent');
+    expect((await a.node.listMessages(peerId)).messages.map((m) => [m.text, m.state])).toEqual([
+      ['early', 'delivered'],
+      ['sent, never acked', 'sent'],
+      ['queued 1', 'sent'],
+      ['queued 2', 'sent'],
+    ]);
+  });
+
+  it('sends read receipts in frames of at most 500 ids, and only for what was unread', async () => {
+    const { a, raw, peerId } = await nodeAndRaw();
+    const ids = Array.from({ length: 501 }, (_, i) => uuid(1000 + i));
+    for (const id of ids) raw.send({ type: 'message', id, sentAt: 1 }, Buffer.from('x'));
+    await until(() => framesOf(raw, 'ack').length === ids.length, 15_000, 'all acks');
+    await a.node.markRead(peerId);
+    await until(() => framesOf(raw, 'read').length === 2, 5_000, 'two read frames');
+    const reads = framesOf(raw, 'read').map((f) => f.ids as string[]);
+    expect(reads.map((r) => r.length)).toEqual([500, 1]);
+    expect(reads.flat()).toEqual(ids);
+    expect((await a.node.listPeers()).find((p) => p.id === peerId)!.unread).toBe(0);
+
+    // Nothing unread: no frame. Proven by a later message's ack arriving first.
+    await a.node.markRead(peerId);
+    raw.send({ type: 'message', id: uuid(1), sentAt: 1 }, Buffer.from('later'));
+    await until(() => framesOf(raw, 'ack').length === ids.length + 1, 5_000, 'the later ack');
+    expect(framesOf(raw, 'read')).toHaveLength(2);
+  });
+
+  it('marks read while the peer is away without sending anything', async () => {
+    const { a, raw, peerId } = await nodeAndRaw();
+    raw.send({ type: 'message', id: uuid(2), sentAt: 1 }, Buffer.from('x'));
+    await until(() => framesOf(raw, 'ack').length === 1, 5_000, 'ack');
+    raw.socket.destroy();
+    await a.waitFor('peerUpdated', (p) => p.id === peerId && !p.online);
+    await a.node.markRead(peerId);
+    expect((await a.node.listPeers()).find((p) => p.id === peerId)!.unread).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAnnounce, encodeAnnounce, MAX_PACKET_BYTES } from './announce-packet';
+import { decodeAnnounce, encodeAnnounce, MAGIC, MAX_PACKET_BYTES } from './announce-packet';
 import { RateLimiter } from './rate-limiter';
 import { broadcastOf } from './network-interfaces';
 
@@ -53,5 +53,59 @@ describe('rate limiter', () => {
     const limiter = new RateLimiter(10, 5, 100);
     for (let i = 0; i < 10_000; i++) limiter.allow(`10.0.${i >> 8}.${i & 255}`);
     expect(limiter.size).toBe(100);
+  });
+});
+
+describe('announce packet: the edges of what is accepted', () => {
+  const bytesOf = (fields: Record<string, unknown>) =>
+    Buffer.from(`FERRY1 ${JSON.stringify({ ...packet, ...fields })}`);
+
+  it.each([
+    ['a reply', { kind: 'reply' }],
+    ['a goodbye', { kind: 'goodbye' }],
+    ['version 0', { v: 0 }],
+    ['port 1', { port: 1 }],
+    ['port 65535', { port: 65535 }],
+    ['a 255-byte name', { name: 'n'.repeat(255) }],
+    ['a 32-byte platform', { platform: 'p'.repeat(32) }],
+  ])('accepts %s', (_label, fields) => {
+    expect(decodeAnnounce(bytesOf(fields))).toEqual({ ok: true, packet: { ...packet, ...fields } });
+  });
+
+  it.each([
+    ['an unknown kind', { kind: 'hello' }],
+    ['a negative version', { v: -1 }],
+    ['a fractional version', { v: 1.5 }],
+    ['an upper-case id', { id: 'A'.repeat(64) }],
+    ['a 63-digit id', { id: 'a'.repeat(63) }],
+    ['a 65-digit id', { id: 'a'.repeat(65) }],
+    ['an empty name', { name: '' }],
+    ['a 33-byte platform', { platform: 'p'.repeat(33) }],
+    ['port 65536', { port: 65536 }],
+    ['a fractional port', { port: 80.5 }],
+  ])('refuses %s as malformed', (_label, fields) => {
+    expect(decodeAnnounce(bytesOf(fields))).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('reads a datagram of exactly the size limit, and only the magic as foreign when altered', () => {
+    const json = JSON.stringify({ ...packet, platform: '' });
+    const padded = Buffer.concat([
+      MAGIC,
+      Buffer.from(json),
+      Buffer.alloc(MAX_PACKET_BYTES - MAGIC.length - Buffer.byteLength(json), 0x20),
+    ]);
+    expect(padded.length).toBe(MAX_PACKET_BYTES);
+    expect(decodeAnnounce(padded)).toEqual({ ok: true, packet: { ...packet, platform: '' } });
+    expect(decodeAnnounce(Buffer.from('FERRY2 {}'))).toEqual({ ok: false, reason: 'foreign' });
+    expect(decodeAnnounce(Buffer.from('FERRY1'))).toEqual({ ok: false, reason: 'foreign' });
+    expect(decodeAnnounce(Buffer.from('FERRY1 '))).toEqual({ ok: false, reason: 'malformed' });
+    expect(MAGIC.toString('latin1')).toBe('FERRY1 ');
+    expect(MAX_PACKET_BYTES).toBe(1024);
+  });
+
+  it('encodes the magic and then the JSON, in UTF-8', () => {
+    const bytes = encodeAnnounce(packet);
+    expect(bytes.subarray(0, 7)).toEqual(MAGIC);
+    expect(JSON.parse(bytes.subarray(7).toString('utf8'))).toEqual(packet);
   });
 });

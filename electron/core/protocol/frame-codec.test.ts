@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../shared/limits';
 import { FerryError } from '../ferry-error';
-import { encodeFrame, FrameDecoder, type DecodedFrame, type RawHeader } from './frame-codec';
+import { encodeFrame, FrameDecoder, type DecodedFrame, type FrameRegistry, type RawHeader } from './frame-codec';
 import { controlFrames, type ControlHeader } from './frames';
 
 const ID = 'a'.repeat(64);
@@ -39,17 +39,21 @@ function normalise(frames: DecodedFrame<ControlHeader>[]) {
   return frames.map((f) => ({ type: f.header.type, body: f.body?.toString('hex') ?? null }));
 }
 
-describe('frame codec', () => {
-  const frames = sampleFrames();
-  const stream = Buffer.concat(frames.map((f) => encodeFrame(f.header, f.body)));
-  const expected = normalise(decodeAll([stream]));
+/** Built inside each test, not while the file loads, so a broken codec fails tests instead of collection. */
+function sampleStream() {
+  const stream = Buffer.concat(sampleFrames().map((f) => encodeFrame(f.header, f.body)));
+  return { stream, expected: normalise(decodeAll([stream])) };
+}
 
+describe('frame codec', () => {
   it('decodes a whole stream in one read', () => {
+    const { expected } = sampleStream();
     expect(expected.map((f) => f.type)).toEqual(['hello', 'message', 'ack', 'ping', 'message', 'read']);
     expect(Buffer.from(expected[1]!.body!, 'hex').toString()).toBe('你好, 世界 👋');
   });
 
   it('parses the stream split at every byte offset', () => {
+    const { stream, expected } = sampleStream();
     for (let offset = 0; offset <= stream.length; offset++) {
       const got = decodeAll([stream.subarray(0, offset), stream.subarray(offset)]);
       expect(normalise(got)).toEqual(expected);
@@ -57,11 +61,13 @@ describe('frame codec', () => {
   });
 
   it('parses the stream fed one byte at a time', () => {
+    const { stream, expected } = sampleStream();
     const bytes = [...stream].map((b) => Buffer.from([b]));
     expect(normalise(decodeAll(bytes))).toEqual(expected);
   });
 
   it('parses random coalescing and splitting of reads', () => {
+    const { stream, expected } = sampleStream();
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 60 }), (sizes) => {
         const chunks: Buffer[] = [];
@@ -191,5 +197,225 @@ describe('frame codec limits and bad input', () => {
     expect(code(() => encodeFrame({ type: 'error', code: 'X', message: 'x'.repeat(LIMITS.headerBytes) }))).toBe(
       'FRAME_TOO_LARGE',
     );
+  });
+});
+
+/** A registry for any type name: parse is the function given, bodies up to 100 bytes. */
+function anyType(parse: (h: unknown) => RawHeader = (h) => h as RawHeader, maxBody = 100): FrameRegistry<RawHeader> {
+  return () => ({ parse, maxBody });
+}
+
+function frameOf(json: string, body = Buffer.alloc(0)): Buffer {
+  const prefix = Buffer.alloc(4);
+  prefix.writeUInt32BE(Buffer.byteLength(json));
+  return Buffer.concat([prefix, Buffer.from(json), body]);
+}
+
+/** The FerryError a push throws. */
+function pushError(decoder: FrameDecoder<RawHeader>, bytes: Buffer): FerryError {
+  try {
+    decoder.push(bytes);
+  } catch (err) {
+    expect(err).toBeInstanceOf(FerryError);
+    return err as FerryError;
+  }
+  throw new Error('expected the decoder to refuse the input');
+}
+
+describe('frame codec: what each refusal says', () => {
+  it.each([
+    ['a zero header length', frameOf(''), 'BAD_FRAME', 'header length is 0'],
+    [
+      'a header length over the limit',
+      Buffer.from([0, 1, 0, 1]),
+      'FRAME_TOO_LARGE',
+      `header length 65537 is over the 65536 byte limit`,
+    ],
+    ['a header that is not JSON', frameOf('{nope'), 'BAD_FRAME', 'header is not valid JSON'],
+    ['a number', frameOf('5'), 'BAD_FRAME', 'header is not a JSON object'],
+    ['null', frameOf('null'), 'BAD_FRAME', 'header is not a JSON object'],
+    ['an array', frameOf('[]'), 'BAD_FRAME', 'header is not a JSON object'],
+    ['a string', frameOf('"ping"'), 'BAD_FRAME', 'header is not a JSON object'],
+    ['a numeric type', frameOf('{"type":7}'), 'BAD_FRAME', 'header has no "type"'],
+    [
+      'a string bodyLength',
+      frameOf('{"type":"t","bodyLength":"5"}'),
+      'BAD_FRAME',
+      '"t" frame has an invalid bodyLength',
+    ],
+    [
+      'a fractional bodyLength',
+      frameOf('{"type":"t","bodyLength":1.5}'),
+      'BAD_FRAME',
+      '"t" frame has an invalid bodyLength',
+    ],
+    [
+      'a negative bodyLength',
+      frameOf('{"type":"t","bodyLength":-1}'),
+      'BAD_FRAME',
+      '"t" frame has an invalid bodyLength',
+    ],
+    [
+      'an unsafe bodyLength',
+      frameOf('{"type":"t","bodyLength":9007199254740993}'),
+      'BAD_FRAME',
+      '"t" frame has an invalid bodyLength',
+    ],
+    [
+      'a body over the type limit',
+      frameOf('{"type":"t","bodyLength":101}'),
+      'FRAME_TOO_LARGE',
+      '"t" frame declares a 101 byte body; the limit is 100',
+    ],
+  ])('%s', (_label, bytes, code, message) => {
+    const err = pushError(new FrameDecoder(anyType()), bytes);
+    expect({ code: err.code, message: err.message }).toEqual({ code, message });
+  });
+
+  it('accepts a body of exactly the type limit', () => {
+    const frames = new FrameDecoder(anyType()).push(frameOf('{"type":"t","bodyLength":100}', Buffer.alloc(100, 7)));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.body).toEqual(Buffer.alloc(100, 7));
+  });
+
+  it('names an unknown type, cut to 40 characters', () => {
+    const long = 'x'.repeat(100);
+    const err = pushError(new FrameDecoder(() => undefined), frameOf(`{"type":"${long}"}`));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'UNKNOWN_FRAME',
+      message: `unknown frame type "${'x'.repeat(40)}"`,
+    });
+  });
+
+  it('turns a registry that throws into BAD_FRAME', () => {
+    const err = pushError(
+      new FrameDecoder(() => {
+        throw new Error('registry broke');
+      }),
+      frameOf('{"type":"t"}'),
+    );
+    expect({ code: err.code, message: err.message }).toEqual({ code: 'BAD_FRAME', message: 'registry broke' });
+  });
+
+  it.each([
+    [
+      'schema issues, at most three, with their paths',
+      {
+        issues: [
+          { path: ['id'], message: 'required' },
+          { path: ['files', 0, 'name'], message: 'too long' },
+          { path: [], message: 'unknown key' },
+          { path: ['fourth'], message: 'not shown' },
+        ],
+      },
+      '"t" frame is malformed: id: required; files.0.name: too long; header: unknown key',
+    ],
+    ['an issue without a path', { issues: [{ message: 'bad' }] }, '"t" frame is malformed: header: bad'],
+    ['a plain error', new Error('plain'), '"t" frame is malformed: plain'],
+    ['an error with non-list issues', Object.assign(new Error('odd'), { issues: 'x' }), '"t" frame is malformed: odd'],
+    ['a thrown string', 'just a string', '"t" frame is malformed: just a string'],
+    ['a thrown null', null, '"t" frame is malformed: null'],
+  ])('explains a header its type refuses: %s', (_label, thrown, message) => {
+    const decoder = new FrameDecoder(
+      anyType(() => {
+        throw thrown;
+      }),
+    );
+    const err = pushError(decoder, frameOf('{"type":"t"}'));
+    expect({ code: err.code, message: err.message }).toEqual({ code: 'BAD_FRAME', message });
+  });
+
+  it('explains a real schema refusal with the field', () => {
+    const err = pushError(
+      new FrameDecoder(controlFrames) as unknown as FrameDecoder<RawHeader>,
+      frameOf('{"type":"ack","id":42}'),
+    );
+    expect(err.code).toBe('BAD_FRAME');
+    expect(err.message).toMatch(/^"ack" frame is malformed: id: /);
+  });
+
+  it('stays failed with the same error, drops what it held, and decodes nothing more', () => {
+    const decoder = new FrameDecoder(anyType());
+    const first = pushError(decoder, Buffer.concat([frameOf('[]'), frameOf('{"type":"t"}')]));
+    const good = frameOf('{"type":"t"}');
+    expect(decoder.decode(good)).toEqual({ frames: [], error: first });
+    expect(decoder.bufferedBytes).toBe(0);
+    expect(decoder.takeBuffered()).toEqual(Buffer.alloc(0));
+    expect(pushError(decoder, good)).toBe(first);
+  });
+
+  it('hands back the good frames that came before a violation', () => {
+    const decoder = new FrameDecoder(anyType());
+    const { frames, error } = decoder.decode(
+      Buffer.concat([frameOf('{"type":"a"}'), frameOf('{"type":"b"}'), frameOf('5')]),
+    );
+    expect(frames.map((f) => f.header.type)).toEqual(['a', 'b']);
+    expect(error).toMatchObject({ code: 'BAD_FRAME', message: 'header is not a JSON object' });
+  });
+});
+
+describe('frame codec: header size limit, both directions', () => {
+  /** A JSON header of exactly `bytes` bytes. */
+  const headerOf = (bytes: number) => {
+    const json = `{"type":"t","pad":"${'p'.repeat(bytes - '{"type":"t","pad":""}'.length)}"}`;
+    expect(Buffer.byteLength(json)).toBe(bytes);
+    return json;
+  };
+
+  it('encodes and decodes a header of exactly the limit', () => {
+    const json = headerOf(LIMITS.headerBytes);
+    const bytes = encodeFrame(JSON.parse(json) as RawHeader);
+    expect(bytes.readUInt32BE(0)).toBe(LIMITS.headerBytes);
+    expect(new FrameDecoder(anyType()).push(bytes)).toHaveLength(1);
+  });
+
+  it('refuses one byte more, saying how big it was', () => {
+    const json = headerOf(LIMITS.headerBytes + 1);
+    const encodeErr = (() => {
+      try {
+        encodeFrame(JSON.parse(json) as RawHeader);
+      } catch (err) {
+        return err as FerryError;
+      }
+      throw new Error('encoded an oversized header');
+    })();
+    expect({ code: encodeErr.code, message: encodeErr.message }).toEqual({
+      code: 'FRAME_TOO_LARGE',
+      message: 'header is 65537 bytes, over the 65536 byte limit',
+    });
+  });
+});
+
+describe('frame codec: encoding the body length', () => {
+  it('drops a stale bodyLength when there is no body, and writes the real one when there is', () => {
+    const headerOfFrame = (b: Buffer) => JSON.parse(b.subarray(4, 4 + b.readUInt32BE(0)).toString()) as RawHeader;
+    expect(headerOfFrame(encodeFrame({ type: 'ping', bodyLength: 5 }))).toEqual({ type: 'ping' });
+    expect(headerOfFrame(encodeFrame({ type: 'ping', bodyLength: 5 }, Buffer.alloc(0)))).toEqual({ type: 'ping' });
+    const withBody = encodeFrame({ type: 'message', bodyLength: 99 }, Buffer.from('hi'));
+    expect(headerOfFrame(withBody)).toEqual({ type: 'message', bodyLength: 2 });
+    expect(withBody.subarray(-2).toString()).toBe('hi');
+    const header = { type: 'ping', ts: 1 };
+    expect(headerOfFrame(encodeFrame(header))).toEqual(header);
+  });
+});
+
+describe('frame codec: handing over buffered bytes', () => {
+  it('returns the bytes after the last whole frame and starts clean', () => {
+    const decoder = new FrameDecoder(anyType());
+    const frames = decoder.push(Buffer.concat([frameOf('{"type":"a"}'), Buffer.from([1, 2, 3])]));
+    expect(frames.map((f) => f.header.type)).toEqual(['a']);
+    expect(decoder.bufferedBytes).toBe(3);
+    expect(decoder.takeBuffered()).toEqual(Buffer.from([1, 2, 3]));
+    expect(decoder.bufferedBytes).toBe(0);
+    expect(decoder.takeBuffered()).toEqual(Buffer.alloc(0));
+    expect(decoder.push(frameOf('{"type":"b"}')).map((f) => f.header.type)).toEqual(['b']);
+  });
+
+  it('forgets a frame whose body it was still waiting for', () => {
+    const decoder = new FrameDecoder(anyType());
+    expect(decoder.push(frameOf('{"type":"a","bodyLength":10}', Buffer.from('abcd')))).toEqual([]);
+    expect(decoder.takeBuffered()).toEqual(Buffer.from('abcd'));
+    const next = decoder.push(frameOf('{"type":"b","bodyLength":2}', Buffer.from('xy')));
+    expect(next).toEqual([{ header: { type: 'b', bodyLength: 2 }, body: Buffer.from('xy') }]);
   });
 });
