@@ -122,11 +122,11 @@ describe('ensureDirInside', () => {
     expect(err.message).toBe(`${path.join(root, 'f')} exists and is not a folder`);
   });
 
-  it('reports a folder it cannot create as a disk error', async () => {
+  it('refuses a folder name the file system finds too long, as a name problem', async () => {
     const root = await tempDir();
     const err = await rejection(ensureDirInside(root, ['n'.repeat(300)]));
-    expect(err.code).toBe('INTERNAL');
-    expect(err.message).toContain('ENAMETOOLONG');
+    expect(err.code).toBe('NAME_REJECTED');
+    expect(err.message).toContain('too long for the file system');
   });
 });
 
