@@ -118,7 +118,8 @@ describe('chat on the wire (store-then-ack)', () => {
   const framesOf = (raw: RawPeer, type: string) => raw.frames.filter((f) => f.type === type);
 
   async function nodeAndRaw() {
-    const a = await startNode('Alice');
+    // Bursts of hundreds of messages here test receipts, not the flood quota (chat-flood.test.ts does).
+    const a = await startNode('Alice', { chatQuota: { messagesPerSecond: 10_000, messageBurst: 10_000 } });
     const raw = await rawControl(a.node.listeningPort, await createIdentity());
     const peerId = raw.identity.id;
     await a.waitFor('peerUpdated', (p) => p.id === peerId && p.online);
