@@ -11,6 +11,7 @@ import { load as loadYaml } from 'js-yaml';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IpcOutcome } from '../../shared/host-api';
 import { FerryNode } from '../core/ferry-node';
+import type { LastResortOptions } from '../core/last-resort';
 import { startNode } from '../../test/helpers/nodes';
 import { tempDir } from '../../test/helpers/temp-dir';
 import type * as Fake from './fake-electron';
@@ -47,8 +48,14 @@ const options = (extra: Partial<App.FerryAppOptions> = {}): App.FerryAppOptions 
   trayAvailable: async () => true,
   updatesSupported: async () => false,
   signals: signals(),
+  lastResort: (net) => {
+    lastResortNet = net;
+    return () => {};
+  },
   ...extra,
 });
+
+let lastResortNet: LastResortOptions | null = null;
 
 let lastSignals: EventEmitter | null = null;
 function signals(): EventEmitter {
@@ -141,6 +148,15 @@ describe('startFerryApp after ready (real engine)', () => {
     const self = await invoke<{ port: number; name: string }>('getSelf');
     expect(self.name).toBe('desktop');
     expect((await stat(path.join(appData, 'Ferry-dev', 'engine', 'ferry.db'))).isFile()).toBe(true);
+    // The net for unexpected errors is in place, names the host, and its shutdown stops the engine.
+    expect(lastResortNet?.context()).toContain(`engine port ${self.port}`);
+    await lastResortNet!.shutdown();
+    const refused = await new Promise<string>((resolve) =>
+      net
+        .connect(self.port, '127.0.0.1', () => resolve('connected'))
+        .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error')),
+    );
+    expect(refused).toBe('ECONNREFUSED');
   });
 
   it('macOS, close-to-tray off: closing drops the window, a message still gets delivered, the dock click reopens', async () => {

@@ -22,6 +22,7 @@ import type { FerryEvent } from '../../shared/api';
 import type { MessageDto, SettingsDto, TransferDto } from '../../shared/dto';
 import { IPC } from '../../shared/host-api';
 import { FerryNode } from '../core/ferry-node';
+import { installLastResort, type LastResortOptions } from '../core/last-resort';
 import { appMenuTemplate } from './app-menu';
 import { devUserDataDir, engineDataDir, LEGACY_CLI_PROFILE, migrateLegacyProfile } from './app-profile';
 import { APP_ORIGIN, denyAllPermissions, hardenedWebPreferences, lockDownContents } from './hardened-window';
@@ -47,6 +48,8 @@ export interface FerryAppOptions {
   updatesSupported?: () => Promise<boolean>;
   /** Where SIGTERM/SIGINT arrive (tests pass an emitter, not the test runner's process). */
   signals?: { once(signal: NodeJS.Signals, listener: () => void): unknown };
+  /** Installs the process-wide net for unexpected errors (tests pass a recorder, not the runner's process). */
+  lastResort?: (options: LastResortOptions) => () => void;
 }
 
 /** Resolves once startup has finished (window shown) or failed (app exiting). */
@@ -119,6 +122,13 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
       await migrateLegacyProfile(path.join(app.getPath('appData'), LEGACY_CLI_PROFILE), dataDir);
       engine = await startEngine(dataDir);
       const node = engine;
+      // Last resort: an unexpected error is logged once and the app keeps serving, or it stops
+      // the engine and exits saying why (see electron/core/last-resort.ts).
+      (options.lastResort ?? installLastResort)({
+        context: () => `Ferry desktop (engine port ${node.listeningPort})`,
+        shutdown: () => node.stop(),
+        exit: (code) => app.exit(code),
+      });
       const settings = await node.getSettings();
       strings = mainStrings(settings.language, app.getLocale());
 
