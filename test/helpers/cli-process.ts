@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach } from 'vitest';
+import { tcpProxy } from './tcp-proxy';
 
 export const FERRY_BIN = path.resolve(import.meta.dirname, '../../bin/ferry.mjs');
 
@@ -203,73 +204,31 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-const proxies = new Set<Proxy>();
-afterEach(async () => {
-  await Promise.all([...proxies].map((p) => p.close()));
-  proxies.clear();
-});
-
 /** A TCP proxy on 127.0.0.1 whose uploads (client → target) are limited to `bytesPerSecond`. */
 export async function throttledProxy(targetPort: number, bytesPerSecond: number): Promise<Proxy> {
-  const net = await import('node:net');
   let rate = bytesPerSecond;
   let isAway = false;
   let accepted = 0;
-  const sockets = new Set<import('node:net').Socket>();
-  const server = net.createServer((client) => {
-    if (isAway) return void client.destroy();
+  const proxy = await tcpProxy(targetPort, ({ client, upstream, forward }) => {
+    if (isAway) return false;
     accepted++;
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
     client.on('data', (chunk: Buffer) => {
-      const more = upstream.write(chunk);
-      if (rate === Infinity) {
-        if (!more) {
-          client.pause();
-          upstream.once('drain', () => client.resume());
-        }
-        return;
-      }
+      if (rate === Infinity) return forward(chunk);
+      upstream.write(chunk);
       // Hold the next read back for as long as this chunk "takes" at the rate.
       client.pause();
       setTimeout(() => client.resume(), (chunk.byteLength / rate) * 1000);
     });
-    upstream.on('data', (chunk: Buffer) => {
-      if (!client.write(chunk)) {
-        upstream.pause();
-        client.once('drain', () => upstream.resume());
-      }
-    });
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
-    for (const s of [client, upstream]) {
-      s.on('error', drop);
-      s.on('close', () => {
-        sockets.delete(s);
-        drop();
-      });
-    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxy: Proxy = {
-    port: (server.address() as import('node:net').AddressInfo).port,
+  return {
+    port: proxy.port,
     accepted: () => accepted,
     unthrottle: () => (rate = Infinity),
     away() {
       isAway = true;
-      for (const s of sockets) s.destroy();
+      for (const s of proxy.sockets) s.destroy();
     },
     back: () => (isAway = false),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: proxy.close,
   };
-  proxies.add(proxy);
-  return proxy;
 }

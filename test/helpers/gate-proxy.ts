@@ -6,8 +6,7 @@
  * It makes "mid-transfer" a state a test can wait for instead of a race against
  * a fast loopback.
  */
-import net from 'node:net';
-import { afterEach } from 'vitest';
+import { tcpProxy, type ProxyLink } from './tcp-proxy';
 
 export interface GateProxy {
   port: number;
@@ -20,93 +19,43 @@ export interface GateProxy {
   close(): Promise<void>;
 }
 
-const open = new Set<GateProxy>();
-afterEach(async () => {
-  await Promise.all([...open].map((p) => p.close()));
-  open.clear();
-});
-
 export async function gateProxy(targetPort: number, opts: { holdAfterBytes: number }): Promise<GateProxy> {
   let gating = true;
   let onHeld!: () => void;
   const held = new Promise<void>((resolve) => (onHeld = resolve));
-  const sockets = new Set<net.Socket>();
-  const heldPairs = new Set<{ client: net.Socket; upstream: net.Socket; resume: () => void }>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
+  /** Held connections and what they sent since. */
+  const holding = new Map<ProxyLink, Buffer[]>();
+  const proxy = await tcpProxy(targetPort, (link) => {
     let seen = 0;
-    const kill = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    let backlog: Buffer[] = [];
-    const pair = {
-      client,
-      upstream,
-      resume: () => {
-        for (const chunk of backlog) upstream.write(chunk);
-        backlog = [];
-        heldPairs.delete(pair);
-      },
-    };
-    client.on('data', (chunk: Buffer) => {
-      if (heldPairs.has(pair)) {
-        backlog.push(chunk);
-        return;
-      }
+    link.client.on('data', (chunk: Buffer) => {
+      const backlog = holding.get(link);
+      if (backlog) return void backlog.push(chunk);
       if (gating && seen + chunk.byteLength > opts.holdAfterBytes) {
         const room = Math.max(0, opts.holdAfterBytes - seen);
-        upstream.write(chunk.subarray(0, room));
-        backlog.push(chunk.subarray(room));
+        link.upstream.write(chunk.subarray(0, room));
+        holding.set(link, [chunk.subarray(room)]);
         seen += chunk.byteLength;
-        heldPairs.add(pair);
         onHeld();
         return;
       }
       seen += chunk.byteLength;
-      if (!upstream.write(chunk)) {
-        client.pause();
-        upstream.once('drain', () => client.resume());
-      }
+      link.forward(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => {
-      if (!client.write(chunk)) {
-        upstream.pause();
-        client.once('drain', () => upstream.resume());
-      }
-    });
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
-    for (const s of [client, upstream]) {
-      s.on('error', kill);
-      s.on('close', () => {
-        sockets.delete(s);
-        heldPairs.delete(pair);
-        kill();
-      });
-    }
+    link.client.on('close', () => holding.delete(link));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxy: GateProxy = {
-    port: (server.address() as net.AddressInfo).port,
+  return {
+    port: proxy.port,
     held,
     release() {
       gating = false;
-      for (const p of [...heldPairs]) p.resume();
-    },
-    cutHeld() {
-      for (const p of [...heldPairs]) {
-        p.client.destroy();
-        p.upstream.destroy();
+      for (const [link, backlog] of holding) {
+        holding.delete(link);
+        for (const chunk of backlog) link.upstream.write(chunk);
       }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    cutHeld() {
+      for (const link of holding.keys()) link.kill();
+    },
+    close: proxy.close,
   };
-  open.add(proxy);
-  return proxy;
 }
