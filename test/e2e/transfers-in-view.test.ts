@@ -80,11 +80,16 @@ describe('files as the receiver sees them', () => {
     const tree = card.locator('.file-tree');
     expect(await card.locator('.file-tree-row').count()).toBeLessThan(40);
     // Scrolled to the end: the last folder's last file (part-19/item-09979) is there, still only a window of rows.
-    await tree.evaluate((el) => {
-      el.scrollTop = el.scrollHeight;
-      el.dispatchEvent(new Event('scroll'));
-    });
-    await expect.poll(() => card.locator('.file-tree-name').allTextContents()).toContain('item-09979.csv');
+    // The card carries the first 100 files; the open tree loads the rest, then scrolls to its end.
+    await expect
+      .poll(async () => {
+        await tree.evaluate((el) => {
+          el.scrollTop = el.scrollHeight;
+          el.dispatchEvent(new Event('scroll'));
+        });
+        return card.locator('.file-tree-name').allTextContents();
+      })
+      .toContain('item-09979.csv');
     expect(await card.locator('.file-tree-row').count()).toBeLessThan(40);
   });
 
