@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 import type { TransferDto } from '../../shared/dto';
 import { FerryError } from '../../electron/core/ferry-error';
 import { startNode } from '../helpers/nodes';
-import { rawControl, rawDataChannel, until, type RawPeer } from '../helpers/raw-peer';
+import { rawControl, rawDataChannel, until } from '../helpers/raw-peer';
 import { tempDir } from '../helpers/temp-dir';
 import { tree } from '../helpers/transfer';
+import { offerFrame, sendOffer } from '../helpers/raw-offer';
 
 const HOSTILE = [
   '../../x',
@@ -57,25 +58,6 @@ const HOSTILE = [
   'normal.txt',
 ];
 
-function offerFrame(id: string, entries: { path: string; size: number; mtime?: number; dir?: boolean }[]) {
-  const body = entries.map((e) => ({ path: e.path, size: e.size, mtime: e.mtime ?? 0, dir: e.dir ?? false }));
-  return {
-    header: {
-      type: 'offer',
-      id,
-      fileCount: body.length,
-      totalBytes: body.reduce((s, e) => s + e.size, 0),
-      createdAt: Date.now(),
-    },
-    body: Buffer.from(JSON.stringify(body)),
-  };
-}
-
-function sendOffer(peer: RawPeer, id: string, entries: Parameters<typeof offerFrame>[1]): void {
-  const { header, body } = offerFrame(id, entries);
-  peer.send(header, body);
-}
-
 async function snapshot(dir: string): Promise<string> {
   const parts: string[] = [];
   for (const rel of await tree(dir)) {
@@ -105,8 +87,8 @@ describe('hostile senders', () => {
     const contents = HOSTILE.map((_, i) => Buffer.from(`file ${i}\n`));
     sendOffer(
       peer,
-      id,
       HOSTILE.map((p, i) => ({ path: p, size: contents[i]!.byteLength })),
+      id,
     );
     await until(() => peer.frames.some((f) => f.type === 'offer-answer'), 10_000, 'offer-answer');
     const answer = peer.frames.find((f) => f.type === 'offer-answer') as unknown as {
@@ -213,7 +195,7 @@ describe('hostile senders', () => {
     // 2. Offered but not accepted.
     const peer = await rawControl(b.node.listeningPort);
     const id = randomUUID();
-    sendOffer(peer, id, [{ path: 'a.txt', size: 5 }]);
+    sendOffer(peer, [{ path: 'a.txt', size: 5 }], id);
     await b.waitFor('transferUpdated', (t) => t.id === id && t.state === 'offered');
     channel = await rawDataChannel(b.node.listeningPort);
     channel.writeFrame({ type: 'data-open', id, index: 0, size: 5 });
@@ -237,7 +219,7 @@ describe('hostile senders', () => {
     const b = await startNode('Bob', { downloadDir: downloads, autoAccept: 'any' });
     const peer = await rawControl(b.node.listeningPort);
     const id = randomUUID();
-    sendOffer(peer, id, [{ path: 'short.txt', size: 10 }]);
+    sendOffer(peer, [{ path: 'short.txt', size: 10 }], id);
     await until(() => peer.frames.some((f) => f.type === 'offer-answer'), 5_000, 'offer-answer');
     const channel = await rawDataChannel(b.node.listeningPort);
     channel.writeFrame({ type: 'data-open', id, index: 0, size: 10 });
@@ -263,7 +245,7 @@ describe('hostile senders', () => {
       const b = await startNode('Bob', { downloadDir: downloads, autoAccept: 'any' });
       const peer = await rawControl(b.node.listeningPort);
       const id = randomUUID();
-      sendOffer(peer, id, entries);
+      sendOffer(peer, entries, id);
       await peer.closed;
       expect(peer.frames.at(-1)).toMatchObject({ type: 'error' });
       expect(await b.node.listTransfers()).toEqual([] as TransferDto[]);
