@@ -1,0 +1,63 @@
+/**
+ * A data directory written by Ferry 0.1.0 (test/fixtures/datadir-0.1.0) opens in this
+ * Ferry with every peer, message (state, reply-to, unread), transfer and setting intact:
+ * what the engine shows is compared with what the 0.1.0 engine showed for it.
+ */
+import { cp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startNode } from '../helpers/nodes';
+import { tempDir } from '../helpers/temp-dir';
+import type { FerryNode } from '../../electron/core/ferry-node';
+
+const fixture = path.resolve(import.meta.dirname, '../fixtures/datadir-0.1.0');
+
+/** Every message of a peer, oldest first, through the paged API. */
+async function allMessages(node: FerryNode, peerId: string) {
+  const all = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await node.listMessages(peerId, before === undefined ? { limit: 500 } : { before, limit: 500 });
+    all.unshift(...page.messages);
+    if (!page.hasMore || page.messages.length === 0) return all;
+    before = page.messages[0]!.seq;
+  }
+}
+
+describe('upgrading a 0.1.0 data directory', () => {
+  it('shows every peer, message, transfer and setting the 0.1.0 engine showed', async () => {
+    const expected = JSON.parse(await readFile(path.join(fixture, 'expected.json'), 'utf8'));
+    const dataDir = await tempDir('ferry-upgrade-');
+    await cp(path.join(fixture, 'alice'), dataDir, { recursive: true });
+    const { node } = await startNode('ignored', { dataDir, name: undefined });
+
+    const self = await node.getSelf();
+    expect({ id: self.id, name: self.name }).toEqual(expected.self);
+
+    // Filtered to the fixture's peers: its manual peers are redialed at their old loopback
+    // ports, where another test's node may be listening now (it would show up as a new peer).
+    const known = new Set(expected.peers.map((p: { id: string }) => p.id));
+    const peers = (await node.listPeers())
+      .filter((p) => known.has(p.id))
+      .map(({ online: _o, lastSeen: _l, ...p }) => ({
+        ...p,
+        lastMessage: p.lastMessage?.id ?? null,
+      }));
+    expect(peers).toEqual(expected.peers);
+    expect(peers).toHaveLength(3);
+
+    for (const peer of expected.peers) {
+      expect(await allMessages(node, peer.id)).toEqual(expected.messages[peer.id]);
+    }
+    const total = Object.values(expected.messages as Record<string, unknown[]>).reduce((n, m) => n + m.length, 0);
+    expect(total).toBe(311);
+
+    const transfers = (await node.listTransfers(undefined, { includeEnded: true, limit: 500 })).map(
+      ({ updatedAt: _u, ...t }) => t,
+    );
+    expect(transfers).toEqual(expected.transfers);
+    expect(transfers.map((t) => t.state).sort()).toEqual(['declined', 'done', 'done', 'paused']);
+
+    expect(await node.getSettings()).toEqual(expected.settings);
+  });
+});
