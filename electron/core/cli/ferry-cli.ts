@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HISTORY_OPTIONS, historyCommand } from './history-command';
 import { LISTEN_OPTIONS, listenCommand } from './listen-command';
 import { PEERS_OPTIONS, peersCommand } from './peers-command';
 import { SEND_OPTIONS, sendCommand } from './send-command';
 import { plainError } from './plain-error';
-import { LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
+import { HISTORY_USAGE, LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 
 export type Command = (argv: string[]) => Promise<number>;
 
@@ -29,6 +30,7 @@ const commands: Record<string, { run: Command; usage: string; options: Options }
   listen: { run: listenCommand, usage: LISTEN_USAGE, options: LISTEN_OPTIONS },
   peers: { run: peersCommand, usage: PEERS_USAGE, options: PEERS_OPTIONS },
   send: { run: sendCommand, usage: SEND_USAGE, options: SEND_OPTIONS },
+  history: { run: historyCommand, usage: HISTORY_USAGE, options: HISTORY_OPTIONS },
   // Loaded on use: it pulls in the whole engine and the web server.
   ui: { run: async (argv) => (await import('./ui-command')).uiCommand(argv), usage: UI_USAGE, options: UI_OPTIONS },
 };

@@ -64,6 +64,21 @@ Options:
   -h, --help            show this help
 `;
 
+export const HISTORY_USAGE = `Usage: ferry history [--data-dir DIR] [--conversation ID] [--json]
+
+Prints the conversations this data dir holds, with their messages and file activity
+(stop \`ferry listen\` and the app on that data dir first). Opening a data dir written by
+an older Ferry upgrades it, as the app would (a backup is kept beside it).
+
+Options:
+  --conversation ID     one conversation in full: its id from the list, the peer's id,
+                        or the start of it (at least 4 characters)
+  --json                everything as JSON: every conversation with all its messages and
+                        file offers (or only the one given with --conversation)
+  --data-dir DIR        as for the other commands
+  -h, --help            show this help
+`;
+
 export const UI_USAGE = `Usage: ferry ui [options]
 
 The app's UI in your browser (where the desktop window can't run).
@@ -87,6 +102,7 @@ Usage:
   ferry send --to HOST[:PORT] [options] [--message TEXT] [FILE_OR_FOLDER…]
                                   connect, send, wait until the peer stored/verified it, exit
   ferry peers [--json]            list the peers this data dir knows (stop \`ferry listen\` first)
+  ferry history [--json]          conversations with their messages and files (export)
   ferry ui [options]              the app's UI in your browser (where the desktop window can't run)
   ferry <command> --help          that command's options (starts nothing)
   ferry --version                 print the version
@@ -96,4 +112,5 @@ Exit codes: 0 success, 1 failure (the reason is printed), 2 bad usage, 130 cance
 ${LISTEN_USAGE}
 ${SEND_USAGE}
 ${PEERS_USAGE}
+${HISTORY_USAGE}
 ${UI_USAGE}`;

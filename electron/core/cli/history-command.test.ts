@@ -1,0 +1,201 @@
+/** What `ferry history` reads from a data dir and how it prints it (in-process, real SQLite). */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/helpers/temp-dir';
+import { FerryDatabase } from '../store/database';
+import { MessageRepo } from '../store/message-repo';
+import { PeerRepo } from '../store/peer-repo';
+import { TransferRepo, type Transfer } from '../store/transfer-repo';
+import { formatConversation, formatList, pickConversation, readHistory } from './history-command';
+
+const BOB = 'b0b0'.padEnd(64, '1');
+const BOB2 = 'b0b0'.padEnd(64, '2');
+const QUIET = 'c'.repeat(64);
+const open: FerryDatabase[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+async function store() {
+  const db = FerryDatabase.open(path.join(await tempDir('ferry-history-unit-'), 'ferry.db'));
+  open.push(db);
+  return { db, peers: new PeerRepo(db), messages: new MessageRepo(db), transfers: new TransferRepo(db) };
+}
+
+const message = (peerId: string, n: number, extra: Partial<Parameters<MessageRepo['insert']>[0]> = {}) => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  peerId,
+  direction: 'in' as const,
+  text: `message ${n}`,
+  replyTo: null,
+  sentAt: 1000 * n,
+  storedAt: 1000 * n,
+  state: 'delivered' as const,
+  ...extra,
+});
+
+const transfer = (peerId: string, createdAt: number, extra: Partial<Transfer> = {}): Transfer => ({
+  id: `11111111-0000-4000-8000-${String(createdAt).padStart(12, '0')}`,
+  peerId,
+  direction: 'out',
+  state: 'done',
+  createdAt,
+  updatedAt: createdAt,
+  totalBytes: 3 * 1024 * 1024,
+  saveDir: null,
+  error: null,
+  files: [
+    {
+      index: 0,
+      path: 'photos/a.jpg',
+      size: 3 * 1024 * 1024,
+      mtime: 0,
+      isDirectory: false,
+      source: '/home/me/photos/a.jpg',
+      dest: null,
+      part: null,
+      saved: null,
+      bytesDone: 3 * 1024 * 1024,
+      state: 'done',
+      error: null,
+    },
+  ],
+  ...extra,
+});
+
+describe('readHistory', () => {
+  it('gives each peer with activity a direct conversation, newest activity first, quiet peers left out', async () => {
+    const s = await store();
+    s.peers.upsertSeen({ id: BOB, name: 'Bob', platform: 'linux' }, 1);
+    s.peers.update(BOB, { alias: 'Bobby', verified: true });
+    s.peers.upsertSeen({ id: BOB2, name: 'Bob Two', platform: 'win32' }, 1);
+    s.peers.upsertSeen({ id: QUIET, name: 'Quiet', platform: 'linux' }, 1);
+    s.messages.insert(message(BOB, 1));
+    s.messages.insert(message(BOB, 2, { direction: 'out', state: 'read' }));
+    s.transfers.insert(transfer(BOB, 1500));
+    s.transfers.insert(transfer(BOB2, 9000, { state: 'active', direction: 'in' }));
+
+    const all = await readHistory(s.db);
+    expect(all.map((c) => c.id)).toEqual([`direct:${BOB2}`, `direct:${BOB}`]);
+    const bob = all[1]!;
+    expect(bob).toMatchObject({
+      kind: 'direct',
+      peer: { id: BOB, name: 'Bobby', announcedName: 'Bob', alias: 'Bobby', verified: true, blocked: false },
+      unread: 1,
+      lastActivity: 2000,
+    });
+    expect(bob.messages.map((m) => [m.text, m.direction, m.state])).toEqual([
+      ['message 1', 'in', 'delivered'],
+      ['message 2', 'out', 'read'],
+    ]);
+    expect(bob.files).toEqual([
+      {
+        id: transfer(BOB, 1500).id,
+        direction: 'out',
+        state: 'done',
+        createdAt: 1500,
+        totalBytes: 3 * 1024 * 1024,
+        fileCount: 1,
+        files: [{ path: 'photos/a.jpg', size: 3 * 1024 * 1024, isDirectory: false, state: 'done', savedPath: null }],
+        error: null,
+      },
+    ]);
+    // Nothing runs while history holds the database: an 'active' transfer is a paused one.
+    expect(all[0]!.files[0]!.state).toBe('paused');
+    expect(all[0]!.lastActivity).toBe(9000);
+  });
+
+  it('reads every message of a long conversation, across pages, in stored order', async () => {
+    const s = await store();
+    s.peers.upsertSeen({ id: BOB, name: 'Bob', platform: 'linux' }, 1);
+    s.db.transaction(() => {
+      for (let n = 1; n <= 1203; n++) s.messages.insert(message(BOB, n));
+    });
+    const [bob] = await readHistory(s.db);
+    expect(bob!.messages).toHaveLength(1203);
+    expect(bob!.messages[0]!.text).toBe('message 1');
+    expect(bob!.messages.at(-1)!.text).toBe('message 1203');
+    expect(bob!.messages.every((m, i) => i === 0 || m.seq > bob!.messages[i - 1]!.seq)).toBe(true);
+  });
+});
+
+describe('pickConversation', () => {
+  it('finds a conversation by its id, its peer id, or an unambiguous start of 4+ characters', async () => {
+    const s = await store();
+    for (const [id, n] of [
+      [BOB, 1],
+      [BOB2, 2],
+      [QUIET, 3],
+    ] as const) {
+      s.peers.upsertSeen({ id, name: id.slice(0, 3), platform: 'linux' }, 1);
+      s.messages.insert(message(id, n));
+    }
+    const all = await readHistory(s.db);
+    expect(pickConversation(all, `direct:${BOB}`).peer.id).toBe(BOB);
+    expect(pickConversation(all, BOB2).peer.id).toBe(BOB2);
+    expect(pickConversation(all, ` CCCC `).peer.id).toBe(QUIET);
+    expect(pickConversation(all, 'direct:cccc cccc').peer.id).toBe(QUIET);
+    expect(pickConversation(all, 'b0b01').peer.id).toBe(BOB);
+    // Fewer than 4 characters never match by prefix.
+    expect(() => pickConversation(all, 'ccc')).toThrow(/no conversation "ccc" in this data dir/u);
+    expect(() => pickConversation(all, 'dddd')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+
+  it('says when a start matches more than one conversation', async () => {
+    const s = await store();
+    for (const [id, n] of [
+      [BOB, 1],
+      [BOB2, 2],
+    ] as const) {
+      s.peers.upsertSeen({ id, name: 'b', platform: 'linux' }, 1);
+      s.messages.insert(message(id, n));
+    }
+    const all = await readHistory(s.db);
+    expect(() => pickConversation(all, 'b0b0')).toThrow(/matches 2 conversations; give more of the id/u);
+    expect(pickConversation(all, 'b0b02').peer.id).toBe(BOB2);
+  });
+});
+
+describe('printing history', () => {
+  it('strips terminal control codes from everything a peer wrote, and marks replies and states', async () => {
+    const s = await store();
+    s.peers.upsertSeen({ id: BOB, name: 'Bob\u001b]0;owned\u0007\u202e', platform: 'linux' }, 1);
+    s.messages.insert(message(BOB, 1, { text: 'hi\u001b[2Jthere\nsecond line' }));
+    s.messages.insert(message(BOB, 2, { direction: 'out', state: 'queued', replyTo: message(BOB, 1).id }));
+    s.messages.insert(message(BOB, 3, { replyTo: message(BOB, 99).id }));
+    s.transfers.insert(
+      transfer(BOB, 2500, {
+        direction: 'in',
+        state: 'failed',
+        error: { code: 'HASH_MISMATCH', message: 'bad\u001b[31m data' },
+      }),
+    );
+    const [bob] = await readHistory(s.db);
+    const text = formatConversation(bob!);
+    // eslint-disable-next-line no-control-regex -- control characters are what this checks
+    expect(text).not.toMatch(/[\u001b\u0007\u202e]/u);
+    expect(text).toContain('Conversation with Bob]0;owned (direct:');
+    expect(text).toContain(': 3 messages, 1 file offers, 2 unread\n');
+    expect(text).toContain('    hi[2Jthere\n    second line\n');
+    expect(text).toContain('me  [queued]\n  ↪ hi[2Jthere\n    message 2\n');
+    expect(text).toContain('  ↪ (a message not in this history)\n    message 3\n');
+    // The file offer (t = 2.5 s) sits between message 2 (2 s) and message 3 (3 s).
+    expect(text.indexOf('message 2')).toBeLessThan(text.indexOf('[file failed]'));
+    expect(text.indexOf('[file failed]')).toBeLessThan(text.indexOf('message 3'));
+    expect(text).toContain('[file failed]\n    photos (3.0 MiB) — HASH_MISMATCH: bad[31m data\n');
+  });
+
+  it('lines up the conversation table in terminal cells, CJK names taking two', async () => {
+    const s = await store();
+    s.peers.upsertSeen({ id: BOB, name: '小明', platform: 'linux' }, 1);
+    s.peers.upsertSeen({ id: QUIET, name: 'Carol', platform: 'linux' }, 1);
+    s.peers.markBlocked(QUIET, true, 5);
+    s.peers.update(QUIET, { blocked: true });
+    s.messages.insert(message(BOB, 1));
+    s.messages.insert(message(QUIET, 2));
+    const table = formatList(await readHistory(s.db)).split('\n');
+    expect(table[0]).toBe('CONVERSATION     WITH             MESSAGES  FILES  UNREAD  LAST ACTIVITY');
+    expect(table[1]).toBe('direct:cccccccc  Carol (blocked)  1         0      1       1970-01-01 00:00:02');
+    expect(table[2]).toBe('direct:b0b01111  小明             1         0      1       1970-01-01 00:00:01');
+  });
+});
