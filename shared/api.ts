@@ -178,10 +178,11 @@ export type FerryApi = {
 };
 
 export type EventName = keyof FerryEvents;
-export interface FerryEvent<K extends EventName = EventName> {
-  name: K;
-  payload: FerryEvents[K];
-}
+/**
+ * A pushed event. Without a type argument it is the union of every event, discriminated
+ * by `name`: `if (e.name === 'messageAdded') e.payload.text` needs no cast.
+ */
+export type FerryEvent<K extends EventName = EventName> = { [N in K]: { name: N; payload: FerryEvents[N] } }[K];
 
 export const requestNames = Object.keys(requests) as RequestName[];
 

@@ -19,7 +19,6 @@ import {
 } from 'electron';
 import path from 'node:path';
 import type { FerryEvent } from '../../shared/api';
-import type { MessageDto, SettingsDto, TransferDto } from '../../shared/dto';
 import { IPC } from '../../shared/host-api';
 import { FerryNode } from '../core/ferry-node';
 import { installLastResort, type LastResortOptions } from '../core/last-resort';
@@ -265,13 +264,13 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
 
   function onEngineEvent(event: FerryEvent): void {
     if (event.name === 'settingsUpdated') {
-      const settings = event.payload as SettingsDto;
+      const settings = event.payload;
       closeToTray = settings.closeToTray && !!tray;
       strings = mainStrings(settings.language, app.getLocale());
       updateTray();
     }
     if (event.name === 'messageAdded') {
-      const message = event.payload as MessageDto;
+      const message = event.payload;
       if (message.direction === 'in' && !liveWindow()?.isFocused()) {
         unread++;
         updateTray();
@@ -281,7 +280,7 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
       }
     }
     if (event.name === 'transferUpdated') {
-      const transfer = event.payload as TransferDto;
+      const transfer = event.payload;
       if (transfer.direction === 'in' && transfer.state === 'offered' && !liveWindow()?.isFocused()) {
         void peerName(transfer.peerId).then((name) =>
           notify(

@@ -5,7 +5,6 @@
  */
 import { watchEffect } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, TransferDto } from '../../../shared/dto';
 import type { FerryHost } from '../../../shared/host-api';
 import type { usePeersStore } from '../stores/peers';
 
@@ -58,11 +57,11 @@ export function startBrowserAttention({ host, peers, t, doc = document, win = wi
 
   const off = host.onEvent((event: FerryEvent) => {
     if (event.name === 'messageAdded') {
-      const m = event.payload as MessageDto;
+      const m = event.payload;
       if (m.direction === 'in')
         notify(m.peerId, tr('notify.newMessage', { name: nameOf(m.peerId) }), m.text.slice(0, 200));
     } else if (event.name === 'transferUpdated') {
-      const x = event.payload as TransferDto;
+      const x = event.payload;
       if (x.direction === 'in' && x.state === 'offered' && !offered.has(x.id)) {
         offered.add(x.id);
         notify(x.peerId, tr('notify.filesOffered', { name: nameOf(x.peerId) }), tp('file.nFiles', x.fileCount));

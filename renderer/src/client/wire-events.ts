@@ -1,6 +1,5 @@
 /** Routes the engine's pushed events into the stores. One subscription for the whole app. */
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, NoticeDto } from '../../../shared/dto';
 import type { FerryHost } from '../../../shared/host-api';
 import { useChatsStore } from '../stores/chats';
 import { usePeersStore } from '../stores/peers';
@@ -46,11 +45,11 @@ export function wireEvents(
     settings.applyEvent(event);
     if (event.name === 'notice') {
       // Per-peer notices (connects, drops, retries) show up as the peer's state instead.
-      const notice = event.payload as NoticeDto;
+      const notice = event.payload;
       if (!notice.peerId && notice.level !== 'info' && !CONNECTION_CODES.has(notice.code)) ui.notice = notice;
     }
     if (event.name === 'messageAdded') {
-      const message = event.payload as MessageDto;
+      const message = event.payload;
       const open = peers.selectedId === message.peerId && isVisible();
       peers.noteMessage(message, open);
       if (open && message.direction === 'in') void chats.markRead(message.peerId);

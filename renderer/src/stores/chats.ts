@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, PeerDto, SearchHit } from '../../../shared/dto';
+import type { MessageDto, SearchHit } from '../../../shared/dto';
 import { useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
 
@@ -157,13 +157,13 @@ export const useChatsStore = defineStore('chats', () => {
   function applyEvent(event: FerryEvent): void {
     if (event.name === 'peerUpdated') {
       // Unblocked: the "unblock to send" error above the composer has lost its cause.
-      const peer = event.payload as PeerDto;
+      const peer = event.payload;
       const c = conversations.value[peer.id];
       if (c && !peer.blocked && c.sendError?.code === 'PEER_BLOCKED') c.sendError = null;
       return;
     }
     if (event.name !== 'messageAdded' && event.name !== 'messageUpdated') return;
-    const message = event.payload as MessageDto;
+    const message = event.payload;
     const c = conversations.value[message.peerId];
     if (!c || !c.loaded) return;
     c.messages = upsertMessage(c.messages, message);

@@ -110,10 +110,10 @@ export const usePeersStore = defineStore('peers', () => {
 
   function applyEvent(event: FerryEvent): void {
     if (event.name === 'peerUpdated') {
-      const peer = event.payload as PeerDto;
+      const peer = event.payload;
       byId.value = { ...byId.value, [peer.id]: peer };
     } else if (event.name === 'peerRemoved') {
-      const { id } = event.payload as { id: string };
+      const { id } = event.payload;
       const next = { ...byId.value };
       delete next[id];
       byId.value = next;

@@ -42,7 +42,7 @@ export const useSettingsStore = defineStore('settings', () => {
 
   function applyEvent(event: FerryEvent): void {
     if (event.name === 'settingsUpdated') {
-      const next = event.payload as SettingsDto;
+      const next = event.payload;
       settings.value = next;
       if (self.value) self.value = { ...self.value, name: next.displayName };
     }

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { PeerDto, TransferDto, TransferProgressDto } from '../../../shared/dto';
+import type { TransferDto } from '../../../shared/dto';
 import type { UploadEntry, UploadProgress } from '../client/browser-upload';
 import { pathsForEntries, useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
@@ -122,7 +122,7 @@ export const useTransfersStore = defineStore('transfers', () => {
 
   function applyEvent(event: FerryEvent): void {
     if (event.name === 'peerUpdated') {
-      const peer = event.payload as PeerDto;
+      const peer = event.payload;
       if (!peer.blocked && sendErrors.value[peer.id]?.code === 'PEER_BLOCKED') {
         const next = { ...sendErrors.value };
         delete next[peer.id];
@@ -131,9 +131,9 @@ export const useTransfersStore = defineStore('transfers', () => {
       return;
     }
     if (event.name === 'transferUpdated') {
-      put(event.payload as TransferDto);
+      put(event.payload);
     } else if (event.name === 'transferProgress') {
-      const p = event.payload as TransferProgressDto;
+      const p = event.payload;
       const t = byId.value[p.id];
       if (!t) return;
       const files = t.files.slice();
