@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type {
+  ConversationDto,
   MessageDto,
   MessagePage,
   NoticeDto,
@@ -92,6 +93,8 @@ export const requests = {
     ]),
   ).returns<MessagePage>(),
   searchMessages: request(z.tuple([z.string().max(200)])).returns<SearchHit[]>(),
+  /** Every conversation with something in it, most recent activity first. */
+  listConversations: request(z.tuple([])).returns<ConversationDto[]>(),
   markRead: request(z.tuple([deviceId])).returns<void>(),
   /** 12 digits both users see identically; read aloud to confirm no one is in between. */
   getVerificationCode: request(z.tuple([deviceId])).returns<string>(),
@@ -161,6 +164,10 @@ export interface FerryEvents {
   peerRemoved: { id: string };
   messageAdded: MessageDto;
   messageUpdated: MessageDto;
+  /** A conversation's unread count, last message or last activity changed. */
+  conversationUpdated: ConversationDto;
+  /** Unread incoming messages in every conversation: the tray and title badge. */
+  unreadTotal: { count: number };
   settingsUpdated: SettingsDto;
   /** A transfer was created or changed state (offer, accept, file done, failure…). */
   transferUpdated: TransferDto;

@@ -52,6 +52,23 @@ export interface MessageDto {
   state: MessageState;
 }
 
+/**
+ * A conversation's summary, as the sidebar shows it. The engine is its only source:
+ * it pushes `conversationUpdated` whenever a message or file offer in it changes or it
+ * is read, and `unreadTotal` for the badge.
+ */
+export interface ConversationDto {
+  /** `direct:<peer id>` for the conversation with one peer. */
+  id: string;
+  kind: 'direct';
+  peerId: DeviceId;
+  /** Incoming messages not read yet. */
+  unread: number;
+  /** ms since epoch of the newest message or file offer; null while there is none. */
+  lastActivity: number | null;
+  lastMessage: MessageDto | null;
+}
+
 export interface MessagePage {
   messages: MessageDto[];
   /** True when older messages exist before the first one returned. */

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
 import type {
+  ConversationDto,
   MessageDto,
   MessagePage,
   PeerDto,
@@ -20,6 +21,7 @@ import type {
 } from '../../shared/dto';
 import { ChatQuota, DEFAULT_CHAT_QUOTA, type ChatQuotaLimits } from './chat/chat-quota';
 import { ChatService } from './chat/chat-service';
+import { Conversations } from './chat/conversations';
 import type { EventSink } from './event-sink';
 import { FerryError } from './ferry-error';
 import { DiscoveryService, type DiscoveryOptions, type Sighting } from './discovery/discovery-service';
@@ -135,6 +137,7 @@ export class FerryNode implements FerryApi {
   private readonly dataDir: string;
   private readonly minFreeBytes: number;
   private readonly chatQuota: ChatQuota;
+  private readonly conversations: Conversations;
   private readonly notices = new NoticeLimiter();
   private freeSpace: { bytes: number | null; at: number } = { bytes: null, at: 0 };
 
@@ -148,6 +151,7 @@ export class FerryNode implements FerryApi {
     this.minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
     this.peers = new PeerRepo(db);
     this.messages = new MessageRepo(db);
+    this.conversations = new Conversations(db, this.messages, this.emit);
     this.settingsRepo = new SettingsRepo(db, defaultSettings());
     const overrides: Partial<SettingsDto> = {};
     if (options.name !== undefined) overrides.displayName = options.name;
@@ -471,7 +475,11 @@ export class FerryNode implements FerryApi {
       if (!admitted) return;
       payload = admitted as typeof payload;
     }
-    this.events.emit('event', { name, payload } as FerryEvent);
+    const event = { name, payload } as FerryEvent;
+    this.events.emit('event', event);
+    // Anything that changes a conversation's summary: its messages and its file offers.
+    if (event.name === 'messageAdded' || event.name === 'messageUpdated' || event.name === 'transferUpdated')
+      this.conversations.changed(event.payload.peerId);
   };
 
   private onLinkUp(link: PeerLink): void {
@@ -755,8 +763,13 @@ export class FerryNode implements FerryApi {
     return this.messages.search(query);
   }
 
+  async listConversations(): Promise<ConversationDto[]> {
+    return this.conversations.list();
+  }
+
   async markRead(...[peerId]: RequestArgs<'markRead'>): Promise<void> {
     this.chat.markRead(peerId);
+    this.conversations.changed(peerId);
     this.chatQuota.read(peerId);
     this.emitPeer(peerId);
   }
@@ -873,6 +886,7 @@ export class FerryNode implements FerryApi {
     await this.discovery?.stop(); // says goodbye so peers mark us offline at once
     await this.transfers.stop();
     await this.connections.stop();
+    this.conversations.close();
     this.db.close();
   }
 }

@@ -36,7 +36,11 @@ class FakeApp extends Emitter {
     return this.lock;
   };
   setAppUserModelId = (id: string) => record.push(`aumid:${id}`);
-  setBadgeCount = () => true;
+  badgeCount = 0;
+  setBadgeCount = (count: number) => {
+    this.badgeCount = count;
+    return true;
+  };
   getPath = (name: string) => {
     const p = paths.get(name);
     if (!p) throw new Error(`fake app.getPath: no path for ${name}`);

@@ -183,6 +183,22 @@ describe('startFerryApp after ready (real engine)', () => {
     expect(JSON.stringify(history)).toContain('while the window was closed');
   });
 
+  it("the badge shows the engine's unread total: it grows with messages and drops as they are read", async () => {
+    await start();
+    const { port } = await invoke<{ port: number }>('getSelf');
+    const peer = await startNode('peer');
+    const desktop = await peer.node.addPeer(`127.0.0.1:${port}`);
+    const peerId = (await peer.node.getSelf()).id;
+    await peer.node.sendMessage(desktop.id, 'one');
+    await peer.node.sendMessage(desktop.id, 'two');
+    await vi.waitFor(() => expect(fake.app.badgeCount).toBe(2), { timeout: 10_000 });
+    // Focusing the window reads nothing by itself: the badge stays until the conversation is read.
+    fake.app.emit('browser-window-focus');
+    expect(fake.app.badgeCount).toBe(2);
+    await invoke('markRead', peerId);
+    await vi.waitFor(() => expect(fake.app.badgeCount).toBe(0), { timeout: 10_000 });
+  });
+
   it('closes to the tray where one shows; a second launch brings the window back', async () => {
     const win = await start({ trayAvailable: async () => true });
     expect(fake.Tray.all).toHaveLength(1);

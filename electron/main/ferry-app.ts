@@ -75,6 +75,7 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
   let started = false;
   let quitting = false;
   let closeToTray = true;
+  /** Unread messages, as the engine counts them (its unreadTotal events). */
   let unread = 0;
   let strings: MainStrings = mainStrings('system', 'en');
 
@@ -130,6 +131,8 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
       });
       const settings = await node.getSettings();
       strings = mainStrings(settings.language, app.getLocale());
+      // What was unread when the app last closed shows on the badge from the start.
+      unread = (await node.listConversations()).reduce((n, c) => n + c.unread, 0);
 
       const trayShows = await (
         options.trayAvailable ??
@@ -272,12 +275,15 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
     if (event.name === 'messageAdded') {
       const message = event.payload;
       if (message.direction === 'in' && !liveWindow()?.isFocused()) {
-        unread++;
-        updateTray();
         void peerName(message.peerId).then((name) =>
           notify(message.peerId, strings.newMessage(name), message.text.slice(0, 200)),
         );
       }
+    }
+    if (event.name === 'unreadTotal') {
+      // The engine's count: the badge drops as conversations are read, not when the window is focused.
+      unread = event.payload.count;
+      updateTray();
     }
     if (event.name === 'transferUpdated') {
       const transfer = event.payload;
@@ -319,10 +325,6 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
     );
   }
 
-  app.on('browser-window-focus', () => {
-    unread = 0;
-    updateTray();
-  });
   app.on('before-quit', () => {
     quitting = true;
   });

@@ -50,8 +50,8 @@ export function wireEvents(
     }
     if (event.name === 'messageAdded') {
       const message = event.payload;
+      // Read at once when its conversation is open and visible (the engine then pushes the new count).
       const open = peers.selectedId === message.peerId && isVisible();
-      peers.noteMessage(message, open);
       if (open && message.direction === 'in') void chats.markRead(message.peerId);
     }
   });

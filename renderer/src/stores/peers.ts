@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, PeerDto, TransferDto } from '../../../shared/dto';
+import type { PeerDto, TransferDto } from '../../../shared/dto';
 import { useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
 import { useTransfersStore } from './transfers';
@@ -31,11 +31,14 @@ export const usePeersStore = defineStore('peers', () => {
     return sorted.value.filter((p) => p.name.toLocaleLowerCase().includes(q) || p.addresses.some((a) => a.includes(q)));
   });
   const selected = computed(() => (selectedId.value ? (byId.value[selectedId.value] ?? null) : null));
-  const totalUnread = computed(() => Object.values(byId.value).reduce((n, p) => n + p.unread, 0));
+  /** Unread messages everywhere: the engine's count (its `unreadTotal` events), never counted here. */
+  const totalUnread = ref(0);
 
   async function load(): Promise<void> {
     const peers = await useHost().listPeers();
     byId.value = Object.fromEntries(peers.map((p) => [p.id, p]));
+    // Until the engine's next unreadTotal event, the sum of the counts it just gave.
+    totalUnread.value = peers.reduce((n, p) => n + p.unread, 0);
     loaded.value = true;
   }
 
@@ -57,21 +60,6 @@ export const usePeersStore = defineStore('peers', () => {
     } finally {
       adding.value = false;
     }
-  }
-
-  /** Keeps the sidebar's last line and unread count current between peer events. */
-  function noteMessage(message: MessageDto, isOpen: boolean): void {
-    const peer = byId.value[message.peerId];
-    if (!peer) return;
-    if (peer.lastMessage && peer.lastMessage.seq > message.seq) return;
-    const unread =
-      message.direction === 'in' && !isOpen && peer.lastMessage?.id !== message.id ? peer.unread + 1 : peer.unread;
-    byId.value = { ...byId.value, [peer.id]: { ...peer, lastMessage: message, unread } };
-  }
-
-  function clearUnread(id: string): void {
-    const peer = byId.value[id];
-    if (peer && peer.unread) byId.value = { ...byId.value, [id]: { ...peer, unread: 0 } };
   }
 
   function put(peer: PeerDto): void {
@@ -112,6 +100,12 @@ export const usePeersStore = defineStore('peers', () => {
     if (event.name === 'peerUpdated') {
       const peer = event.payload;
       byId.value = { ...byId.value, [peer.id]: peer };
+    } else if (event.name === 'conversationUpdated') {
+      // The engine is the only source of unread counts and of the sidebar's last line.
+      const { peerId, unread, lastMessage } = event.payload;
+      patch(peerId, { unread, lastMessage });
+    } else if (event.name === 'unreadTotal') {
+      totalUnread.value = event.payload.count;
     } else if (event.name === 'peerRemoved') {
       const { id } = event.payload;
       const next = { ...byId.value };
@@ -135,8 +129,6 @@ export const usePeersStore = defineStore('peers', () => {
     load,
     select,
     add,
-    noteMessage,
-    clearUnread,
     put,
     patch,
     actionErrors,

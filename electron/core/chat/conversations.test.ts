@@ -1,0 +1,112 @@
+/**
+ * Conversation summaries come from the engine only: a message, a read, a file offer
+ * each push the conversation's summary and the unread total (real nodes, real SQLite).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ConversationDto } from '../../../shared/dto';
+import type { FerryEvent } from '../../../shared/api';
+import { tempDir } from '../../../test/helpers/temp-dir';
+import { pair, writeText } from '../../../test/helpers/transfer';
+import { waitUntil } from '../../../test/helpers/wait';
+import { FerryDatabase } from '../store/database';
+import { MessageRepo } from '../store/message-repo';
+import { Conversations } from './conversations';
+
+const summaries = (events: FerryEvent[], peerId: string): ConversationDto[] =>
+  events.flatMap((e) => (e.name === 'conversationUpdated' && e.payload.peerId === peerId ? [e.payload] : []));
+const totals = (events: FerryEvent[]): number[] =>
+  events.flatMap((e) => (e.name === 'unreadTotal' ? [e.payload.count] : []));
+
+describe('conversation summaries', () => {
+  it('counts unread messages as they arrive and clears them when read', async () => {
+    const { a, b, aId, bId } = await pair();
+    for (const text of ['one', 'two', '三']) await b.node.sendMessage(aId, text);
+    await waitUntil(() => summaries(a.events, bId).at(-1)?.unread === 3, { what: 'Alice’s summary says 3 unread' });
+    const last = summaries(a.events, bId).at(-1)!;
+    expect(last).toMatchObject({ id: `direct:${bId}`, kind: 'direct', peerId: bId, unread: 3 });
+    expect(last.lastMessage?.text).toBe('三');
+    expect(last.lastActivity).toBe(last.lastMessage!.storedAt);
+    await waitUntil(() => totals(a.events).at(-1) === 3, { what: 'unread total 3' });
+    // The sender has nothing unread: its own messages never count.
+    await waitUntil(() => summaries(b.events, aId).at(-1)?.lastMessage?.state === 'delivered', {
+      what: 'Bob’s summary shows his last message delivered',
+    });
+    expect(summaries(b.events, aId).every((s) => s.unread === 0)).toBe(true);
+    expect(totals(b.events).every((n) => n === 0)).toBe(true);
+
+    await a.node.markRead(bId);
+    await waitUntil(() => summaries(a.events, bId).at(-1)?.unread === 0, { what: 'read: 0 unread' });
+    await waitUntil(() => totals(a.events).at(-1) === 0, { what: 'unread total 0' });
+    expect(await a.node.listConversations()).toEqual([expect.objectContaining({ peerId: bId, unread: 0 })]);
+  });
+
+  it('counts a file offer as activity, and lists conversations by their latest activity', async () => {
+    const { a, b, aId, bId } = await pair();
+    const carol = await pair();
+    await b.node.sendMessage(aId, 'hello from Bob');
+    await carol.b.node.sendMessage(carol.aId, 'unrelated');
+    await waitUntil(() => summaries(a.events, bId).length > 0, { what: 'a summary for Bob' });
+    const before = summaries(a.events, bId).at(-1)!;
+
+    const file = path.join(await tempDir(), 'report.txt');
+    await writeText(file, 'numbers');
+    const offer = await a.node.sendFiles(bId, [file]);
+    await waitUntil(() => (summaries(a.events, bId).at(-1)?.lastActivity ?? 0) >= offer.createdAt, {
+      what: 'the offer counted as activity',
+    });
+    const after = summaries(a.events, bId).at(-1)!;
+    expect(after.lastActivity).toBe(Math.max(offer.createdAt, before.lastMessage!.storedAt));
+    expect(after.lastMessage?.text).toBe('hello from Bob');
+    const list = await a.node.listConversations();
+    expect(list.map((c) => c.peerId)).toEqual([bId]);
+  });
+
+  it('sends one summary per conversation for a burst of changes', async () => {
+    const db = FerryDatabase.open(path.join(await tempDir(), 'ferry.db'));
+    try {
+      const messages = new MessageRepo(db);
+      const events: FerryEvent[] = [];
+      const conversations = new Conversations(db, messages, (name, payload) =>
+        events.push({ name, payload } as FerryEvent),
+      );
+      const peer = 'a'.repeat(64);
+      for (let n = 0; n < 100; n++) {
+        messages.insert({
+          id: crypto.randomUUID(),
+          peerId: peer,
+          direction: 'in',
+          text: `m${n}`,
+          replyTo: null,
+          sentAt: n,
+          storedAt: n,
+          state: 'delivered',
+        });
+        conversations.changed(peer);
+      }
+      conversations.changed('b'.repeat(64));
+      expect(events).toEqual([]);
+      await waitUntil(() => events.length > 0, { what: 'the summaries' });
+      expect(events.map((e) => e.name)).toEqual(['conversationUpdated', 'conversationUpdated', 'unreadTotal']);
+      expect(events[0]!.payload).toMatchObject({ peerId: peer, unread: 100, lastActivity: 99 });
+      expect(events[1]!.payload).toMatchObject({
+        peerId: 'b'.repeat(64),
+        unread: 0,
+        lastActivity: null,
+        lastMessage: null,
+      });
+      expect(events[2]!.payload).toEqual({ count: 100 });
+      // Closing pushes what is pending (the total did not change: no new unreadTotal)…
+      conversations.changed(peer);
+      conversations.close();
+      expect(events.map((e) => e.name)).toHaveLength(4);
+      expect(events[3]).toMatchObject({ name: 'conversationUpdated', payload: { peerId: peer } });
+      // …and nothing comes after it.
+      conversations.changed(peer);
+      conversations.flush();
+      expect(events).toHaveLength(4);
+    } finally {
+      db.close();
+    }
+  });
+});
