@@ -19,23 +19,36 @@ function setup(visible = true) {
 }
 
 describe('wireEvents', () => {
-  it('counts unread for closed conversations and marks the open one read', async () => {
+  it('marks the open conversation read when a message arrives, never a closed one', async () => {
     const { host, peers } = setup();
     peers.select(BOB);
     host.emit({ name: 'messageAdded', payload: message({ peerId: CAROL, text: 'hey' }) });
     host.emit({ name: 'messageAdded', payload: message({ peerId: BOB, text: 'yo' }) });
-    expect(peers.byId[CAROL]!.unread).toBe(1);
-    expect(peers.byId[CAROL]!.lastMessage?.text).toBe('hey');
-    expect(peers.byId[BOB]!.unread).toBe(0);
     expect(host.markRead).toHaveBeenCalledWith(BOB);
     expect(host.markRead).not.toHaveBeenCalledWith(CAROL);
+    // Counting is the engine's job: a message alone changes no count here.
+    expect(peers.byId[CAROL]!.unread).toBe(0);
+    expect(peers.totalUnread).toBe(0);
+  });
+
+  it("shows the engine's unread counts, last message and total", () => {
+    const { host, peers } = setup();
+    const hey = message({ peerId: CAROL, text: 'hey' });
+    host.emit({
+      name: 'conversationUpdated',
+      payload: { id: `direct:${CAROL}`, kind: 'direct', peerId: CAROL, unread: 3, lastActivity: 5, lastMessage: hey },
+    });
+    host.emit({ name: 'unreadTotal', payload: { count: 7 } });
+    expect(peers.byId[CAROL]!.unread).toBe(3);
+    expect(peers.byId[CAROL]!.lastMessage?.text).toBe('hey');
+    expect(peers.byId[BOB]!.unread).toBe(0);
+    expect(peers.totalUnread).toBe(7);
   });
 
   it('a hidden window does not mark anything read', () => {
     const { host, peers } = setup(false);
     peers.select(BOB);
     host.emit({ name: 'messageAdded', payload: message({ peerId: BOB }) });
-    expect(peers.byId[BOB]!.unread).toBe(1);
     expect(host.markRead).not.toHaveBeenCalled();
   });
 
