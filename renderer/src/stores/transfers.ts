@@ -133,13 +133,20 @@ export const useTransfersStore = defineStore('transfers', () => {
     if (event.name === 'transferUpdated') {
       put(event.payload);
     } else if (event.name === 'transferProgress') {
+      // In place: only what reads these fields (that transfer's card) updates. Replacing the
+      // transfer would re-sort every list and rebuild the conversation's timeline each tick.
       const p = event.payload;
       const t = byId.value[p.id];
       if (!t) return;
-      const files = t.files.slice();
-      const file = files[p.fileIndex];
-      if (file) files[p.fileIndex] = { ...file, bytesDone: p.fileBytesDone, state: 'active' };
-      put({ ...t, files, bytesDone: p.bytesDone, totalBytes: p.totalBytes, speed: p.speed, etaSeconds: p.etaSeconds });
+      t.bytesDone = p.bytesDone;
+      t.totalBytes = p.totalBytes;
+      t.speed = p.speed;
+      t.etaSeconds = p.etaSeconds;
+      const file = t.files[p.fileIndex];
+      if (file) {
+        file.bytesDone = p.fileBytesDone;
+        file.state = 'active';
+      }
     }
   }
 
