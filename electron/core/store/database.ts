@@ -21,7 +21,8 @@ const { Database } = sqlite;
 
 type Migration = string;
 
-const MIGRATIONS: Migration[] = [
+/** Append-only: entry i takes a database from schema version i to i + 1. Exported for the upgrade tests. */
+export const MIGRATIONS: readonly Migration[] = [
   /* 1: settings, peers, messages with full-text search */ `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE peers (
