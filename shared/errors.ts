@@ -67,3 +67,12 @@ export interface ErrorDto {
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
 }
+
+/**
+ * The code in an error a peer sent: one of ours, or INTERNAL for anything else (a newer
+ * peer's code, garbage, a hostile string); the peer's message still says what happened.
+ * Every place that reads a code off the wire goes through this.
+ */
+export function errorCodeFrom(value: unknown): ErrorCode {
+  return isErrorCode(value) ? value : 'INTERNAL';
+}

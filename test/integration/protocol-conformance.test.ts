@@ -62,6 +62,16 @@ describe('PROTOCOL.md conformance', () => {
     await ackedMessage(peer, waitUntil); // the chat link is alive
   }, 20_000);
 
+  it('a transfer-stop with a code the engine does not know is reported as INTERNAL, with the peer’s message', async () => {
+    const b = await startNode('Bob');
+    const peer = await rawControl(b.node.listeningPort);
+    const id = sendOffer(peer, [{ path: 'a.txt', size: 1 }]);
+    await b.waitFor('transferUpdated', (t) => t.id === id && t.state === 'offered');
+    peer.send({ type: 'transfer-stop', id, state: 'failed', code: 'MADE_UP_CODE', message: 'my disk caught fire' });
+    const failed = await b.waitFor('transferUpdated', (t) => t.id === id && t.state === 'failed');
+    expect(failed.error).toEqual({ code: 'INTERNAL', message: 'my disk caught fire' });
+  }, 20_000);
+
   it('an offer whose every entry is refused is answered with transfer-stop NAME_REJECTED, not accept', async () => {
     const b = await startNode('Bob', { autoAccept: 'any' });
     const peer = await rawControl(b.node.listeningPort);

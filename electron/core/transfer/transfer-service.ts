@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { TransferDto, TransferFileDto, TransferState } from '../../../shared/dto';
+import { errorCodeFrom } from '../../../shared/errors';
 import type { EventSink } from '../event-sink';
 import { FerryError } from '../ferry-error';
 import type { PeerLink } from '../net/connection-manager';
@@ -623,8 +624,7 @@ export class TransferService implements ReceiverHost {
       case 'transfer-stop': {
         const t = this.mine(link, header.id);
         if (!t || FINAL.has(t.state)) return true;
-        const code = /^[A-Z_]+$/.test(header.code) ? (header.code as FerryError['code']) : 'INTERNAL';
-        this.stopLocally(t, header.state, new FerryError(code, header.message));
+        this.stopLocally(t, header.state, new FerryError(errorCodeFrom(header.code), header.message));
         return true;
       }
       case 'transfer-resume': {
