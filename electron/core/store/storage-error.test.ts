@@ -25,7 +25,7 @@ describe('storageError', () => {
     const broken = new FerryError('DATABASE_ERROR', 'broken');
     expect(storageError(full, dir)).toBe(full);
     expect(storageError(broken, dir)).toBe(broken);
-    expect(storageError(new FerryError('PEER_UNTRUSTED', 'disk I/O error'), dir)).toBeNull();
+    expect(storageError(new FerryError('PEER_BLOCKED', 'disk I/O error'), dir)).toBeNull();
   });
 
   it('treats bugs as bugs: null for anything that is not a storage failure', async () => {
