@@ -46,7 +46,7 @@ function headerOnly(registry: FrameRegistry<RawHeader>, header: RawHeader) {
 const control = controlFrames as FrameRegistry<RawHeader>;
 const data = dataFrames as FrameRegistry<RawHeader>;
 
-const hello = (over: RawHeader = {}): RawHeader => ({
+const hello = (over: Record<string, unknown> = {}): RawHeader => ({
   type: 'hello',
   v: 1,
   id: ID,
@@ -57,7 +57,7 @@ const hello = (over: RawHeader = {}): RawHeader => ({
   purpose: 'control',
   ...over,
 });
-const offer = (over: RawHeader = {}): RawHeader => ({
+const offer = (over: Record<string, unknown> = {}): RawHeader => ({
   type: 'offer',
   id: UUID,
   fileCount: 1,
