@@ -118,6 +118,7 @@ describe('SQLite store', () => {
     expect(db.recovery).toBeNull();
     new MessageRepo(db).insert(message('m1', 'in memory'));
     expect(existsSync(':memory:')).toBe(false);
+    expect(existsSync(':memory:.owner')).toBe(false);
     db.close();
     expect(() => db.close()).not.toThrow();
   });
@@ -291,6 +292,58 @@ describe('SQLite store', () => {
     FerryDatabase.open(other).close();
     FerryDatabase.open(other).close(); // current schema: no backup
     expect(existsSync(backupFile(other))).toBe(false);
+  });
+
+  it('opens the database a killed engine left with its WAL as it is, the last writes included', async () => {
+    const dir = await tempDir();
+    const live = path.join(dir, 'live.db');
+    FerryDatabase.open(live).close();
+    const db = FerryDatabase.open(live);
+    new MessageRepo(db).insert(message('m1', 'only in the WAL'));
+    // What a killed engine leaves: the file, its WAL (no shared-memory file), its lock and pid.
+    const file = path.join(dir, 'ferry.db');
+    writeFileSync(file, readFileSync(live));
+    writeFileSync(`${file}-wal`, readFileSync(`${live}-wal`));
+    db.close();
+    mkdirSync(`${file}.lock`);
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    writeFileSync(`${file}.owner`, JSON.stringify({ pid: dead }));
+    const reopened = FerryDatabase.open(file);
+    expect(reopened.recovery).toBeNull();
+    expect(new MessageRepo(reopened).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual([
+      'only in the WAL',
+    ]);
+    reopened.close();
+  });
+
+  it('moves a damaged database aside even when a killed engine left it locked', async () => {
+    const file = path.join(await tempDir(), 'ferry.db');
+    writeFileSync(file, Buffer.alloc(8192, 0x5a));
+    mkdirSync(`${file}.lock`);
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    writeFileSync(`${file}.owner`, JSON.stringify({ pid: dead }));
+    const db = FerryDatabase.open(file);
+    expect(db.recovery).toMatchObject({ problem: 'file is not a database', restoredFrom: null });
+    db.close();
+  });
+
+  it('names what the integrity check found in a damaged page, in at most 300 characters', async () => {
+    const file = path.join(await tempDir(), 'ferry.db');
+    const db = FerryDatabase.open(file);
+    db.transaction(() => {
+      for (let i = 0; i < 3000; i++)
+        db.run('INSERT INTO settings (key, value) VALUES (?, ?)', [`key ${i}`, 'v'.repeat(50)]);
+    });
+    db.close();
+    const bytes = readFileSync(file);
+    // Zeros over part of a settings page: it opens, but the integrity check has a long list.
+    bytes.fill(0, 94_408, 94_408 + 4096);
+    writeFileSync(file, bytes);
+    const reopened = FerryDatabase.open(file);
+    const problem = reopened.recovery!.problem;
+    expect(problem).toMatch(/^\*\*\* in database main \*\*\*\n/);
+    expect(problem).toHaveLength(300);
+    reopened.close();
   });
 });
 
