@@ -79,11 +79,17 @@ describe('device identity', () => {
     expect(await readFile(path.join(dir, 'device-cert.pem'), 'utf8')).toBe('not a certificate');
   });
 
-  it('never overwrites a key whose certificate is missing', async () => {
+  it.each([
+    ['device-key.pem', 'device-cert.pem'],
+    ['device-cert.pem', 'device-key.pem'],
+  ])('never replaces a lone %s (its partner %s is missing) with a new pair', async (present, missing) => {
     const dir = path.join(await tempDir(), 'identity');
     await mkdir(dir);
-    await writeFile(path.join(dir, 'device-key.pem'), 'the old key');
-    await expect(loadOrCreateIdentity(dir)).rejects.toMatchObject({ code: 'EEXIST' });
-    expect(await readFile(path.join(dir, 'device-key.pem'), 'utf8')).toBe('the old key');
+    await writeFile(path.join(dir, present), 'the old one');
+    const refused = { code: 'INTERNAL', message: expect.stringContaining(`only ${present} is there`) };
+    await expect(loadOrCreateIdentity(dir)).rejects.toMatchObject(refused);
+    await expect(loadOrCreateIdentity(dir)).rejects.toMatchObject(refused);
+    expect(await readFile(path.join(dir, present), 'utf8')).toBe('the old one');
+    await expect(stat(path.join(dir, missing))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
