@@ -92,4 +92,16 @@ describe('device identity', () => {
     expect(await readFile(path.join(dir, present), 'utf8')).toBe('the old one');
     await expect(stat(path.join(dir, missing))).rejects.toMatchObject({ code: 'ENOENT' });
   });
+
+  it('two engines starting at once on a new folder end with one matching pair, not a mix', async () => {
+    const dir = path.join(await tempDir(), 'identity');
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => loadOrCreateIdentity(dir)));
+    const keyPem = await readFile(path.join(dir, 'device-key.pem'), 'utf8');
+    const certPem = await readFile(path.join(dir, 'device-cert.pem'), 'utf8');
+    expect(new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won.length).toBeGreaterThan(0);
+    for (const r of won) expect(r.value).toMatchObject({ keyPem, certPem });
+    expect(await loadOrCreateIdentity(dir)).toMatchObject({ keyPem, certPem });
+  });
 });
