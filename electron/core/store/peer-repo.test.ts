@@ -171,6 +171,14 @@ describe('PeerRepo', () => {
     db.close();
   });
 
+  it('ignores a block mark for a peer it does not know', async () => {
+    const { db, repo } = await openRepo();
+    expect(() => repo.markBlocked(A, true, 100)).not.toThrow();
+    expect(repo.get(A)).toBeUndefined();
+    expect(repo.wasBlockedAt(A, 100)).toBe(false);
+    db.close();
+  });
+
   it('forgets a removed peer', async () => {
     const { db, repo } = await openRepo();
     repo.upsertSeen({ id: A, name: 'A', platform: 'p' }, 1);

@@ -70,6 +70,12 @@ describe('storageError', () => {
     expect(noMessage.message).toContain('([object Object])');
   });
 
+  it('does not call a disk full when its free space cannot be asked', async () => {
+    const missing = path.join(await tempDir(), 'gone');
+    expect(freeBytes(missing)).toBeNull();
+    expect(storageError(errno('EIO'), missing)?.code).toBe('DATABASE_ERROR');
+  });
+
   it.each([
     ['ENOSPC', errno('ENOSPC')],
     ['EDQUOT', errno('EDQUOT')],
