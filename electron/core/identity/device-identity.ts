@@ -6,8 +6,9 @@
 import 'reflect-metadata'; // @peculiar/x509 (via tsyringe) needs the Reflect polyfill
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { FerryError } from '../ferry-error';
 import { fingerprintOf } from './fingerprint';
 
 export interface DeviceIdentity {
@@ -30,6 +31,23 @@ export async function loadOrCreateIdentity(dir: string): Promise<DeviceIdentity>
     return { id: fingerprintOf(new X509Certificate(certPem)), certPem, keyPem };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  // One file without the other: a new pair would pair a new key with the old certificate
+  // (or fail half-written). Leave what is there for the user to restore.
+  const found = await Promise.all(
+    [keyPath, certPath].map((p) =>
+      access(p).then(
+        () => p,
+        () => null,
+      ),
+    ),
+  );
+  const left = found.find((p) => p !== null);
+  if (left) {
+    throw new FerryError(
+      'INTERNAL',
+      `the device identity in ${dir} is incomplete (only ${path.basename(left)} is there); restore the missing file, or remove ${left} to start as a new device`,
+    );
   }
   const identity = await createIdentity();
   // Key first, with 0600 from the start: it is never readable by others, not even briefly.

@@ -270,7 +270,9 @@ function damage(file: string): string | null {
   clearStaleLock(file);
   let db: InstanceType<typeof Database> | null = null;
   try {
-    db = new Database(file, { fileMustExist: true });
+    // Read-only: a read-write connection deletes (or checkpoints into the damaged file) the
+    // WAL on close, losing the last writes of a file we are about to move aside for recovery.
+    db = new Database(file, { fileMustExist: true, readOnly: true });
     // As the engine opens it: a WAL left by a killed process is read without shared memory.
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     const rows = db.all('PRAGMA quick_check') as { quick_check: string }[];
