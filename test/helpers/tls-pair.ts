@@ -34,7 +34,10 @@ export async function tlsPair(): Promise<TlsPair> {
     minVersion: 'TLSv1.3',
   });
   await new Promise<void>((resolve, reject) => {
-    client.once('secureConnect', resolve);
+    client.once('secureConnect', () => {
+      client.off('error', reject); // leave the socket without 'error' handlers, as a dialer's is
+      resolve();
+    });
     client.once('error', reject);
   });
   const server = await accepted;

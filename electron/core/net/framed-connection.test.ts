@@ -9,7 +9,7 @@ import { waitUntil } from '../../../test/helpers/wait';
 import { FerryError } from '../ferry-error';
 import { encodeFrame, type DecodedFrame } from '../protocol/frame-codec';
 import { controlFrames, type ControlHeader } from '../protocol/frames';
-import { FramedConnection, type ConnectionTimers } from './framed-connection';
+import { DEFAULT_TIMERS, FramedConnection, type ConnectionTimers } from './framed-connection';
 
 const UUID = '0b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
 /** Timers that never fire during a test. */
@@ -21,16 +21,19 @@ afterEach(async () => {
   pairs = [];
 });
 
-async function setup(timers: ConnectionTimers = QUIET) {
+/** A connection on the accepting end of a pair (or on the dialing end), the other end raw. */
+async function setup(timers: ConnectionTimers = QUIET, on: 'server' | 'client' = 'server') {
   const pair = await tlsPair();
   pairs.push(pair);
-  const conn = new FramedConnection<ControlHeader>(pair.server, controlFrames, timers);
+  const mine = on === 'server' ? pair.server : pair.client;
+  const theirs = on === 'server' ? pair.client : pair.server;
+  const conn = new FramedConnection<ControlHeader>(mine, controlFrames, timers);
   const frames: DecodedFrame<ControlHeader>[] = [];
   conn.on('frame', (f) => frames.push(f));
   const closes: (FerryError | null)[] = [];
   conn.on('closed', (e) => closes.push(e));
-  const peer = rawEnd(pair.client, controlFrames);
-  return { pair, conn, frames, closes, peer };
+  const peer = rawEnd(theirs, controlFrames);
+  return { pair, conn, frames, closes, peer, mine, theirs };
 }
 
 const message = (text: string) => [{ type: 'message', id: UUID, sentAt: 1 }, Buffer.from(text)] as const;
@@ -221,30 +224,78 @@ describe('FramedConnection', () => {
   });
 
   it('detach() hands over the socket and the undecoded bytes, and stops handling frames', async () => {
-    const { conn, frames, closes, pair } = await setup({ pingIntervalMs: 100, idleTimeoutMs: 300 });
-    let detached: { leftover: Buffer } | null = null;
+    const { conn, frames, closes, mine, theirs } = await setup({ pingIntervalMs: 100, idleTimeoutMs: 300 }, 'client');
+    let detached: { socket: unknown; leftover: Buffer } | null = null;
     conn.once('frame', () => (detached = conn.detach()));
     const raw = Buffer.from([0, 0, 9]); // start of something that is not a frame of this registry
-    pair.client.write(Buffer.concat([encodeFrame(...message('hello')), encodeFrame({ type: 'ping' }), raw]));
+    theirs.write(Buffer.concat([encodeFrame(...message('hello')), encodeFrame(...message('not mine')), raw]));
     await waitUntil(() => detached !== null, { what: 'detached' });
+    expect(detached!.socket).toBe(mine);
     expect(detached!.leftover).toEqual(raw);
-    expect(frames).toHaveLength(1);
+    expect(frames.map((f) => f.body?.toString())).toEqual(['hello']);
     expect(conn.closed).toBe(true);
-    // The new owner reads the socket; no pong, ping, idle close or event comes from the old one.
+    expect(conn.send({ type: 'ping' })).toBe(false);
+    // The new owner reads the socket, whatever it carries; no pong, ping, idle close or
+    // event comes from the old owner.
     const seen: Buffer[] = [];
-    pair.client.on('data', (c: Buffer) => seen.push(c));
+    theirs.on('data', (c: Buffer) => seen.push(c));
     const got: Buffer[] = [];
-    pair.server.on('data', (c: Buffer) => got.push(c));
-    pair.client.write('after');
-    await waitUntil(() => Buffer.concat(got).toString() === 'after', { what: 'raw bytes to the new owner' });
+    mine.on('data', (c: Buffer) => got.push(c));
+    theirs.write('garbage that is no frame');
+    await waitUntil(() => Buffer.concat(got).toString() === 'garbage that is no frame', { what: 'raw bytes' });
+    theirs.write(encodeFrame({ type: 'ping', ts: 1 }));
+    await waitUntil(() => Buffer.concat(got).byteLength > 24, { what: 'more raw bytes' });
     // A twin connection with the same timers, left alone meanwhile, proves the idle time passed.
     const twin = await setup({ pingIntervalMs: 100, idleTimeoutMs: 300 });
     await waitUntil(() => twin.closes.length === 1, { what: 'the twin times out' });
     expect(twin.peer.frames.some((f) => f.type === 'ping')).toBe(true);
     expect(seen).toEqual([]);
-    pair.server.emit('error', new Error('boom')); // does not throw: detach left a handler
-    pair.server.destroy();
-    await waitUntil(() => pair.server.destroyed, { what: 'destroyed' });
+    expect(mine.listenerCount('error')).toBe(1); // detach's own: an 'error' does not crash the process
+    mine.emit('error', new Error('boom'));
+    mine.destroy();
+    await waitUntil(() => mine.destroyed, { what: 'destroyed' });
     expect(closes).toEqual([]);
+  });
+
+  it('handles no frame that follows its own close or failure in the same read', async () => {
+    const { conn, frames, closes, pair, peer } = await setup();
+    conn.once('frame', () => conn.fail(new FerryError('BAD_FRAME', 'not that')));
+    pair.client.write(Buffer.concat([encodeFrame(...message('one')), encodeFrame(...message('two'))]));
+    await waitUntil(() => closes.length === 1 && peer.ended(), { what: 'closed' });
+    expect(frames.map((f) => f.body?.toString())).toEqual(['one']);
+    expect(peer.frames).toEqual([{ type: 'error', code: 'BAD_FRAME', message: 'not that' }]);
+  });
+
+  it('cuts a peer that never reads its goodbye', async () => {
+    const { conn, closes, pair } = await setup();
+    pair.client.pause();
+    let full = false;
+    for (let i = 0; i < 10_000 && !full; i++) full = !conn.send(...message('x'.repeat(60_000)));
+    conn.close();
+    await waitUntil(() => closes.length === 1, { what: 'the socket is cut', timeoutMs: 8_000 });
+    expect(pair.server.destroyed).toBe(true);
+  });
+
+  it('leaves no listeners behind after drain()', async () => {
+    const { conn, pair } = await setup();
+    const before = [pair.server.listenerCount('drain'), pair.server.listenerCount('close')];
+    pair.client.pause();
+    let full = false;
+    for (let i = 0; i < 10_000 && !full; i++) full = !conn.send(...message('x'.repeat(60_000)));
+    const draining = conn.drain();
+    pair.client.resume();
+    await draining;
+    expect([pair.server.listenerCount('drain'), pair.server.listenerCount('close')]).toEqual(before);
+  });
+
+  it('has no remote address once its socket is gone', async () => {
+    const { conn, pair } = await setup();
+    pair.server.destroy();
+    await waitUntil(() => conn.closed, { what: 'closed' });
+    expect(conn.remoteAddress).toBe('');
+  });
+
+  it('uses the protocol timers by default: ping after 15 s, close after 45 s of silence', () => {
+    expect(DEFAULT_TIMERS).toEqual({ pingIntervalMs: 15_000, idleTimeoutMs: 45_000 });
   });
 });
