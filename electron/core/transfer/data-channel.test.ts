@@ -156,6 +156,20 @@ describe('DataChannel raw bytes', () => {
     expect(await reader.readFrame()).toEqual(open);
   });
 
+  it('cuts one big buffered run into chunks of at most 1 MiB', async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 3);
+    const { reader } = await setup(Buffer.concat([data, encodeFrame(open)]));
+    const sizes: number[] = [];
+    const got: Buffer[] = [];
+    for await (const chunk of reader.raw(data.byteLength)) {
+      sizes.push(chunk.byteLength);
+      got.push(Buffer.from(chunk));
+    }
+    expect(sizes).toEqual([1024 * 1024, 1024 * 1024, 3]);
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect(await reader.readFrame()).toEqual(open);
+  });
+
   it('raw(0) yields nothing and leaves the next frame in place', async () => {
     const { reader, writer } = await setup();
     writer.writeFrame(open);
