@@ -253,6 +253,41 @@ describe('DataChannel closing', () => {
     });
   });
 
+  it('ends a pending read when its socket is destroyed under it', async () => {
+    const { reader, pair } = await setup();
+    const reading = failure(reader.readFrame());
+    pair.server.destroy();
+    expect(await reading).toMatchObject({ code: 'PEER_GONE', message: 'the peer closed the data connection' });
+  });
+
+  it('leaves no listeners behind after waiting to write', async () => {
+    const { writer, pair } = await setup();
+    const before = [pair.client.listenerCount('drain'), pair.client.listenerCount('close')];
+    pair.server.pause();
+    let waiting: Promise<void> | null = null;
+    for (let i = 0; i < 1000 && !waiting; i++) {
+      const p = writer.writeRaw(Buffer.alloc(256 * 1024));
+      if (pair.client.writableNeedDrain) waiting = p;
+      else await p;
+    }
+    expect(waiting).not.toBeNull();
+    pair.server.resume();
+    await waiting;
+    expect([pair.client.listenerCount('drain'), pair.client.listenerCount('close')]).toEqual(before);
+  });
+
+  it('cuts a peer that never reads its goodbye or error, after 2 s', async () => {
+    const cut = async (how: (c: DataChannel) => void) => {
+      const { writer, pair } = await setup();
+      pair.server.pause();
+      for (let i = 0; i < 1000 && !pair.client.writableNeedDrain; i++)
+        void writer.writeRaw(Buffer.alloc(256 * 1024)).catch(() => {});
+      how(writer);
+      await waitUntil(() => pair.client.destroyed, { what: 'the socket is cut', timeoutMs: 8_000 });
+    };
+    await Promise.all([cut((c) => c.close()), cut((c) => c.fail(new FerryError('INTERNAL', 'x')))]);
+  });
+
   it('fail() sends the code and message (at most 900 chars) and ends the connection', async () => {
     const { reader, writer } = await setup();
     writer.fail(new FerryError('DISK_FULL', `full ${'y'.repeat(2000)}`));
