@@ -161,7 +161,7 @@ describe('FramedConnection', () => {
   });
 
   it('pings a quiet peer and stays open while the peer answers', async () => {
-    const { conn, closes, peer, pair } = await setup({ pingIntervalMs: 100, idleTimeoutMs: 400 });
+    const { conn, closes, peer, pair } = await setup({ pingIntervalMs: 200, idleTimeoutMs: 1_000 });
     const started = Date.now();
     let answered = 0;
     pair.client.on('data', () => {
@@ -171,25 +171,24 @@ describe('FramedConnection', () => {
       }
     });
     // Long past the idle timeout, with only pongs coming back.
-    await waitUntil(() => Date.now() - started > 1_200 && peer.frames.length >= 6, { what: 'pings for 1.2 s' });
+    await waitUntil(() => Date.now() - started > 2_200 && peer.frames.length >= 6, { what: 'pings for 2.2 s' });
     expect(closes).toEqual([]);
     expect(conn.closed).toBe(false);
     expect(peer.frames.every((f) => f.type === 'ping' && typeof f['ts'] === 'number')).toBe(true);
     const ts = peer.frames.map((f) => f['ts'] as number);
     expect(ts[0]).toBeGreaterThanOrEqual(started);
     // One ping per interval, not one per tick.
-    expect(ts[1]! - ts[0]!).toBeGreaterThanOrEqual(100);
+    expect(ts[1]! - ts[0]!).toBeGreaterThanOrEqual(200);
   });
 
   it('does not ping while it keeps sending', async () => {
-    const { conn, peer } = await setup({ pingIntervalMs: 300, idleTimeoutMs: 60_000 });
+    const { conn, peer } = await setup({ pingIntervalMs: 600, idleTimeoutMs: 60_000 });
     const started = Date.now();
     let sent = 0;
-    // Something goes out every tick's worth of time; no ping should join it.
-    while (Date.now() - started < 900) {
+    // A message goes out as soon as the last one arrived, for three ping intervals: no ping joins them.
+    while (Date.now() - started < 1_800) {
       conn.send(...message(`m${sent++}`));
       await waitUntil(() => peer.frames.length === sent, { what: 'the message arrives' });
-      await waitUntil(() => Date.now() - started > sent * 50, { what: 'pacing' });
     }
     expect(peer.frames.filter((f) => f.type === 'ping')).toEqual([]);
   });
