@@ -134,7 +134,8 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
     this.lastReceived = Date.now();
     const { frames, error } = this.decoder.decode(chunk);
     for (const frame of frames) {
-      if (this.done) return;
+      // Detached, closing or failed (perhaps by a listener of the frame before): the rest is not ours to handle.
+      if (this.closed) return;
       switch (frame.header.type) {
         case 'ping':
           this.send({ type: 'pong', ts: (frame.header as { ts?: number }).ts });
