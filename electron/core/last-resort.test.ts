@@ -45,31 +45,6 @@ async function host() {
   return { child, lines, stderr: () => stderr, exited, send, ping };
 }
 
-describe('last-resort handler', () => {
-  it('logs an unhandled rejection and an operational exception once each and keeps the engine serving', async () => {
-    const h = await host();
-    for (let i = 0; i < 3; i++) h.send('reject');
-    for (let i = 0; i < 3; i++) h.send('throw-io');
-    await h.ping();
-    await until(() => /EPIPE/.test(h.stderr()), 5_000, 'the EPIPE line');
-    const stderr = h.stderr();
-    expect(stderr.match(/unhandled promise rejection/g)).toHaveLength(1);
-    expect(stderr).toMatch(/boom in a promise/);
-    expect(stderr).toMatch(/test host \(data dir /); // context
-    expect(stderr.match(/uncaught exception/g)).toHaveLength(1);
-    expect(h.child.exitCode).toBeNull();
-  }, 30_000);
-
-  it('stops cleanly with status 70 and says why after a programming error', async () => {
-    const h = await host();
-    h.send('throw-bug');
-    expect(await h.exited).toBe(UNSAFE_EXIT_CODE);
-    expect(h.lines).toContain('stopped'); // the engine was stopped, not killed
-    expect(h.stderr()).toMatch(/unexpected error in test host.*stopping cleanly/);
-    expect(h.stderr()).toMatch(/TypeError/);
-  }, 30_000);
-});
-
 /** Installs the net with a recording log/shutdown/exit; returns the two handlers it put on `process`. */
 function inProcess(options: Partial<LastResortOptions> = {}) {
   const lines: string[] = [];
@@ -289,4 +264,30 @@ describe('last-resort handler (in-process)', () => {
     vi.advanceTimersByTime(10_000);
     expect(net.exits).toEqual([70]);
   });
+});
+
+// Last in the file: a failing in-process test above stops a mutant run before these slow ones.
+describe('last-resort handler (child process)', () => {
+  it('logs an unhandled rejection and an operational exception once each and keeps the engine serving', async () => {
+    const h = await host();
+    for (let i = 0; i < 3; i++) h.send('reject');
+    for (let i = 0; i < 3; i++) h.send('throw-io');
+    await h.ping();
+    await until(() => /EPIPE/.test(h.stderr()), 5_000, 'the EPIPE line');
+    const stderr = h.stderr();
+    expect(stderr.match(/unhandled promise rejection/g)).toHaveLength(1);
+    expect(stderr).toMatch(/boom in a promise/);
+    expect(stderr).toMatch(/test host \(data dir /); // context
+    expect(stderr.match(/uncaught exception/g)).toHaveLength(1);
+    expect(h.child.exitCode).toBeNull();
+  }, 30_000);
+
+  it('stops cleanly with status 70 and says why after a programming error', async () => {
+    const h = await host();
+    h.send('throw-bug');
+    expect(await h.exited).toBe(UNSAFE_EXIT_CODE);
+    expect(h.lines).toContain('stopped'); // the engine was stopped, not killed
+    expect(h.stderr()).toMatch(/unexpected error in test host.*stopping cleanly/);
+    expect(h.stderr()).toMatch(/TypeError/);
+  }, 30_000);
 });
