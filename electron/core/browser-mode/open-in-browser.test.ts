@@ -23,15 +23,24 @@ async function standIn(name: string): Promise<() => Promise<string[]>> {
   const dir = await tempDir('ferry-opener-');
   const out = path.join(dir, 'args.txt');
   const script = path.join(dir, name);
-  await writeFile(script, `#!/bin/sh\nprintf '%s\\n' "$@" > "${out}.tmp" && /bin/mv "${out}.tmp" "${out}"\n`);
+  // It also notes what its stdin is and its process group, to check the opener is detached from us.
+  await writeFile(
+    script,
+    '#!/bin/sh\n' +
+      `/usr/bin/readlink /proc/$$/fd/0 > "${dir}/stdin.txt"\n` +
+      `/usr/bin/cut -d' ' -f5 /proc/$$/stat > "${dir}/pgid.txt"\n` +
+      `printf '%s\\n' "$@" > "${out}.tmp" && /bin/mv "${out}.tmp" "${out}"\n`,
+  );
   await chmod(script, 0o755);
   process.env.PATH = dir;
+  lastStandIn = dir;
   return async () =>
     (await waitForValue(() => readFile(out, 'utf8').catch(() => undefined), { what: `${name} to run` }))
       .split('\n')
       .slice(0, -1);
 }
 
+let lastStandIn = '';
 const url = 'http://127.0.0.1:5173/?code=abc&x=1';
 
 describe('open in browser', () => {
@@ -40,6 +49,10 @@ describe('open in browser', () => {
     const args = await standIn('xdg-open');
     expect(await openInBrowser(url)).toBe(true);
     expect(await args()).toEqual([url]);
+    // Detached: in its own process group, reading nothing from our terminal.
+    expect((await readFile(path.join(lastStandIn, 'stdin.txt'), 'utf8')).trim()).toBe('/dev/null');
+    const ourGroup = (await readFile('/proc/self/stat', 'utf8')).split(' ')[4];
+    expect((await readFile(path.join(lastStandIn, 'pgid.txt'), 'utf8')).trim()).not.toBe(ourGroup);
   });
 
   it('on macOS uses open', async () => {
@@ -60,5 +73,11 @@ describe('open in browser', () => {
     Object.defineProperty(process, 'platform', { value: 'linux' });
     process.env.PATH = await tempDir('ferry-no-opener-');
     expect(await openInBrowser(url)).toBe(false);
+  });
+
+  it('says false for a link no opener can be given (a NUL byte in it)', async () => {
+    Object.defineProperty(process, 'platform', { value: 'linux' });
+    await standIn('xdg-open');
+    expect(await openInBrowser('http://127.0.0.1:1/\u0000')).toBe(false);
   });
 });

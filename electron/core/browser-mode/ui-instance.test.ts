@@ -141,6 +141,8 @@ describe('ui instance', () => {
   it('asks with POST on the instance path, its own Host and the instance key for that port', async () => {
     const ferry = await fakeFerry((res) => res.end(JSON.stringify({ url: 'http://127.0.0.1:1/?code=abc' })));
     const { dataDir, secret } = await runningOn(ferry.port);
+    // Written by hand with spaces around: read as the same secret.
+    await writeFile(path.join(dataDir, 'browser-session.key'), `  ${secret.toString('hex')}  \n`);
     expect(await askRunningInstance(dataDir)).toBe('http://127.0.0.1:1/?code=abc');
     expect(ferry.seen).toHaveLength(1);
     expect(ferry.seen[0]).toMatchObject({ method: 'POST', url: INSTANCE_PATH });
@@ -193,6 +195,11 @@ describe('ui instance', () => {
       (res) => res.end(JSON.stringify({ url: 5 })),
       (res) => res.end('null'),
       (res) => res.end(JSON.stringify({ url: 'http://x/', pad: 'x'.repeat(100_000) })),
+      // Dies in the middle of its answer.
+      (res) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('{"url":"http://x/"', () => res.socket?.destroy());
+      },
     ];
     for (const reply of answers) {
       const other = await fakeFerry(reply);
