@@ -27,7 +27,31 @@ export function parsePort(value: string | undefined): number | undefined {
   return port;
 }
 
+/** What a command writes to, reads from and stops on: the process's own, or a test's streams. */
+export interface CliIo {
+  stdout: CliOutput;
+  stderr: CliOutput;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Where Ctrl-C (SIGINT) and SIGTERM arrive. */
+  signals: NodeJS.EventEmitter;
+  /** Ends the process at once (a second Ctrl-C while `ferry send` cancels). */
+  exit: (code: number) => void;
+}
+
+export type CliOutput = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+/** The real terminal (or pipes) and the process's signals. */
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    signals: process,
+    exit: (code) => process.exit(code),
+  };
+}
+
 /** One JSON object per line: what `ferry listen` prints and a test or script reads. */
-export function printJson(value: Record<string, unknown>): void {
-  process.stdout.write(`${terminalSafeJson(value)}\n`);
+export function printJson(value: Record<string, unknown>, out: CliOutput = process.stdout): void {
+  out.write(`${terminalSafeJson(value)}\n`);
 }
