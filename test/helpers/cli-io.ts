@@ -24,12 +24,17 @@ export interface TestIo {
   jsonLines: () => Record<string, unknown>[];
 }
 
-/** tty: both stdin and stdout claim to be a terminal (what `ferry listen` checks); columns for the bar width. */
-export function testIo(opts: { tty?: boolean; columns?: number } = {}): TestIo {
+/**
+ * tty: stdin, stdout and stderr claim to be a terminal (what `ferry listen` checks), unless
+ * stdinTty / stdoutTty say otherwise for one of them; columns for the bar width.
+ */
+export function testIo(
+  opts: { tty?: boolean; stdinTty?: boolean; stdoutTty?: boolean; columns?: number } = {},
+): TestIo {
   let out = '';
   let err = '';
   // Synchronous sinks: what was written is readable right after the write.
-  const sink = (add: (s: string) => void) =>
+  const sink = (add: (s: string) => void, isTTY = opts.tty) =>
     Object.assign(
       new Writable({
         decodeStrings: false,
@@ -38,11 +43,11 @@ export function testIo(opts: { tty?: boolean; columns?: number } = {}): TestIo {
           done();
         },
       }),
-      { isTTY: opts.tty, columns: opts.columns },
+      { isTTY, columns: opts.columns },
     );
-  const stdout = sink((s) => (out += s));
+  const stdout = sink((s) => (out += s), opts.stdoutTty ?? opts.tty);
   const stderr = sink((s) => (err += s));
-  const stdin = Object.assign(new PassThrough(), { isTTY: opts.tty });
+  const stdin = Object.assign(new PassThrough(), { isTTY: opts.stdinTty ?? opts.tty });
   const signals = new EventEmitter();
   const exits: number[] = [];
   const t: TestIo = {

@@ -253,7 +253,9 @@ describe('ferry send: files', () => {
     const { paths } = await files();
     const t = testIo({ tty: true, columns: 100 });
     expect(await sendCommand(['--to', bob.address, ...(await sender()), ...paths], t.io)).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the bar's escape codes are what this checks
     expect(t.stderr()).toMatch(/\r[█░]{30} +\d+\.\d%.*\x1b\[K/u);
+    // eslint-disable-next-line no-control-regex -- the bar's escape codes are what this checks
     expect(t.stderr()).toMatch(/\r\x1b\[K$/u);
     expect(t.stderr()).not.toContain('progress ');
     expect(t.stdout()).toBe('sent 2 item(s), 2.9 KiB to Bob; verified\n');
