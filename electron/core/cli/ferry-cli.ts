@@ -9,22 +9,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LISTEN_OPTIONS, listenCommand } from './listen-command';
 import { PEERS_OPTIONS, peersCommand } from './peers-command';
 import { SEND_OPTIONS, sendCommand } from './send-command';
-import { processIo, type CliIo } from './cli-options';
+import { processIo, UI_OPTIONS, type CliIo } from './cli-options';
 import { plainError } from './plain-error';
 import { LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 
 export type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** ui-command's options, for telling `--name -h` (a value) from `-h` (help). */
-const UI_OPTIONS: Options = {
-  ...LISTEN_OPTIONS,
-  'ui-port': { type: 'string' },
-  'ui-host': { type: 'string' },
-  'renderer-dir': { type: 'string' },
-  'no-open': { type: 'boolean' },
-};
 
 const commands: Record<string, { run: Command; usage: string; options: Options }> = {
   listen: { run: listenCommand, usage: LISTEN_USAGE, options: LISTEN_OPTIONS },

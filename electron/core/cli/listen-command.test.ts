@@ -100,7 +100,7 @@ describe('ferry listen: usage', () => {
   it.each([
     [['--accept-from', 'friends'], '--accept-from: "friends" must be "verified" or "any"'],
     [['--port', '70000'], '--port: "70000" is not a port number (0–65535)'],
-    [['--discovery-port', 'x'], '--port: "x" is not a port number (0–65535)'],
+    [['--discovery-port', 'x'], '--discovery-port: "x" is not a port number (0–65535)'],
   ])('%j is a usage error before anything starts', async (args, message) => {
     const dataDir = path.join(await tempDir(), 'data');
     await expect(listenCommand(['--data-dir', dataDir, ...args], testIo().io)).rejects.toMatchObject({

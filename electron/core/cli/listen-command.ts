@@ -41,7 +41,7 @@ export async function listenCommand(argv: string[], io: CliIo = processIo()): Pr
     });
   }
   const port = parsePort(values.port);
-  const discoveryPort = values['discovery-port'] ? parsePort(values['discovery-port']) : undefined;
+  const discoveryPort = values['discovery-port'] ? parsePort(values['discovery-port'], '--discovery-port') : undefined;
   // A person at a terminal gets sentences and a prompt; a program gets JSON lines.
   const interactive = !values.json && io.stdin.isTTY === true && io.stdout.isTTY === true;
   const host = values.host ?? '0.0.0.0';

@@ -20,7 +20,7 @@ import {
 import { FerryError } from '../ferry-error';
 import { FerryNode } from '../ferry-node';
 import { installLastResort } from '../last-resort';
-import { defaultDataDir, parsePort, printJson, processIo, type CliIo } from './cli-options';
+import { defaultDataDir, parsePort, printJson, processIo, UI_OPTIONS, type CliIo } from './cli-options';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -28,23 +28,14 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 export async function uiCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      'data-dir': { type: 'string' },
-      'download-dir': { type: 'string' },
-      name: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'ui-port': { type: 'string' },
-      'ui-host': { type: 'string' },
-      'renderer-dir': { type: 'string' },
-      'no-open': { type: 'boolean' },
-      'no-discovery': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: UI_OPTIONS,
     strict: true,
   });
   const uiHost = values['ui-host'] ?? '127.0.0.1';
+  // Checked before anything starts, like every other usage mistake.
+  const port = parsePort(values.port);
+  const discoveryPort = values['discovery-port'] ? parsePort(values['discovery-port'], '--discovery-port') : undefined;
+  const uiPort = parsePort(values['ui-port'], '--ui-port');
   const rendererDir = path.resolve(values['renderer-dir'] ?? path.join(REPO_ROOT, 'out', 'renderer'));
   if (!existsSync(path.join(rendererDir, 'index.html')) && !values['renderer-dir']) buildRenderer(io);
 
@@ -65,9 +56,10 @@ export async function uiCommand(argv: string[], io: CliIo = processIo()): Promis
     dataDir,
     downloadDir: values['download-dir'],
     name: values.name,
-    port: parsePort(values.port),
+    port,
     host: values.host,
     discovery: values['no-discovery'] ? false : undefined,
+    discoveryOptions: discoveryPort !== undefined ? { port: discoveryPort } : undefined,
     portFallback: values.port === undefined,
   });
   // Last resort: log an unexpected error once and keep serving, or stop cleanly and say why.
@@ -86,10 +78,9 @@ export async function uiCommand(argv: string[], io: CliIo = processIo()): Promis
         port,
         secret,
       });
-    const asked = parsePort(values['ui-port']);
     ui =
-      asked !== undefined
-        ? await start(asked)
+      uiPort !== undefined
+        ? await start(uiPort)
         : await start(lastPort ?? 0).catch((err: unknown) => {
             if (lastPort && err instanceof FerryError && err.code === 'PORT_IN_USE') return start(0);
             throw err;
