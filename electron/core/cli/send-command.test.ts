@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testIo, type TestIo } from '../../../test/helpers/cli-io';
+import { throttledProxy } from '../../../test/helpers/cli-process';
 import { startNode, type TestNode } from '../../../test/helpers/nodes';
 import { tempDir } from '../../../test/helpers/temp-dir';
 import { randomFile, sha256, tree } from '../../../test/helpers/transfer';
@@ -474,4 +475,32 @@ describe('ferry send: the same files again', () => {
     const bobsView = await bob.node.listTransfers();
     expect(bobsView.find((x) => x.id === old)?.state).toBe('offered');
   });
+});
+
+describe('ferry send: the peer goes away mid-transfer', () => {
+  it('says "waiting for Bob to come back…", then "Bob is back; continuing", and finishes', async () => {
+    const downloads = await tempDir('ferry-dl-');
+    const bob = await startNode('Bob', { autoAccept: 'any', downloadDir: downloads });
+    const src = await tempDir('ferry-src-');
+    const file = await randomFile(path.join(src, 'big.bin'), 3 * 1024 * 1024);
+    const proxy = await throttledProxy(Number(bob.address.split(':')[1]), 1024 * 1024);
+    const t = testIo();
+    const done = sendCommand(['--to', `127.0.0.1:${proxy.port}`, ...(await sender()), '--json', file], t.io);
+    await bob.waitFor('transferProgress', (p) => p.bytesDone > 0, 20_000);
+    expect(t.jsonLines().some((l) => l.event === 'waiting')).toBe(false);
+    proxy.away();
+    await waitUntil(() => t.jsonLines().some((l) => l.event === 'waiting'), { what: 'the waiting line' });
+    proxy.unthrottle();
+    proxy.back();
+    expect(await done).toBe(0);
+    const events = t
+      .jsonLines()
+      .map((l) => l.event)
+      .filter((e) => e !== 'progress');
+    expect(events).toEqual(['connected', 'offered', 'accepted', 'waiting', 'resumed', 'sent']);
+    const id = t.jsonLines()[1]!.id;
+    expect(t.jsonLines().find((l) => l.event === 'waiting')).toEqual({ event: 'waiting', id });
+    expect(t.jsonLines().find((l) => l.event === 'resumed')).toEqual({ event: 'resumed', id });
+    expect(await sha256(path.join(downloads, 'big.bin'))).toBe(await sha256(file));
+  }, 60_000);
 });
