@@ -11,8 +11,10 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { TransferDto } from '../../../shared/dto';
 import { testIo, type TestIo } from '../../../test/helpers/cli-io';
+import { throttledProxy } from '../../../test/helpers/cli-process';
 import { startNode, stopNode, type TestNode } from '../../../test/helpers/nodes';
 import { tempDir } from '../../../test/helpers/temp-dir';
+import { randomFile } from '../../../test/helpers/transfer';
 import type { FerryNodeOptions } from '../ferry-node';
 import { ListenTerminal } from './listen-terminal';
 
@@ -363,4 +365,25 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
     for (const l of progress)
       expect(l).toMatch(/^ {2}\d{1,3} % of 195\.3 KiB from Alice \(\d+(\.\d)? (B|KiB|MiB|GiB)\/s\)$/u);
   });
+});
+
+describe('ListenTerminal: a peer that goes away mid-transfer', () => {
+  it('receiving: paused while the sender is away, then "again"', async () => {
+    const s = await screen({}, 'any');
+    const alice = await startNode('Alice');
+    const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 512 * 1024);
+    const file = await randomFile(path.join(await tempDir(), 'big.bin'), 2 * 1024 * 1024);
+    const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
+    await s.bob.waitFor('transferProgress', (p) => p.id === offer.id && p.bytesDone > 0, 20_000);
+    proxy.away();
+    await s.waitForLine('receiving from Alice paused; waiting for Alice to come back…');
+    proxy.unthrottle();
+    proxy.back();
+    await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 30_000);
+    await s.waitForLine('received big.bin from Alice');
+    const lines = s.lines();
+    const paused = lines.indexOf('receiving from Alice paused; waiting for Alice to come back…');
+    expect(lines.indexOf('receiving from Alice again')).toBeGreaterThan(paused);
+    expect(lines.filter((l) => l.startsWith('receiving 1 item(s)'))).toHaveLength(1);
+  }, 60_000);
 });
