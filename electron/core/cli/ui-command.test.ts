@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testIo, type TestIo } from '../../../test/helpers/cli-io';
 import { tempDir } from '../../../test/helpers/temp-dir';
 import { waitForValue } from '../../../test/helpers/wait';
-import { askRunningInstance } from '../browser-mode/ui-instance';
+import { askRunningInstance, readEndpoint } from '../browser-mode/ui-instance';
 import { FerryNode } from '../ferry-node';
 import { uiCommand } from './ui-command';
 
@@ -108,6 +108,8 @@ describe('ferry ui', () => {
     // Stopped: it answers no more, and says it isn't running.
     await expect(fetch(url)).rejects.toThrow();
     expect(await askRunningInstance(u.dataDir)).toBeNull();
+    // The data folder says no UI runs (pid 0), keeping the port for the next start.
+    expect(await readEndpoint(u.dataDir)).toEqual({ pid: 0, host: '127.0.0.1', port: u.line.port });
     const node = await FerryNode.start({ dataDir: u.dataDir, port: 0, host: '127.0.0.1', discovery: false });
     expect(node.identity.id).toBe(u.line.id);
     await node.stop();
