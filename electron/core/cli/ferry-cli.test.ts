@@ -49,6 +49,12 @@ describe('wantsHelp', () => {
     expect(wantsHelp(['file.txt', '-h'], SEND_OPTIONS)).toBe(true);
   });
 
+  it('-h counts as help even where the options declare no short -h', () => {
+    expect(wantsHelp(['-h'], {})).toBe(true);
+    expect(wantsHelp(['--x', '-h'], { x: { type: 'boolean' } })).toBe(true);
+    expect(wantsHelp(['-x'], {})).toBe(false);
+  });
+
   it('not as the value of another option, not after --, not without it', () => {
     expect(wantsHelp(['--name', '-h'], SEND_OPTIONS)).toBe(false);
     expect(wantsHelp(['-m', '--help'], SEND_OPTIONS)).toBe(false);
