@@ -368,7 +368,7 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
 });
 
 describe('ListenTerminal: a peer that goes away mid-transfer', () => {
-  it('receiving: paused while the sender is away, then "again"', async () => {
+  it('receiving: paused while the sender is away, then finished', async () => {
     const s = await screen({}, 'any');
     const alice = await startNode('Alice');
     const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 512 * 1024);
@@ -381,9 +381,7 @@ describe('ListenTerminal: a peer that goes away mid-transfer', () => {
     proxy.back();
     await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 30_000);
     await s.waitForLine('received big.bin from Alice');
-    const lines = s.lines();
-    const paused = lines.indexOf('receiving from Alice paused; waiting for Alice to come back…');
-    expect(lines.indexOf('receiving from Alice again')).toBeGreaterThan(paused);
-    expect(lines.filter((l) => l.startsWith('receiving 1 item(s)'))).toHaveLength(1);
+    // Told once that it started (a resume is not a new start).
+    expect(s.lines().filter((l) => l.startsWith('receiving 1 item(s)'))).toHaveLength(1);
   }, 60_000);
 });
