@@ -17,17 +17,62 @@ export function defaultDataDir(): string {
   return path.join(base, 'Ferry', 'engine');
 }
 
-export function parsePort(value: string | undefined): number | undefined {
+/** `option` names the flag in the error (`--port`, `--discovery-port`, `--ui-port`). */
+export function parsePort(value: string | undefined, option = '--port'): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535)
-    throw Object.assign(new Error(`--port: "${value}" is not a port number (0–65535)`), {
+    throw Object.assign(new Error(`${option}: "${value}" is not a port number (0–65535)`), {
       code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
     });
   return port;
 }
 
+/**
+ * `ferry ui`'s options. Kept here rather than in ui-command.ts so that `ferry ui --help`
+ * (ferry-cli.ts tells `--name -h` from `-h` with them) doesn't load the web server.
+ */
+export const UI_OPTIONS = {
+  'data-dir': { type: 'string' },
+  'download-dir': { type: 'string' },
+  name: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'no-discovery': { type: 'boolean' },
+  'discovery-port': { type: 'string' },
+  'ui-port': { type: 'string' },
+  'ui-host': { type: 'string' },
+  'renderer-dir': { type: 'string' },
+  'no-open': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What a command writes to, reads from and stops on: the process's own, or a test's streams. */
+export interface CliIo {
+  stdout: CliOutput;
+  stderr: CliOutput;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Where Ctrl-C (SIGINT) and SIGTERM arrive. */
+  signals: NodeJS.EventEmitter;
+  /** Ends the process at once (a second Ctrl-C while `ferry send` cancels). */
+  exit: (code: number) => void;
+}
+
+export type CliOutput = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+/** The real terminal (or pipes) and the process's signals. */
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    signals: process,
+    exit: (code) => process.exit(code),
+  };
+}
+
 /** One JSON object per line: what `ferry listen` prints and a test or script reads. */
-export function printJson(value: Record<string, unknown>): void {
-  process.stdout.write(`${terminalSafeJson(value)}\n`);
+export function printJson(value: Record<string, unknown>, out: CliOutput = process.stdout): void {
+  out.write(`${terminalSafeJson(value)}\n`);
 }

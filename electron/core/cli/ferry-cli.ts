@@ -10,21 +10,13 @@ import { HISTORY_OPTIONS, historyCommand } from './history-command';
 import { LISTEN_OPTIONS, listenCommand } from './listen-command';
 import { PEERS_OPTIONS, peersCommand } from './peers-command';
 import { SEND_OPTIONS, sendCommand } from './send-command';
+import { processIo, UI_OPTIONS, type CliIo } from './cli-options';
 import { plainError } from './plain-error';
 import { HISTORY_USAGE, LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 
-export type Command = (argv: string[]) => Promise<number>;
+export type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** ui-command's options, for telling `--name -h` (a value) from `-h` (help). */
-const UI_OPTIONS: Options = {
-  ...LISTEN_OPTIONS,
-  'ui-port': { type: 'string' },
-  'ui-host': { type: 'string' },
-  'renderer-dir': { type: 'string' },
-  'no-open': { type: 'boolean' },
-};
 
 const commands: Record<string, { run: Command; usage: string; options: Options }> = {
   listen: { run: listenCommand, usage: LISTEN_USAGE, options: LISTEN_OPTIONS },
@@ -32,7 +24,11 @@ const commands: Record<string, { run: Command; usage: string; options: Options }
   send: { run: sendCommand, usage: SEND_USAGE, options: SEND_OPTIONS },
   history: { run: historyCommand, usage: HISTORY_USAGE, options: HISTORY_OPTIONS },
   // Loaded on use: it pulls in the whole engine and the web server.
-  ui: { run: async (argv) => (await import('./ui-command')).uiCommand(argv), usage: UI_USAGE, options: UI_OPTIONS },
+  ui: {
+    run: async (argv, io) => (await import('./ui-command')).uiCommand(argv, io),
+    usage: UI_USAGE,
+    options: UI_OPTIONS,
+  },
 };
 
 export function version(): string {
@@ -46,35 +42,35 @@ export function wantsHelp(argv: string[], options: Options): boolean {
   return tokens.some((t) => t.kind === 'option' && (t.name === 'help' || t.name === 'h'));
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' && rest[0] && Object.hasOwn(commands, rest[0]) ? commands[rest[0]]! : undefined;
-    process.stdout.write(topic?.usage ?? USAGE);
+    io.stdout.write(topic?.usage ?? USAGE);
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
-    process.stdout.write(`ferry ${version()}\n`);
+    io.stdout.write(`ferry ${version()}\n`);
     return 0;
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    process.stderr.write(`ferry: unknown command "${name}"\n\n${USAGE}`);
+    io.stderr.write(`ferry: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
   if (wantsHelp(rest, command.options)) {
-    process.stdout.write(command.usage);
+    io.stdout.write(command.usage);
     return 0;
   }
   try {
-    return await command.run(rest);
+    return await command.run(rest, io);
   } catch (err) {
     const e = err as { code?: string };
     const usage = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
     const json = rest.includes('--json');
-    if (json) process.stdout.write(`${JSON.stringify({ event: 'error', ...plainError(err).toJson() })}\n`);
-    else if (usage) process.stderr.write(`ferry ${name}: ${plainError(err).text} (see ferry ${name} --help)\n`);
-    else process.stderr.write(`${plainError(err).text}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ event: 'error', ...plainError(err).toJson() })}\n`);
+    else if (usage) io.stderr.write(`ferry ${name}: ${plainError(err).text} (see ferry ${name} --help)\n`);
+    else io.stderr.write(`${plainError(err).text}\n`);
     return usage ? 2 : 1;
   }
 }

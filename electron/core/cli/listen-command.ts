@@ -4,7 +4,7 @@ import { parseArgs as parseApiArgs, requestNames, type RequestName } from '../..
 import { FerryError } from '../ferry-error';
 import type { FerryNode } from '../ferry-node';
 import { installLastResort } from '../last-resort';
-import { defaultDataDir, parsePort, printJson } from './cli-options';
+import { defaultDataDir, parsePort, printJson, processIo, type CliIo } from './cli-options';
 import { ListenTerminal } from './listen-terminal';
 
 export const LISTEN_OPTIONS = {
@@ -32,7 +32,7 @@ export function reachableAddresses(host: string, interfaceAddresses: string[]): 
   return ANY_INTERFACE.has(host) ? interfaceAddresses : [host];
 }
 
-export async function listenCommand(argv: string[]): Promise<number> {
+export async function listenCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values } = parseArgs({ args: argv, options: LISTEN_OPTIONS, strict: true });
   const acceptFrom = values['accept-from'] ?? 'verified';
   if (acceptFrom !== 'verified' && acceptFrom !== 'any') {
@@ -41,9 +41,9 @@ export async function listenCommand(argv: string[]): Promise<number> {
     });
   }
   const port = parsePort(values.port);
-  const discoveryPort = values['discovery-port'] ? parsePort(values['discovery-port']) : undefined;
+  const discoveryPort = values['discovery-port'] ? parsePort(values['discovery-port'], '--discovery-port') : undefined;
   // A person at a terminal gets sentences and a prompt; a program gets JSON lines.
-  const interactive = !values.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const interactive = !values.json && io.stdin.isTTY === true && io.stdout.isTTY === true;
   const host = values.host ?? '0.0.0.0';
   const autoAccept = values.accept ? acceptFrom : undefined;
 
@@ -59,26 +59,26 @@ export async function listenCommand(argv: string[]): Promise<number> {
     discoveryOptions: discoveryPort !== undefined ? { port: discoveryPort } : undefined,
   });
   // Last resort: log an unexpected error once and keep serving, or stop cleanly and say why.
-  installLastResort({
+  const removeLastResort = installLastResort({
     context: () => `ferry listen (port ${node.listeningPort})`,
     shutdown: () => node.stop(),
   });
   const self = await node.getSelf();
   const addresses = reachableAddresses(host, self.addresses);
   const input = createInterface({
-    input: process.stdin,
-    output: interactive ? process.stdout : undefined,
+    input: io.stdin,
+    output: interactive ? io.stdout : undefined,
     terminal: interactive,
   });
-  const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    // On a terminal readline owns Ctrl-C (raw mode) and reports it here instead.
-    input.on('SIGINT', () => resolve());
-  });
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  io.signals.once('SIGINT', stop);
+  io.signals.once('SIGTERM', stop);
+  // On a terminal readline owns Ctrl-C (raw mode) and reports it here instead.
+  input.on('SIGINT', stop);
 
   if (interactive) {
-    const terminal = new ListenTerminal(node, input, { autoAccept, settings: await node.getSettings() });
+    const terminal = new ListenTerminal(node, input, { autoAccept, settings: await node.getSettings() }, io.stdout);
     await terminal.start();
     terminal.listening({ name: self.name, id: self.id, port: node.listeningPort, addresses });
     input.on('line', (line) => {
@@ -86,16 +86,20 @@ export async function listenCommand(argv: string[]): Promise<number> {
       else terminal.answer(line);
     });
   } else {
-    node.subscribe(({ name, payload }) => printJson({ event: name, ...(payload as object) }));
-    printJson({ event: 'listening', id: self.id, name: self.name, port: node.listeningPort, addresses });
-    input.on('line', (line) => void handleCall(node, line, printJson));
+    const print = (value: Record<string, unknown>) => printJson(value, io.stdout);
+    node.subscribe(({ name, payload }) => print({ event: name, ...(payload as object) }));
+    print({ event: 'listening', id: self.id, name: self.name, port: node.listeningPort, addresses });
+    input.on('line', (line) => void handleCall(node, line, print));
   }
 
   await stopped;
   input.close();
   await node.stop();
-  if (interactive) process.stdout.write('\nStopped.\n');
-  else printJson({ event: 'stopped' });
+  removeLastResort();
+  io.signals.off('SIGINT', stop);
+  io.signals.off('SIGTERM', stop);
+  if (interactive) io.stdout.write('\nStopped.\n');
+  else printJson({ event: 'stopped' }, io.stdout);
   return 0;
 }
 

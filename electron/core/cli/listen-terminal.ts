@@ -14,6 +14,7 @@ import type {
   TransferProgressDto,
 } from '../../../shared/dto';
 import type { FerryNode } from '../ferry-node';
+import type { CliOutput } from './cli-options';
 import { sentence } from './plain-error';
 import { terminalSafe, terminalSafeJson, terminalSafeMultiline } from './terminal-text';
 import { formatBytes } from './transfer-progress';
@@ -37,6 +38,7 @@ export class ListenTerminal {
     private readonly node: FerryNode,
     private readonly input: Interface,
     private readonly opts: { autoAccept?: 'verified' | 'any'; settings: SettingsDto },
+    private readonly out: CliOutput = process.stdout,
   ) {
     this.settings = opts.settings;
   }
@@ -101,7 +103,7 @@ export class ListenTerminal {
 
   /** Prints a line above the prompt, keeping what the user is typing. */
   private print(line: string): void {
-    process.stdout.write(`\r\x1b[K${line}\n`);
+    this.out.write(`\r\x1b[K${line}\n`);
     if (this.asking) this.input.prompt(true);
   }
 

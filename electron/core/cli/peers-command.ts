@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { shortId } from '../identity/fingerprint';
 import type { PeerRecord } from '../store/peer-repo';
-import { defaultDataDir } from './cli-options';
+import { defaultDataDir, processIo, type CliIo } from './cli-options';
 import { terminalSafe, terminalSafeJson } from './terminal-text';
 
 export const PEERS_OPTIONS = {
@@ -12,7 +12,7 @@ export const PEERS_OPTIONS = {
 } as const;
 
 /** `ferry peers`: the peers this data dir knows, as a table or JSON. */
-export async function peersCommand(argv: string[]): Promise<number> {
+export async function peersCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values } = parseArgs({ args: argv, options: PEERS_OPTIONS, strict: true });
   const { FerryDatabase } = await import('../store/database');
   const { PeerRepo } = await import('../store/peer-repo');
@@ -20,11 +20,11 @@ export async function peersCommand(argv: string[]): Promise<number> {
   try {
     const peers = new PeerRepo(db).all();
     if (values.json) {
-      process.stdout.write(`${terminalSafeJson(peers, 2)}\n`);
+      io.stdout.write(`${terminalSafeJson(peers, 2)}\n`);
     } else if (peers.length === 0) {
-      process.stdout.write('No peers yet. Start `ferry listen` on both computers, or add one by address.\n');
+      io.stdout.write('No peers yet. Start `ferry listen` on both computers, or add one by address.\n');
     } else {
-      process.stdout.write(formatTable(peers));
+      io.stdout.write(formatTable(peers));
     }
     return 0;
   } finally {

@@ -5,7 +5,7 @@ import type { FerryNode } from '../ferry-node';
 import { FerryError } from '../ferry-error';
 import { DEFAULT_PORT, formatAddress, parseAddress } from '../net/address';
 import { buildOffer, sourceError, type LocalEntry } from '../transfer/offer-builder';
-import { defaultDataDir } from './cli-options';
+import { defaultDataDir, processIo, type CliIo } from './cli-options';
 import { plainError, sentence } from './plain-error';
 import { terminalSafe, terminalSafeJson } from './terminal-text';
 import { formatBytes, ProgressPrinter } from './transfer-progress';
@@ -28,26 +28,29 @@ const DEFAULT_CONNECT_TIMEOUT_S = 10;
 
 /** What `ferry send` says: plain sentences on stderr (results on stdout), or JSON lines on stdout. */
 class SendOutput {
-  constructor(readonly json: boolean) {}
+  constructor(
+    readonly json: boolean,
+    readonly io: CliIo,
+  ) {}
   /** Progress of the command ("connected to …"): stderr, so stdout stays the result. */
   info(event: string, text: string, data: Record<string, unknown> = {}): void {
     if (this.json) this.line({ event, ...data });
-    else process.stderr.write(`${text}\n`);
+    else this.io.stderr.write(`${text}\n`);
   }
   result(event: string, text: string, data: Record<string, unknown> = {}): void {
     if (this.json) this.line({ event, ...data });
-    else process.stdout.write(`${text}\n`);
+    else this.io.stdout.write(`${text}\n`);
   }
   error(code: string, text: string, data: Record<string, unknown> = {}): void {
     if (this.json) this.line({ event: 'error', code, message: text, ...data });
-    else process.stderr.write(`${text}\n`);
+    else this.io.stderr.write(`${text}\n`);
   }
   line(value: Record<string, unknown>): void {
-    process.stdout.write(`${terminalSafeJson(value)}\n`);
+    this.io.stdout.write(`${terminalSafeJson(value)}\n`);
   }
 }
 
-export async function sendCommand(argv: string[]): Promise<number> {
+export async function sendCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: SEND_OPTIONS,
@@ -59,7 +62,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
     throw usage('nothing to send: give files/folders or --message TEXT');
   const timeoutS = values.timeout === undefined ? null : Number(values.timeout);
   if (timeoutS !== null && !(timeoutS > 0)) throw usage(`--timeout: "${values.timeout}" is not a number of seconds`);
-  const out = new SendOutput(values.json === true);
+  const out = new SendOutput(values.json === true, io);
   let target: string;
   try {
     target = formatAddress(parseAddress(values.to, DEFAULT_PORT));
@@ -81,10 +84,10 @@ export async function sendCommand(argv: string[]): Promise<number> {
   let signals = 0;
   const onSignal = () => {
     if (!sendingFiles) interrupt();
-    else if (++signals > 1) process.exit(CANCELLED_EXIT); // a second Ctrl-C doesn't wait for the cancel
+    else if (++signals > 1) io.exit(CANCELLED_EXIT); // a second Ctrl-C doesn't wait for the cancel
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
 
   const { FerryNode } = await import('../ferry-node');
   // port 0: a sender needs no fixed port and must not clash with a running Ferry.
@@ -125,8 +128,8 @@ export async function sendCommand(argv: string[]): Promise<number> {
     out.error(e.code, e.text);
     return e.code === 'CANCELLED' ? CANCELLED_EXIT : 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGTERM', onSignal);
     await node.stop();
   }
 }
@@ -248,7 +251,7 @@ async function sendFiles(
   paths: string[],
   opts: { answerTimeoutS: number | null; fresh: boolean; same: string[]; changed: string[] },
 ): Promise<number> {
-  const printer = new ProgressPrinter(process.stderr, out.json ? false : undefined, out.json);
+  const printer = new ProgressPrinter(out.io.stderr, out.json ? false : undefined, out.json, out.io.stdout);
   let transferId = '';
   let cancelled = false;
   let timedOut = false;
@@ -295,8 +298,8 @@ async function sendFiles(
     cancelled = true;
     if (transferId) void node.cancelTransfer(transferId).catch(() => {});
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  out.io.signals.once('SIGINT', onSignal);
+  out.io.signals.once('SIGTERM', onSignal);
   try {
     const current = (id: string) => node.transfers.get(id);
     const stale = (opts.fresh ? [...opts.same, ...opts.changed] : opts.changed).filter((id) =>
@@ -351,8 +354,8 @@ async function sendFiles(
     return report(out, t, peerName, { cancelled, timedOut, answerTimeoutS: opts.answerTimeoutS });
   } finally {
     unsubscribe();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    out.io.signals.off('SIGINT', onSignal);
+    out.io.signals.off('SIGTERM', onSignal);
   }
 }
 
@@ -389,7 +392,7 @@ function report(
     // The peer's messages are its words: printed safely, codes only in --json.
     const reason = sentence(f.error?.message ?? 'failed');
     if (out.json) out.line({ event: 'fileFailed', path: f.path, code: f.error?.code ?? 'FAILED', message: reason });
-    else process.stderr.write(`  ${terminalSafe(f.path)}: ${reason}\n`);
+    else out.io.stderr.write(`  ${terminalSafe(f.path)}: ${reason}\n`);
   }
   return 1;
 }

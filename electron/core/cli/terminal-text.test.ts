@@ -27,6 +27,8 @@ describe('terminalSafe', () => {
   it('never returns an empty name', () => {
     expect(terminalSafe('\u001b\u0007')).toBe('?');
     expect(terminalSafe('\u202e', '(none)')).toBe('(none)');
+    expect(terminalSafe('   ')).toBe('?');
+    expect(terminalSafe(' \u001b ')).toBe('?');
   });
 
   it('multi-line text keeps its lines but loses carriage returns and escapes', () => {

@@ -1,5 +1,6 @@
 /** How `ferry send` shows a transfer: a redrawn bar on a terminal, plain lines otherwise. */
 import type { TransferProgressDto } from '../../../shared/dto';
+import type { CliOutput } from './cli-options';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -34,10 +35,11 @@ export class ProgressPrinter {
   private lastLine = 0;
   private drawn = false;
   constructor(
-    private readonly out: NodeJS.WriteStream,
+    private readonly out: CliOutput,
     private readonly tty = out.isTTY === true,
     /** JSON lines on stdout instead (`ferry send --json`). */
     private readonly json = false,
+    private readonly stdout: CliOutput = process.stdout,
   ) {}
 
   progress(p: TransferProgressDto): void {
@@ -51,7 +53,7 @@ export class ProgressPrinter {
     if (now - this.lastLine < 2_000) return;
     this.lastLine = now;
     if (this.json) {
-      process.stdout.write(
+      this.stdout.write(
         `${JSON.stringify({ event: 'progress', bytesDone: p.bytesDone, totalBytes: p.totalBytes, speed: p.speed, etaSeconds: p.etaSeconds })}\n`,
       );
       return;

@@ -20,41 +20,32 @@ import {
 import { FerryError } from '../ferry-error';
 import { FerryNode } from '../ferry-node';
 import { installLastResort } from '../last-resort';
-import { defaultDataDir, parsePort, printJson } from './cli-options';
+import { defaultDataDir, parsePort, printJson, processIo, UI_OPTIONS, type CliIo } from './cli-options';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-export async function uiCommand(argv: string[]): Promise<number> {
+export async function uiCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      'data-dir': { type: 'string' },
-      'download-dir': { type: 'string' },
-      name: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'ui-port': { type: 'string' },
-      'ui-host': { type: 'string' },
-      'renderer-dir': { type: 'string' },
-      'no-open': { type: 'boolean' },
-      'no-discovery': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: UI_OPTIONS,
     strict: true,
   });
   const uiHost = values['ui-host'] ?? '127.0.0.1';
+  // Checked before anything starts, like every other usage mistake.
+  const port = parsePort(values.port);
+  const discoveryPort = values['discovery-port'] ? parsePort(values['discovery-port'], '--discovery-port') : undefined;
+  const uiPort = parsePort(values['ui-port'], '--ui-port');
   const rendererDir = path.resolve(values['renderer-dir'] ?? path.join(REPO_ROOT, 'out', 'renderer'));
-  if (!existsSync(path.join(rendererDir, 'index.html')) && !values['renderer-dir']) buildRenderer();
+  if (!existsSync(path.join(rendererDir, 'index.html')) && !values['renderer-dir']) buildRenderer(io);
 
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const running = await askRunningInstance(dataDir);
   if (running) {
-    if (values.json) printJson({ event: 'ui', url: running, existing: true });
-    else process.stdout.write(`Ferry is already running for this data folder.\n  Open: ${running}\n`);
+    if (values.json) printJson({ event: 'ui', url: running, existing: true }, io.stdout);
+    else io.stdout.write(`Ferry is already running for this data folder.\n  Open: ${running}\n`);
     if (!values['no-open'] && !(await openInBrowser(running))) {
-      process.stdout.write('  Could not open a browser by itself: copy the link above into one.\n');
+      io.stdout.write('  Could not open a browser by itself: copy the link above into one.\n');
     }
     return 0;
   }
@@ -65,13 +56,14 @@ export async function uiCommand(argv: string[]): Promise<number> {
     dataDir,
     downloadDir: values['download-dir'],
     name: values.name,
-    port: parsePort(values.port),
+    port,
     host: values.host,
     discovery: values['no-discovery'] ? false : undefined,
+    discoveryOptions: discoveryPort !== undefined ? { port: discoveryPort } : undefined,
     portFallback: values.port === undefined,
   });
   // Last resort: log an unexpected error once and keep serving, or stop cleanly and say why.
-  installLastResort({
+  const removeLastResort = installLastResort({
     context: () => `ferry ui (port ${node.listeningPort})`,
     shutdown: () => node.stop(),
   });
@@ -86,10 +78,9 @@ export async function uiCommand(argv: string[]): Promise<number> {
         port,
         secret,
       });
-    const asked = parsePort(values['ui-port']);
     ui =
-      asked !== undefined
-        ? await start(asked)
+      uiPort !== undefined
+        ? await start(uiPort)
         : await start(lastPort ?? 0).catch((err: unknown) => {
             if (lastPort && err instanceof FerryError && err.code === 'PORT_IN_USE') return start(0);
             throw err;
@@ -98,40 +89,48 @@ export async function uiCommand(argv: string[]): Promise<number> {
   } catch (err) {
     await ui?.close();
     await node.stop();
+    removeLastResort();
     throw err;
   }
 
   if (values.json) {
-    printJson({ event: 'ui', url: ui.url, port: ui.port, enginePort: node.listeningPort, id: node.identity.id });
+    printJson(
+      { event: 'ui', url: ui.url, port: ui.port, enginePort: node.listeningPort, id: node.identity.id },
+      io.stdout,
+    );
   } else {
-    process.stdout.write(
+    io.stdout.write(
       `Ferry is running in browser mode.\n  Open: ${ui.url}\n  (The link opens Ferry once. For another tab, run this command again.)\n`,
     );
     if (!LOOPBACK.has(uiHost)) {
-      process.stdout.write(
+      io.stdout.write(
         `  Warning: the UI listens on ${uiHost}, not only this computer. Anyone who gets the link can use Ferry as you.\n`,
       );
     }
   }
   if (!values['no-open'] && !(await openInBrowser(ui.url))) {
-    process.stdout.write('  Could not open a browser by itself: copy the link above into one.\n');
+    io.stdout.write('  Could not open a browser by itself: copy the link above into one.\n');
   }
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  io.signals.once('SIGINT', stop);
+  io.signals.once('SIGTERM', stop);
+  await stopped;
   await markStopped(dataDir);
   await ui.close();
   await node.stop();
-  if (values.json) printJson({ event: 'stopped' });
+  removeLastResort();
+  io.signals.off('SIGINT', stop);
+  io.signals.off('SIGTERM', stop);
+  if (values.json) printJson({ event: 'stopped' }, io.stdout);
   return 0;
 }
 
 /** A clone without a build: build the renderer once (electron-vite, the same as `npm run build`). */
-function buildRenderer(): void {
+function buildRenderer(io: CliIo): void {
   const bin = path.join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
-  process.stdout.write('Ferry: building the UI once (npm run build)…\n');
+  io.stdout.write('Ferry: building the UI once (npm run build)…\n');
   const result = spawnSync(process.execPath, [bin, 'build'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],

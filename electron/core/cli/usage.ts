@@ -88,6 +88,8 @@ ${NODE_OPTIONS}  --ui-port P           port of the local web UI (default: a free
   --ui-host ADDR        interface for the web UI (default 127.0.0.1; anything else
                         lets other computers use Ferry as you if they get the link)
   --no-open             print the link but don't open a browser
+  --renderer-dir DIR    serve the UI from this folder (default: the built one, out/renderer;
+                        built once if missing)
   --json                print {"event":"ui","url":…} instead of text
 ${COMMON}
 The link opens Ferry once. Run \`ferry ui\` again for another tab: a Ferry already

@@ -1,0 +1,387 @@
+/**
+ * What `ferry listen` shows a person at a terminal: a real node (Bob) with the
+ * terminal attached, real peers (Alice, Carol) on 127.0.0.1 doing things to it,
+ * and answers typed on the readline the terminal asks on.
+ */
+import net from 'node:net';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { TransferDto } from '../../../shared/dto';
+import { testIo, type TestIo } from '../../../test/helpers/cli-io';
+import { throttledProxy } from '../../../test/helpers/cli-process';
+import { startNode, stopNode, type TestNode } from '../../../test/helpers/nodes';
+import { tempDir } from '../../../test/helpers/temp-dir';
+import { randomFile } from '../../../test/helpers/transfer';
+import type { FerryNodeOptions } from '../ferry-node';
+import { ListenTerminal } from './listen-terminal';
+
+interface Screen {
+  bob: TestNode;
+  terminal: ListenTerminal;
+  t: TestIo;
+  /** The printed lines, without the line-clearing escape codes. */
+  lines: () => string[];
+  /** A line typed at the prompt. */
+  answer: (text: string) => void;
+  waitForLine: (match: string | RegExp) => Promise<void>;
+}
+
+const PROMPT = /Accept\? \[y\]es \/ \[n\]o \/ \[a\]ll from .* \(this run\): /gu;
+
+async function screen(options: Partial<FerryNodeOptions> = {}, autoAccept?: 'verified' | 'any'): Promise<Screen> {
+  const downloads = await tempDir('ferry-dl-');
+  const bob = await startNode('Bob', { downloadDir: downloads, autoAccept, ...options });
+  const t = testIo({ tty: true });
+  const input = new PassThrough();
+  const rl = createInterface({ input, output: t.io.stdout, terminal: false });
+  const terminal = new ListenTerminal(
+    bob.node,
+    rl,
+    { autoAccept, settings: await bob.node.getSettings() },
+    t.io.stdout,
+  );
+  await terminal.start();
+  rl.on('line', (line) => terminal.answer(line));
+  const lines = () =>
+    t
+      .stdout()
+      .replace(PROMPT, '')
+      .split('\n')
+      .map((l) => l.replaceAll('\r\u001b[K', ''))
+      .filter((l) => l !== '');
+  return {
+    bob,
+    terminal,
+    t,
+    lines,
+    answer: (text) => void input.write(`${text}\n`),
+    waitForLine: (match) => t.waitForOut(typeof match === 'string' ? match : match),
+  };
+}
+
+async function files(n: number, size = 1): Promise<string[]> {
+  const dir = await tempDir('ferry-src-');
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = path.join(dir, `f${i}.txt`);
+    await writeFile(f, 'x'.repeat(size));
+    out.push(f);
+  }
+  return out;
+}
+
+async function offerFrom(alice: TestNode, bobAddress: string, paths: string[]): Promise<TransferDto> {
+  const bob = await alice.node.addPeer(bobAddress);
+  return alice.node.sendFiles(bob.id, paths);
+}
+
+describe('ListenTerminal: where it listens', () => {
+  it('names every address with the port, the name (made harmless) and the id', async () => {
+    const s = await screen();
+    s.terminal.listening({
+      name: 'Bob\u001b]0;x\u0007',
+      id: '0123456789abcdef0123',
+      port: 47820,
+      addresses: ['127.0.0.1', '10.0.0.2'],
+    });
+    s.terminal.listening({ name: '', id: 'fedcba9876543210ffff', port: 5, addresses: [] });
+    expect(s.lines()).toEqual([
+      'Listening on 127.0.0.1:47820, 10.0.0.2:47820 as "Bob]0;x" (id 0123456789abcdef…). Ctrl-C stops.',
+      'Incoming files are asked about here; other computers add this one by the address above.',
+      'Listening on port 5 as "?" (id fedcba9876543210…). Ctrl-C stops.',
+      'Incoming files are asked about here; other computers add this one by the address above.',
+    ]);
+  });
+
+  it('an API call’s result is printed as one JSON line, controls escaped', async () => {
+    const s = await screen();
+    s.terminal.callResult({ event: 'result', id: 1, ok: true, result: 'a\u009bb' });
+    expect(s.lines()).toEqual(['{"event":"result","id":1,"ok":true,"result":"a\\u009bb"}']);
+  });
+});
+
+describe('ListenTerminal: peers and messages', () => {
+  it('says when a peer comes online (verified or not) and goes offline, and nothing for a mere update', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const bobAsSeen = await alice.node.addPeer(s.bob.address);
+    await s.waitForLine('Alice is online');
+    const aliceId = (await alice.node.getSelf()).id;
+    await s.bob.node.renamePeer(aliceId, 'Ally');
+    await s.bob.node.setPeerVerified(aliceId, true);
+    await stopNode(alice);
+    // Renamed here: the new name is used from then on.
+    await s.waitForLine('Ally went offline');
+    expect(s.lines()).toEqual(['Alice is online', 'Ally went offline']);
+    expect(bobAsSeen.name).toBe('Bob');
+    // Verified, back online: it says so.
+    const again = await startNode('Alice', { dataDir: alice.dataDir });
+    await again.node.addPeer(s.bob.address);
+    await s.waitForLine('Ally is online (verified)');
+  });
+
+  it('a peer known from before that comes online is announced; the first sighting offline is not', async () => {
+    const dataDir = await tempDir();
+    const first = await startNode('Bob', { dataDir });
+    const alice = await startNode('Alice');
+    await alice.node.addPeer(first.address);
+    await alice.waitFor('peerUpdated', (p) => p.online);
+    await stopNode(first);
+    await alice.waitFor('peerUpdated', (p) => !p.online);
+    const s = await screen({ dataDir });
+    await alice.node.addPeer(s.bob.address);
+    await s.waitForLine('Alice is online');
+    expect(s.lines()).toEqual(['Alice is online']);
+  });
+
+  it('prints messages both ways with the time, keeping lines and dropping escapes', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const bob = await alice.node.addPeer(s.bob.address);
+    const sent = await alice.node.sendMessage(bob.id, 'one\ntwo\u001b[2J');
+    await s.waitForLine('two[2J');
+    const aliceId = (await alice.node.getSelf()).id;
+    const reply = await s.bob.node.sendMessage(aliceId, 'hi\tthere');
+    await s.waitForLine('you →');
+    const hhmm = (t: number) => new Date(t).toTimeString().slice(0, 5);
+    expect(s.lines().filter((l) => l.startsWith('[') || l.startsWith('    '))).toEqual([
+      `[${hhmm(sent.sentAt)}] Alice: one`,
+      '    two[2J',
+      `[${hhmm(reply.sentAt)}] you → Alice: hi    there`,
+    ]);
+  });
+
+  it('notices are sentences (with their level unless info); connect/disconnect notices are not repeated', async () => {
+    const s = await screen();
+    await s.bob.node.updateSettings({ port: 1 });
+    await s.waitForLine('The new port is used after Ferry restarts.');
+    const alice = await startNode('Alice');
+    await alice.node.addPeer(s.bob.address);
+    await s.waitForLine('Alice is online');
+    expect(s.lines()).toEqual(['The new port is used after Ferry restarts.', 'Alice is online']);
+    // A stranger speaking garbage to the port: a warning.
+    const junk = net.connect(Number(s.bob.address.split(':')[1]), '127.0.0.1');
+    junk.write('GET / HTTP/1.0\r\n\r\n');
+    await s.waitForLine(/\n[^\n]*(warn|error): [A-Z][^\n]*[.?!…]\n/u);
+    junk.destroy();
+  });
+});
+
+describe('ListenTerminal: incoming offers', () => {
+  it('asks with the names (8 at most) and sizes; y accepts and it tells what arrived where', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const src = await files(10);
+    const offer = await offerFrom(alice, s.bob.address, src);
+    await s.waitForLine('… and 2 more');
+    expect(s.t.stdout()).toContain('Accept? [y]es / [n]o / [a]ll from Alice (this run): ');
+    expect(s.lines().slice(1, 11)).toEqual([
+      'Alice offers 10 item(s), 10 B:',
+      ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `  f${i}.txt (1 B)`),
+      '  … and 2 more',
+    ]);
+    s.answer(' Y ');
+    const done = await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done');
+    await s.waitForLine('received f9.txt');
+    const dl = done.saveDir!;
+    expect(s.lines()).toContain(`receiving 10 item(s), 10 B from Alice into ${dl}`);
+    expect(s.lines()).toContain(`received f0.txt from Alice → ${path.join(dl, 'f0.txt')}`);
+    expect(s.lines().filter((l) => l.startsWith('received '))).toHaveLength(10);
+  });
+
+  it('a folder is shown with a slash; exactly 8 names need no "more" line', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'docs', 'empty'), { recursive: true });
+    for (let i = 0; i < 7; i++) await writeFile(path.join(dir, 'docs', `d${i}`), 'ab');
+    await offerFrom(alice, s.bob.address, [path.join(dir, 'docs')]);
+    await s.waitForLine('Accept?');
+    expect(s.lines()).toContain('Alice offers 8 item(s), 14 B:');
+    expect(s.lines()).toContain('  docs/empty/');
+    expect(s.lines()).toContain('  docs/d0 (2 B)');
+    expect(s.lines().join('\n')).not.toContain('more');
+  });
+
+  it('n declines; other words ask again; "no", "yes", "all" are answers too', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const first = await offerFrom(alice, s.bob.address, await files(1));
+    await s.waitForLine('Accept?');
+    s.answer('maybe');
+    await s.waitForLine('Please answer y (accept), n (decline) or a (accept all from this peer).');
+    s.answer('n');
+    await s.bob.waitFor('transferUpdated', (t) => t.id === first.id && t.state === 'declined');
+    await s.waitForLine('declined 1 item(s), 1 B from Alice');
+    const second = await offerFrom(alice, s.bob.address, await files(1, 3));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === second.id && t.state === 'offered');
+    await s.waitForLine('Alice offers 1 item(s), 3 B:');
+    s.answer('no');
+    await s.bob.waitFor('transferUpdated', (t) => t.id === second.id && t.state === 'declined');
+    const third = await offerFrom(alice, s.bob.address, await files(1, 4));
+    await s.waitForLine('Alice offers 1 item(s), 4 B:');
+    s.answer('yes');
+    await s.bob.waitFor('transferUpdated', (t) => t.id === third.id && t.state === 'done');
+  });
+
+  it('a accepts this offer and every later one from that peer, but not from others', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const first = await offerFrom(alice, s.bob.address, await files(1));
+    await s.waitForLine('Accept?');
+    s.answer('a');
+    await s.bob.waitFor('transferUpdated', (t) => t.id === first.id && t.state === 'done');
+    const second = await offerFrom(alice, s.bob.address, await files(2));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === second.id && t.state === 'done');
+    expect(s.lines()).toContain('Alice offers 2 item(s), 2 B; accepting (you chose all from Alice)');
+    const carol = await startNode('Carol');
+    await offerFrom(carol, s.bob.address, await files(1));
+    await s.waitForLine('Accept? [y]es / [n]o / [a]ll from Carol');
+    s.answer('all');
+    await s.waitForLine(/received f0\.txt from Carol/u);
+  });
+
+  it('offers wait in line: the second is asked about once the first is answered', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const carol = await startNode('Carol');
+    const a = await offerFrom(alice, s.bob.address, await files(1));
+    await s.waitForLine('Alice offers');
+    const c = await offerFrom(carol, s.bob.address, await files(1));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === c.id && t.state === 'offered');
+    expect(s.t.stdout()).not.toContain('Carol offers');
+    s.answer('n');
+    await s.waitForLine('Carol offers 1 item(s), 1 B:');
+    s.answer('y');
+    await s.bob.waitFor('transferUpdated', (t) => t.id === c.id && t.state === 'done');
+    await s.bob.waitFor('transferUpdated', (t) => t.id === a.id && t.state === 'declined');
+  });
+
+  it('an offer withdrawn while asked about is no longer asked about', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    const offer = await offerFrom(alice, s.bob.address, await files(1));
+    await s.waitForLine('Accept?');
+    await alice.node.cancelTransfer(offer.id);
+    await s.waitForLine('the transfer of 1 item(s), 1 B from Alice was cancelled');
+    s.answer('y');
+    await s.waitForLine('Nothing to answer right now (API calls are JSON lines starting with "{").');
+    // An empty line when nothing is asked says nothing.
+    const before = s.lines().length;
+    s.answer('');
+    s.answer('?');
+    await s.waitForLine(/Nothing to answer[^]*Nothing to answer/u);
+    expect(s.lines().length).toBe(before + 1);
+  });
+
+  it('an offer that expires unanswered is said to have expired', async () => {
+    const s = await screen({ offerTtlMs: 300 });
+    const alice = await startNode('Alice');
+    await offerFrom(alice, s.bob.address, await files(1));
+    await s.waitForLine('the offer of 1 item(s), 1 B from Alice expired unanswered');
+  });
+
+  it('accepting into a download folder that cannot be made says why', async () => {
+    const blocker = path.join(await tempDir(), 'file');
+    await writeFile(blocker, 'not a folder');
+    const s = await screen({ downloadDir: path.join(blocker, 'sub') });
+    const alice = await startNode('Alice');
+    await offerFrom(alice, s.bob.address, await files(1));
+    await s.waitForLine('Accept?');
+    s.answer('y');
+    await s.waitForLine(/Could not accept: [A-Z][^\n]*[.?!…]\n/u);
+  });
+});
+
+describe('ListenTerminal: what the engine accepts by itself is not asked about', () => {
+  it('--accept-from any: no question, it just arrives', async () => {
+    const s = await screen({}, 'any');
+    const alice = await startNode('Alice');
+    const offer = await offerFrom(alice, s.bob.address, await files(1));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done');
+    await s.waitForLine('received f0.txt from Alice');
+    expect(s.t.stdout()).not.toContain('Accept?');
+  });
+
+  it('--accept (verified): a verified peer is not asked about, an unverified one is', async () => {
+    const s = await screen({}, 'verified');
+    const alice = await startNode('Alice');
+    const carol = await startNode('Carol');
+    await alice.node.addPeer(s.bob.address);
+    await s.waitForLine('Alice is online');
+    await s.bob.node.setPeerVerified((await alice.node.getSelf()).id, true);
+    const a = await offerFrom(alice, s.bob.address, await files(1));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === a.id && t.state === 'done');
+    await offerFrom(carol, s.bob.address, await files(1));
+    await s.waitForLine('Carol offers');
+    expect(s.t.stdout()).not.toContain('Alice offers');
+  });
+
+  it('the "accept from verified peers" setting, also when changed while running', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice');
+    await alice.node.addPeer(s.bob.address);
+    await s.waitForLine('Alice is online');
+    await s.bob.node.setPeerVerified((await alice.node.getSelf()).id, true);
+    const first = await offerFrom(alice, s.bob.address, await files(1));
+    await s.waitForLine('Alice offers');
+    s.answer('n');
+    await s.bob.waitFor('transferUpdated', (t) => t.id === first.id && t.state === 'declined');
+    await s.bob.node.updateSettings({ autoAcceptVerified: true });
+    const second = await offerFrom(alice, s.bob.address, await files(2));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === second.id && t.state === 'done');
+    expect(s.t.stdout().match(/Alice offers/gu)).toHaveLength(1);
+  });
+});
+
+describe('ListenTerminal: outgoing transfers and progress', () => {
+  it('sent, declined by the peer, and progress of a receive', async () => {
+    const s = await screen();
+    const alice = await startNode('Alice', { autoAccept: 'any' });
+    const carol = await startNode('Carol');
+    const aliceAsSeen = await s.bob.node.addPeer(alice.address);
+    const out = await s.bob.node.sendFiles(aliceAsSeen.id, await files(3, 2));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done');
+    await s.waitForLine('sent 3 item(s), 6 B to Alice');
+    const carolAsSeen = await s.bob.node.addPeer(carol.address);
+    const declined = await s.bob.node.sendFiles(carolAsSeen.id, await files(1));
+    const atCarol = await carol.waitFor('transferUpdated', (t) => t.id === declined.id && t.state === 'offered');
+    await carol.node.declineTransfer(atCarol.id);
+    await s.waitForLine('sending to Carol: declined');
+    expect(s.lines().join('\n')).not.toMatch(/sending to \w+: (offered|active)/u);
+  });
+
+  it('receiving shows a progress line with the share done, the size, the sender and the speed', async () => {
+    const s = await screen({}, 'any');
+    const alice = await startNode('Alice');
+    const offer = await offerFrom(alice, s.bob.address, await files(1, 200_000));
+    await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done');
+    await s.waitForLine('received');
+    const progress = s.lines().filter((l) => l.includes(' % of '));
+    expect(progress.length).toBeGreaterThan(0);
+    for (const l of progress)
+      expect(l).toMatch(/^ {2}\d{1,3} % of 195\.3 KiB from Alice \(\d+(\.\d)? (B|KiB|MiB|GiB)\/s\)$/u);
+  });
+});
+
+describe('ListenTerminal: a peer that goes away mid-transfer', () => {
+  it('receiving: paused while the sender is away, then finished', async () => {
+    const s = await screen({}, 'any');
+    const alice = await startNode('Alice');
+    const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 512 * 1024);
+    const file = await randomFile(path.join(await tempDir(), 'big.bin'), 2 * 1024 * 1024);
+    const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
+    await s.bob.waitFor('transferProgress', (p) => p.id === offer.id && p.bytesDone > 0, 20_000);
+    proxy.away();
+    await s.waitForLine('receiving from Alice paused; waiting for Alice to come back…');
+    proxy.unthrottle();
+    proxy.back();
+    await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 30_000);
+    await s.waitForLine('received big.bin from Alice');
+    // Told once that it started (a resume is not a new start).
+    expect(s.lines().filter((l) => l.startsWith('receiving 1 item(s)'))).toHaveLength(1);
+  }, 60_000);
+});
