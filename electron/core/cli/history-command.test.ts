@@ -1,12 +1,14 @@
 /** What `ferry history` reads from a data dir and how it prints it (in-process, real SQLite). */
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testIo } from '../../../test/helpers/cli-io';
 import { tempDir } from '../../../test/helpers/temp-dir';
 import { FerryDatabase } from '../store/database';
 import { MessageRepo } from '../store/message-repo';
 import { PeerRepo } from '../store/peer-repo';
 import { TransferRepo, type Transfer } from '../store/transfer-repo';
-import { formatConversation, formatList, pickConversation, readHistory } from './history-command';
+import { formatConversation, formatList, historyCommand, pickConversation, readHistory } from './history-command';
 
 const BOB = 'b0b0'.padEnd(64, '1');
 const BOB2 = 'b0b0'.padEnd(64, '2');
@@ -197,5 +199,39 @@ describe('printing history', () => {
     expect(table[0]).toBe('CONVERSATION     WITH             MESSAGES  FILES  UNREAD  LAST ACTIVITY');
     expect(table[1]).toBe('direct:cccccccc  Carol (blocked)  1         0      1       1970-01-01 00:00:02');
     expect(table[2]).toBe('direct:b0b01111  小明             1         0      1       1970-01-01 00:00:01');
+  });
+});
+
+describe('historyCommand', () => {
+  const fixture = path.resolve(import.meta.dirname, '../../../test/fixtures/datadir-0.1.0/alice');
+
+  it('prints the list, one conversation, or JSON of the data dir it is given', async () => {
+    const dataDir = await tempDir('ferry-history-cmd-');
+    await cp(fixture, dataDir, { recursive: true });
+    const list = testIo();
+    expect(await historyCommand(['--data-dir', dataDir], list.io)).toBe(0);
+    expect(list.stdout()).toMatch(/^CONVERSATION +WITH/u);
+    expect(
+      list
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('direct:')),
+    ).toHaveLength(3);
+    const one = testIo();
+    expect(await historyCommand(['--data-dir', dataDir, '--conversation', '05f30f31'], one.io)).toBe(0);
+    expect(one.stdout()).toContain('Conversation with Carol (direct:05f30f31');
+    expect(one.stdout()).toContain('Hi Carol 👋');
+    const json = testIo();
+    expect(await historyCommand(['--data-dir', dataDir, '--conversation', '05f30f31', '--json'], json.io)).toBe(0);
+    const out = JSON.parse(json.stdout()) as { conversations: { messages: unknown[] }[] };
+    expect(out.conversations).toHaveLength(1);
+    expect(out.conversations[0]!.messages).toHaveLength(2);
+    expect(json.stderr()).toBe('');
+  });
+
+  it('an empty data dir has no conversations', async () => {
+    const io = testIo();
+    expect(await historyCommand(['--data-dir', await tempDir('ferry-history-empty-')], io.io)).toBe(0);
+    expect(io.stdout()).toBe('No conversations yet.\n');
   });
 });

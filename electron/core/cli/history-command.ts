@@ -5,7 +5,7 @@ import { FerryError } from '../ferry-error';
 import type { FerryDatabase } from '../store/database';
 import type { PeerRecord } from '../store/peer-repo';
 import type { Transfer } from '../store/transfer-repo';
-import { defaultDataDir } from './cli-options';
+import { defaultDataDir, processIo, type CliIo } from './cli-options';
 import { terminalSafe, terminalSafeJson, terminalSafeMultiline } from './terminal-text';
 
 export const HISTORY_OPTIONS = {
@@ -40,17 +40,17 @@ export interface ConversationHistory {
 }
 
 /** `ferry history`: the conversations of a data dir with their messages and file activity. */
-export async function historyCommand(argv: string[]): Promise<number> {
+export async function historyCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values } = parseArgs({ args: argv, options: HISTORY_OPTIONS, strict: true });
   const { FerryDatabase } = await import('../store/database');
   const db = FerryDatabase.open(path.join(path.resolve(values['data-dir'] ?? defaultDataDir()), 'ferry.db'));
   try {
     let conversations = await readHistory(db);
     if (values.conversation !== undefined) conversations = [pickConversation(conversations, values.conversation)];
-    if (values.json) process.stdout.write(`${terminalSafeJson({ conversations }, 1)}\n`);
-    else if (values.conversation !== undefined) process.stdout.write(formatConversation(conversations[0]!));
-    else if (conversations.length === 0) process.stdout.write('No conversations yet.\n');
-    else process.stdout.write(formatList(conversations));
+    if (values.json) io.stdout.write(`${terminalSafeJson({ conversations }, 1)}\n`);
+    else if (values.conversation !== undefined) io.stdout.write(formatConversation(conversations[0]!));
+    else if (conversations.length === 0) io.stdout.write('No conversations yet.\n');
+    else io.stdout.write(formatList(conversations));
     return 0;
   } finally {
     db.close();
