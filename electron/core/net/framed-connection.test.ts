@@ -256,7 +256,16 @@ describe('FramedConnection', () => {
     expect(closes).toEqual([]);
   });
 
-  it('handles no frame that follows its own close or failure in the same read', async () => {
+  it('still handles the frames that came in the same read as its own goodbye', async () => {
+    const { conn, frames, closes, pair, peer } = await setup();
+    conn.once('frame', () => conn.close('duplicate'));
+    pair.client.write(Buffer.concat([encodeFrame(...message('one')), encodeFrame(...message('last words'))]));
+    await waitUntil(() => closes.length === 1 && peer.ended(), { what: 'closed' });
+    expect(frames.map((f) => f.body?.toString())).toEqual(['one', 'last words']);
+    expect(peer.frames).toEqual([{ type: 'bye', reason: 'duplicate' }]);
+  });
+
+  it('handles no frame that follows its own failure in the same read', async () => {
     const { conn, frames, closes, pair, peer } = await setup();
     conn.once('frame', () => conn.fail(new FerryError('BAD_FRAME', 'not that')));
     pair.client.write(Buffer.concat([encodeFrame(...message('one')), encodeFrame(...message('two'))]));

@@ -37,6 +37,8 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   private readonly timer: NodeJS.Timeout;
   private closeError: FerryError | null = null;
   private done = false;
+  /** fail() was called: frames after that are not handled. */
+  private failed = false;
   /** close() or fail() was called: nothing more is sent or handled, the socket is ending. */
   private ending = false;
 
@@ -116,6 +118,7 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
   /** Tells the other side what went wrong, then closes. */
   fail(error: FerryError): void {
     if (this.closed) return;
+    this.failed = true;
     this.closeError ??= error;
     this.send({ type: 'error', code: error.code, message: error.message.slice(0, 900) });
     this.endSoon();
@@ -134,8 +137,10 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
     this.lastReceived = Date.now();
     const { frames, error } = this.decoder.decode(chunk);
     for (const frame of frames) {
-      // Detached, closing or failed (perhaps by a listener of the frame before): the rest is not ours to handle.
-      if (this.closed) return;
+      // Detached: the rest belongs to the new owner. Failed: nothing more from this peer is
+      // trusted. Closing (a goodbye): frames that came in the same read are still handled —
+      // a peer's last words (the transfer-stop of a cancel, say) would otherwise be lost.
+      if (this.done || this.failed) return;
       switch (frame.header.type) {
         case 'ping':
           this.send({ type: 'pong', ts: (frame.header as { ts?: number }).ts });
