@@ -127,6 +127,9 @@ describe('staged file names', () => {
     const long = `${'x'.repeat(200)}/`.repeat(20) + 'y'.repeat(76); // 4096 bytes
     expect(stagedRelativePath(long)).toHaveLength(21);
     expect(() => stagedRelativePath(`${long}y`)).toThrow(/too deep or too long/);
+    expect(() => stagedRelativePath(`a\\b/${'c'.repeat(100)}`)).toThrow(
+      expect.objectContaining({ message: `"a\\b/${'c'.repeat(76)}" is not a usable path` }),
+    );
     expect(() => stagedRelativePath('a\\b/c')).toThrow(
       expect.objectContaining({ code: 'NAME_REJECTED', message: '"a\\b/c" is not a usable path' }),
     );
@@ -137,10 +140,10 @@ describe('staged file names', () => {
 
 describe('receiving one upload', () => {
   it('streams a file into a fresh private folder, exactly as sent, and tells its folder id', async () => {
-    const r = await receiver();
+    const r = await receiver({ maxBytes: 300_000 });
     await mkdir(r.stagingDir, { recursive: true, mode: 0o755 });
     await chmod(r.stagingDir, 0o755);
-    const body = 'x'.repeat(1000);
+    const body = 'x'.repeat(300_000);
     const res = await r.post({ 'x-ferry-name': encodeURIComponent('报告 1.txt') }, body);
     expect(path.basename(res.path)).toBe('报告 1.txt');
     const folder = path.dirname(res.path);
@@ -158,6 +161,13 @@ describe('receiving one upload', () => {
     // An empty file is a file.
     const empty = await r.post({ 'x-ferry-name': 'empty' }, '');
     expect(await readFile(empty.path, 'utf8')).toBe('');
+  });
+
+  it('needs nobody to be told (onStaged is optional)', async () => {
+    const r = await receiver({ onStaged: undefined });
+    expect(await readFile((await r.post({ 'x-ferry-name': 'a.txt' }, 'a')).path, 'utf8')).toBe('a');
+    const folder = await r.post({ 'x-ferry-batch': 'batch-0002', 'x-ferry-path': 'd/e', 'x-ferry-directory': '1' }, '');
+    expect(folder.path).toBe(path.join(r.stagingDir, 'batch-0002', 'd'));
   });
 
   it('refuses before writing: no length, over the limit, more than the free disk, a bad name', async () => {
@@ -242,6 +252,8 @@ describe('receiving one upload', () => {
     expect((await stat(path.join(top, 'sub', 'deeper'))).mode & 0o777).toBe(0o700);
     expect((await entry('top/empty', '', { 'x-ferry-directory': '1' })).path).toBe(top);
     expect(await readdir(path.join(top, 'empty'))).toEqual([]);
+    expect((await entry('top/new/nested/empty', '', { 'x-ferry-directory': '1' })).path).toBe(top);
+    expect((await stat(path.join(top, 'new', 'nested', 'empty'))).mode & 0o777).toBe(0o700);
     expect(await entry('top/notdir', 'x', { 'x-ferry-directory': '1' })).toEqual({
       code: 'UPLOAD_FAILED',
       message: 'a folder upload has no body',
@@ -269,10 +281,10 @@ describe('receiving one upload', () => {
       what: 'the first bytes on disk',
     });
     cut.destroy();
-    await waitUntil(() => r.outcomes.length === 9, { what: 'the cut batch file to fail' });
+    await waitUntil(() => r.outcomes.length === 10, { what: 'the cut batch file to fail' });
     expect(await present(path.join(top, 'cut.bin'))).toBe(false);
     expect(await readFile(path.join(top, 'a.txt'), 'utf8')).toBe('aaa');
-    expect(r.stagedIds.filter((id) => id === batch)).toHaveLength(4);
+    expect(r.stagedIds.filter((id) => id === batch)).toHaveLength(5);
 
     for (const bad of ['short', 'x'.repeat(65), 'has space1', 'dot.dot.dot']) {
       expect(await r.post({ 'x-ferry-batch': bad, 'x-ferry-path': 'a.txt' }), bad).toEqual({
@@ -410,22 +422,33 @@ describe('staging tracker', () => {
     expect(await readdir(stagingDir)).toEqual([]);
   });
 
+  it('a transfer that ends while its claim is being written leaves nothing behind', async () => {
+    const { t, stagingDir, stage } = await tracker();
+    const many = ids(40);
+    await stage(...many);
+    const claiming = t.claim('quick', many);
+    await t.transferState('quick', 'declined');
+    await claiming;
+    expect(await readdir(stagingDir)).toEqual([]);
+  });
+
   it('at start keeps what a still-unfinished transfer claims and deletes everything else', async () => {
     const { t, stagingDir } = await tracker();
     expect(await new StagingTracker(path.join(stagingDir, 'missing')).recover(() => true)).toBe(0);
-    for (const id of ['keep-0001', 'keep-0002', 'gone-0001', 'free-0001']) await mkdir(path.join(stagingDir, id));
-    await writeFile(path.join(stagingDir, 'keep-0001.transfer'), 'open');
-    await writeFile(path.join(stagingDir, 'keep-0002.transfer'), 'open');
+    for (const id of ['keep-upload-0001', 'keep-upload-02', 'gone-0001', 'free-0001'])
+      await mkdir(path.join(stagingDir, id));
+    await writeFile(path.join(stagingDir, 'keep-upload-0001.transfer'), 'open');
+    await writeFile(path.join(stagingDir, 'keep-upload-02.transfer'), 'open');
     await writeFile(path.join(stagingDir, 'gone-0001.transfer'), 'finished');
-    await writeFile(path.join(stagingDir, 'orphan-01.transfer'), 'open'); // its upload is gone
+    await writeFile(path.join(stagingDir, 'orphan-upload-1.transfer'), 'open'); // its upload is gone
     await writeFile(path.join(stagingDir, 'empty-001.transfer'), '');
     await mkdir(path.join(stagingDir, 'empty-001'));
     expect(await t.recover((id) => id === 'open')).toBe(3);
     expect((await readdir(stagingDir)).sort()).toEqual([
-      'keep-0001',
-      'keep-0001.transfer',
-      'keep-0002',
-      'keep-0002.transfer',
+      'keep-upload-0001',
+      'keep-upload-0001.transfer',
+      'keep-upload-02',
+      'keep-upload-02.transfer',
     ]);
     // What it kept belongs to that transfer now: it goes when the transfer ends.
     await t.transferState('open', 'done');
