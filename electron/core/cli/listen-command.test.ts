@@ -149,6 +149,7 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     l.t.signal('SIGTERM');
     expect(await l.done).toBe(0);
     expect(l.t.jsonLines().at(-1)).toEqual({ event: 'stopped' });
+    expect(l.t.io.signals.listenerCount('SIGINT') + l.t.io.signals.listenerCount('SIGTERM')).toBe(0);
     expect(existsSync(path.join(process.env.FERRY_DATA_DIR!, 'ferry.db'))).toBe(true);
   });
 
