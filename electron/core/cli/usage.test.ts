@@ -1,10 +1,11 @@
 /** The help must match the parsers: every option a command parses is documented in its help, and nothing else is. */
 import { describe, expect, it } from 'vitest';
 import { UI_OPTIONS } from './cli-options';
+import { HISTORY_OPTIONS } from './history-command';
 import { LISTEN_OPTIONS } from './listen-command';
 import { PEERS_OPTIONS } from './peers-command';
 import { SEND_OPTIONS } from './send-command';
-import { LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
+import { HISTORY_USAGE, LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 
 type Options = Record<string, { type: string; short?: string }>;
 
@@ -24,6 +25,7 @@ describe('help texts', () => {
     ['listen', LISTEN_USAGE, LISTEN_OPTIONS],
     ['send', SEND_USAGE, SEND_OPTIONS],
     ['peers', PEERS_USAGE, PEERS_OPTIONS],
+    ['history', HISTORY_USAGE, HISTORY_OPTIONS],
     ['ui', UI_USAGE, UI_OPTIONS],
   ])('ferry %s --help documents exactly the options it parses', (command, usage, options) => {
     expect(usage.startsWith(`Usage: ferry ${command} `)).toBe(true);
@@ -31,8 +33,9 @@ describe('help texts', () => {
   });
 
   it('ferry --help lists every command with its whole help, the exit codes and --version', () => {
-    for (const command of ['listen', 'send', 'peers', 'ui']) expect(USAGE).toContain(`  ferry ${command} `);
-    for (const usage of [LISTEN_USAGE, SEND_USAGE, PEERS_USAGE, UI_USAGE]) expect(USAGE).toContain(usage);
+    for (const command of ['listen', 'send', 'peers', 'history', 'ui']) expect(USAGE).toContain(`  ferry ${command} `);
+    for (const usage of [LISTEN_USAGE, SEND_USAGE, PEERS_USAGE, HISTORY_USAGE, UI_USAGE])
+      expect(USAGE).toContain(usage);
     expect(USAGE).toContain('ferry --version');
     expect(USAGE).toContain('Exit codes: 0 success, 1 failure (the reason is printed), 2 bad usage, 130 cancelled.');
     expect(USAGE.startsWith('Ferry — chat and send files between computers on one LAN.\n')).toBe(true);
