@@ -32,7 +32,8 @@ export function parsePort(value: string | undefined, option = '--port'): number 
  * `ferry ui`'s options. Kept here rather than in ui-command.ts so that `ferry ui --help`
  * (ferry-cli.ts tells `--name -h` from `-h` with them) doesn't load the web server.
  */
-export const UI_OPTIONS = {
+/** What every command that runs a node takes (listen, ui). */
+export const NODE_OPTIONS = {
   'data-dir': { type: 'string' },
   'download-dir': { type: 'string' },
   name: { type: 'string' },
@@ -40,12 +41,16 @@ export const UI_OPTIONS = {
   host: { type: 'string' },
   'no-discovery': { type: 'boolean' },
   'discovery-port': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const UI_OPTIONS = {
+  ...NODE_OPTIONS,
   'ui-port': { type: 'string' },
   'ui-host': { type: 'string' },
   'renderer-dir': { type: 'string' },
   'no-open': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** What a command writes to, reads from and stops on: the process's own, or a test's streams. */

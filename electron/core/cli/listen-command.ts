@@ -4,21 +4,13 @@ import { parseArgs as parseApiArgs, requestNames, type RequestName } from '../..
 import { FerryError } from '../ferry-error';
 import type { FerryNode } from '../ferry-node';
 import { installLastResort } from '../last-resort';
-import { defaultDataDir, parsePort, printJson, processIo, type CliIo } from './cli-options';
+import { defaultDataDir, NODE_OPTIONS, parsePort, printJson, processIo, type CliIo } from './cli-options';
 import { ListenTerminal } from './listen-terminal';
 
 export const LISTEN_OPTIONS = {
-  'data-dir': { type: 'string' },
-  'download-dir': { type: 'string' },
-  name: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'no-discovery': { type: 'boolean' },
-  'discovery-port': { type: 'string' },
+  ...NODE_OPTIONS,
   accept: { type: 'boolean' },
   'accept-from': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const ANY_INTERFACE = new Set(['0.0.0.0', '::', '']);

@@ -11,6 +11,7 @@ import { FerryError } from '../ferry-error';
 import { createIdentity, type DeviceIdentity } from '../identity/device-identity';
 import { shortId } from '../identity/fingerprint';
 import { ConnectionManager, type ConnectionManagerOptions, type PeerLink } from './connection-manager';
+import { rejection } from '../../../test/helpers/rejection';
 
 const identities: DeviceIdentity[] = [];
 /** The n-th test identity (made once per file, when first asked for). */
@@ -83,15 +84,6 @@ async function side(
   return s;
 }
 
-async function failure(p: Promise<unknown>): Promise<FerryError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as FerryError;
-  }
-  throw new Error('expected a rejection');
-}
-
 /** A TCP server on 127.0.0.1 that does `onSocket` with each connection. */
 async function tcpServer(onSocket: (s: net.Socket) => void): Promise<number> {
   const sockets = new Set<net.Socket>();
@@ -161,7 +153,7 @@ describe('ConnectionManager handshake', () => {
   it('refuses a peer the host does not authorize, telling it why', async () => {
     const a = await side(0, 'Alice');
     const b = await side(1, 'Bob', { authorize: () => new FerryError('PEER_BLOCKED', 'not you') });
-    const err = await failure(a.cm.dial(b.address));
+    const err = await rejection<FerryError>(a.cm.dial(b.address));
     expect(err).toMatchObject({ code: 'PEER_BLOCKED', message: 'peer closed the connection: not you' });
     expect(a.logs).toEqual([
       ['warn', 'PEER_BLOCKED', expect.stringMatching(/^127\.0\.0\.1:\d+: peer closed the connection: not you$/)],
@@ -176,7 +168,7 @@ describe('ConnectionManager handshake', () => {
       authorize: () => new FerryError('PEER_BLOCKED', 'blocked'),
       silentRefusals: ['PEER_BLOCKED'],
     });
-    const err = await failure(a.cm.dial(b.address));
+    const err = await rejection<FerryError>(a.cm.dial(b.address));
     expect(err).toMatchObject({
       code: 'PEER_GONE',
       message: 'the peer closed the connection during the handshake',
@@ -191,7 +183,7 @@ describe('ConnectionManager handshake', () => {
     const a = await side(0, 'Alice');
     const b = await side(1, 'Bob');
     const expected = (await identity(2)).id;
-    const err = await failure(a.cm.dial(b.address, { expectedId: expected }));
+    const err = await rejection<FerryError>(a.cm.dial(b.address, { expectedId: expected }));
     expect(err.code).toBe('PEER_CERT_CHANGED');
     expect(err.message).toBe(
       `expected device ${shortId(expected)} but a different certificate (${shortId(b.id)}) answered; if the other computer reinstalled Ferry, forget it and add it again`,
@@ -204,7 +196,7 @@ describe('ConnectionManager handshake', () => {
     const a = await side(0, 'Alice');
     const b = await side(1, 'Bob');
     const claimed = (await identity(2)).id;
-    const err = await failure(a.cm.dial(b.address, { expectedId: claimed, claimedBy: 'announce' }));
+    const err = await rejection<FerryError>(a.cm.dial(b.address, { expectedId: claimed, claimedBy: 'announce' }));
     expect(err.code).toBe('PEER_ID_MISMATCH');
     expect(err.message).toBe(
       `an announcement from 127.0.0.1 claimed device ${shortId(claimed)} but its certificate is ${shortId(b.id)}; the announcement is ignored`,
@@ -215,7 +207,7 @@ describe('ConnectionManager handshake', () => {
 
   it('refuses to link with itself', async () => {
     const a = await side(0, 'Alice');
-    const err = await failure(a.cm.dial(a.address));
+    const err = await rejection<FerryError>(a.cm.dial(a.address));
     expect(err).toMatchObject({ code: 'SELF_CONNECTION' });
     expect(err.message).toMatch(/this address is this Ferry itself$/);
     expect(a.logs.some((l) => l[1] === 'SELF_CONNECTION' && l[2].endsWith(': this address is this Ferry itself'))).toBe(
@@ -291,7 +283,7 @@ describe('ConnectionManager dialing errors', () => {
     const a = await side(0, 'Alice');
     const port = await tcpServer(() => {});
     await new Promise((r) => servers.pop()!.close(r));
-    const err = await failure(a.cm.dial(`127.0.0.1:${port}`));
+    const err = await rejection<FerryError>(a.cm.dial(`127.0.0.1:${port}`));
     expect(err).toMatchObject({
       code: 'PEER_UNREACHABLE',
       message: `nothing is listening at 127.0.0.1:${port}: is Ferry running there, and is the port right?`,
@@ -301,14 +293,14 @@ describe('ConnectionManager dialing errors', () => {
   it('gives up on an address that accepts but never answers', async () => {
     const a = await side(0, 'Alice', { dialTimeoutMs: 300 });
     const port = await tcpServer(() => {});
-    const err = await failure(a.cm.dial(`127.0.0.1:${port}`));
+    const err = await rejection<FerryError>(a.cm.dial(`127.0.0.1:${port}`));
     expect(err).toMatchObject({ code: 'PEER_UNREACHABLE', message: `no answer from 127.0.0.1:${port} within 0.3 s` });
   });
 
   it('calls a server that is not TLS a TLS failure', async () => {
     const a = await side(0, 'Alice');
     const port = await tcpServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
-    const err = await failure(a.cm.dial(`127.0.0.1:${port}`));
+    const err = await rejection<FerryError>(a.cm.dial(`127.0.0.1:${port}`));
     expect(err.code).toBe('TLS_FAILED');
     expect(err.message).toMatch(new RegExp(`^could not open a secure connection to 127\\.0\\.0\\.1:${port}: .+`));
     expect(err.cause).toBeInstanceOf(Error);
@@ -323,12 +315,12 @@ describe('ConnectionManager dialing errors', () => {
       log: () => {},
     });
     started.push(other);
-    const err = await failure(other.listen(a.port, '127.0.0.1'));
+    const err = await rejection<FerryError>(other.listen(a.port, '127.0.0.1'));
     expect(err).toMatchObject({
       code: 'PORT_IN_USE',
       message: `port ${a.port} is in use by another program; choose another port in settings or with --port`,
     });
-    const bad = await failure(other.listen(0, '203.0.113.1'));
+    const bad = await rejection<FerryError>(other.listen(0, '203.0.113.1'));
     expect(bad).toBeInstanceOf(FerryError);
     expect(bad.code).toBe('INTERNAL');
   });
@@ -531,7 +523,7 @@ describe('ConnectionManager stop()', () => {
     expect(b.unlinks[0]![1]).toBeNull();
     await raw.closed;
     expect(raw.frames).toEqual([]);
-    expect(await failure(b.cm.dial(a.address))).toMatchObject({ code: 'PEER_UNREACHABLE' });
+    expect(await rejection<FerryError>(b.cm.dial(a.address))).toMatchObject({ code: 'PEER_UNREACHABLE' });
     // A stopped manager no longer redials.
     a.cm.keepConnected(b.id, () => ({ known: [b.address], announced: [] }));
     expect(b.links).toHaveLength(1);

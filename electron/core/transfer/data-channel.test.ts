@@ -9,6 +9,7 @@ import { waitUntil } from '../../../test/helpers/wait';
 import { FerryError } from '../ferry-error';
 import { encodeFrame } from '../protocol/frame-codec';
 import { DataChannel } from './data-channel';
+import { rejection } from '../../../test/helpers/rejection';
 
 const ID = '0b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
 const open = { type: 'data-open', id: ID, index: 2, size: 10 };
@@ -25,16 +26,6 @@ async function setup(leftover = Buffer.alloc(0), idleTimeoutMs?: number) {
   const reader = new DataChannel(pair.server, leftover, idleTimeoutMs);
   const writer = new DataChannel(pair.client, Buffer.alloc(0));
   return { pair, reader, writer };
-}
-
-/** The error a promise rejects with. */
-async function failure(p: Promise<unknown>): Promise<FerryError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as FerryError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A frame with a hand-written header (any JSON text). */
@@ -74,7 +65,7 @@ describe('DataChannel frames', () => {
   it('expect() refuses another frame type', async () => {
     const { reader, writer } = await setup();
     writer.writeFrame(open);
-    const err = await failure(reader.expect('data-ready'));
+    const err = await rejection<FerryError>(reader.expect('data-ready'));
     expect(err).toBeInstanceOf(FerryError);
     expect(err).toMatchObject({ code: 'BAD_FRAME', message: 'expected "data-ready", got "data-open"' });
   });
@@ -131,7 +122,7 @@ describe('DataChannel frames', () => {
   ])('refuses %s with a coded error', async (_label, bytes, code, message) => {
     const { reader, pair } = await setup();
     pair.client.write(bytes);
-    const err = await failure(reader.readFrame());
+    const err = await rejection<FerryError>(reader.readFrame());
     expect(err).toBeInstanceOf(FerryError);
     expect({ code: err.code, message: err.message }).toEqual({ code, message });
   });
@@ -206,23 +197,23 @@ describe('DataChannel closing', () => {
   it('reports a peer that closes mid-read as PEER_GONE', async () => {
     const { reader, pair } = await setup();
     pair.client.write(Buffer.from([0, 0]));
-    const reading = failure(reader.readFrame());
+    const reading = rejection<FerryError>(reader.readFrame());
     pair.client.end();
     const err = await reading;
     expect(err).toMatchObject({ code: 'PEER_GONE', message: 'the peer closed the data connection' });
     expect(reader.closed).toBe(true);
     // Later reads fail the same way at once.
-    expect(await failure(reader.readFrame())).toMatchObject({ code: 'PEER_GONE' });
+    expect(await rejection<FerryError>(reader.readFrame())).toMatchObject({ code: 'PEER_GONE' });
   });
 
   it('reports a socket error as PEER_GONE with its cause, and keeps it for later calls', async () => {
     const { reader, pair } = await setup();
-    const reading = failure(reader.readFrame());
+    const reading = rejection<FerryError>(reader.readFrame());
     pair.server.destroy(new Error('boom'));
     const err = await reading;
     expect(err).toMatchObject({ code: 'PEER_GONE', message: 'data connection lost: boom' });
     expect(err.cause).toBeInstanceOf(Error);
-    expect(await failure(reader.writeRaw(Buffer.from('x')))).toBe(err);
+    expect(await rejection<FerryError>(reader.writeRaw(Buffer.from('x')))).toBe(err);
     expect(reader.writeFrame(open)).toBe(false);
   });
 
@@ -230,7 +221,7 @@ describe('DataChannel closing', () => {
     const { writer } = await setup();
     writer.close();
     expect(writer.closed).toBe(true);
-    expect(await failure(writer.writeRaw(Buffer.from('x')))).toMatchObject({
+    expect(await rejection<FerryError>(writer.writeRaw(Buffer.from('x')))).toMatchObject({
       code: 'PEER_GONE',
       message: 'the data connection is closed',
     });
@@ -247,7 +238,7 @@ describe('DataChannel closing', () => {
     }
     expect(waiting).not.toBeNull();
     pair.client.destroy();
-    expect(await failure(waiting!)).toMatchObject({
+    expect(await rejection<FerryError>(waiting!)).toMatchObject({
       code: 'PEER_GONE',
       message: 'the data connection closed while sending',
     });
@@ -255,7 +246,7 @@ describe('DataChannel closing', () => {
 
   it('ends a pending read when its socket is destroyed under it', async () => {
     const { reader, pair } = await setup();
-    const reading = failure(reader.readFrame());
+    const reading = rejection<FerryError>(reader.readFrame());
     pair.server.destroy();
     expect(await reading).toMatchObject({ code: 'PEER_GONE', message: 'the peer closed the data connection' });
   });
@@ -292,18 +283,18 @@ describe('DataChannel closing', () => {
     const { reader, writer } = await setup();
     writer.fail(new FerryError('DISK_FULL', `full ${'y'.repeat(2000)}`));
     expect(writer.closed).toBe(true);
-    const err = await failure(reader.readFrame());
+    const err = await rejection<FerryError>(reader.readFrame());
     expect(err.code).toBe('DISK_FULL');
     expect(err.message.startsWith('peer: full yyy')).toBe(true);
     expect(err.message.length).toBe('peer: '.length + 900);
-    expect(await failure(reader.readFrame())).toMatchObject({ code: 'PEER_GONE' });
-    expect(await failure(writer.writeRaw(Buffer.from('x')))).toMatchObject({ code: 'DISK_FULL' });
+    expect(await rejection<FerryError>(reader.readFrame())).toMatchObject({ code: 'PEER_GONE' });
+    expect(await rejection<FerryError>(writer.writeRaw(Buffer.from('x')))).toMatchObject({ code: 'DISK_FULL' });
   });
 
   it('close() says bye, and the peer sees a clean end', async () => {
     const { reader, writer, pair } = await setup();
     writer.close();
-    expect(await failure(reader.readFrame())).toMatchObject({
+    expect(await rejection<FerryError>(reader.readFrame())).toMatchObject({
       code: 'PEER_GONE',
       message: 'the peer closed the data connection (done)',
     });
@@ -314,7 +305,7 @@ describe('DataChannel closing', () => {
     const { reader, writer, pair } = await setup();
     writer.destroy();
     expect(writer.closed).toBe(true);
-    expect(await failure(reader.readFrame())).toMatchObject({
+    expect(await rejection<FerryError>(reader.readFrame())).toMatchObject({
       code: 'PEER_GONE',
       message: 'the peer closed the data connection',
     });
@@ -325,7 +316,7 @@ describe('DataChannel closing', () => {
 
   it('gives up on a silent peer after the idle timeout', async () => {
     const { reader, pair } = await setup(Buffer.alloc(0), 500);
-    const err = await failure(reader.readFrame());
+    const err = await rejection<FerryError>(reader.readFrame());
     expect(err).toMatchObject({ code: 'PEER_GONE', message: 'no data from the peer for 1 s' });
     await waitUntil(() => pair.server.destroyed, { what: 'socket destroyed' });
   });

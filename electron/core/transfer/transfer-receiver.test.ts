@@ -16,6 +16,7 @@ import type { Transfer, TransferFile } from '../store/transfer-repo';
 import { DataChannel } from './data-channel';
 import { receiveFiles, type ReceiverHost } from './transfer-receiver';
 import { sendFile } from './transfer-sender';
+import { rejection } from '../../../test/helpers/rejection';
 
 const ID = '0b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
 const PEER = 'a'.repeat(64);
@@ -101,15 +102,6 @@ async function setup(files: TransferFile[]) {
     return { ...f, source: p, dest: null, size: content.byteLength, mtime: Math.trunc(info.mtimeMs) };
   };
   return { root, saveDir, transfer, sender, receiverChannel, source, pair };
-}
-
-async function failure(p: Promise<unknown>): Promise<FerryError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as FerryError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('receiveFiles', () => {
@@ -208,7 +200,7 @@ describe('receiveFiles', () => {
     const { host, calls } = recordingHost(s.transfer);
     const receiving = receiveFiles(s.receiverChannel, PEER, host);
     s.sender.writeFrame({ type: 'data-open', ...open });
-    const err = await failure(s.sender.readFrame());
+    const err = await rejection<FerryError>(s.sender.readFrame());
     expect(err).toMatchObject({ code: 'BAD_FRAME' });
     expect(err.message).toContain('not offered and accepted');
     await receiving;
@@ -221,7 +213,7 @@ describe('receiveFiles', () => {
     const { host, calls } = recordingHost(s.transfer);
     const receiving = receiveFiles(s.receiverChannel, 'b'.repeat(64), host);
     s.sender.writeFrame({ type: 'data-open', id: ID, index: 0, size: 5 });
-    expect(await failure(s.sender.readFrame())).toMatchObject({ code: 'BAD_FRAME' });
+    expect(await rejection<FerryError>(s.sender.readFrame())).toMatchObject({ code: 'BAD_FRAME' });
     await receiving;
     expect(calls).toEqual([]);
   });
@@ -238,7 +230,7 @@ describe('receiveFiles', () => {
     });
     const receiving = receiveFiles(s.receiverChannel, PEER, host);
     s.sender.writeFrame({ type: 'data-open', id: ID, index: 0, size: 5 });
-    expect(await failure(s.sender.readFrame())).toMatchObject({
+    expect(await rejection<FerryError>(s.sender.readFrame())).toMatchObject({
       code: 'CANCELLED',
       message: 'peer: the transfer was stopped',
     });
@@ -305,7 +297,7 @@ describe('receiveFiles', () => {
     const { host, named } = recordingHost(s.transfer);
     const receiving = receiveFiles(s.receiverChannel, PEER, host);
     s.sender.writeFrame({ type: 'data-open', id: ID, index: 0, size: 5 });
-    expect(await failure(s.sender.readFrame())).toMatchObject({ code: 'INTERNAL' });
+    expect(await rejection<FerryError>(s.sender.readFrame())).toMatchObject({ code: 'INTERNAL' });
     await receiving;
     expect(named('transferFailed')).toEqual([['transferFailed', 'INTERNAL']]);
     expect(named('interrupted')).toEqual([]);
@@ -347,7 +339,7 @@ describe('receiveFiles', () => {
     await s.sender.expect('data-ready');
     await s.sender.writeRaw(Buffer.from('abc'));
     s.sender.writeFrame({ type: 'data-end', id: ID, index: 1, sha256: sha(Buffer.from('abc')) });
-    expect(await failure(s.sender.readFrame())).toMatchObject({
+    expect(await rejection<FerryError>(s.sender.readFrame())).toMatchObject({
       code: 'BAD_FRAME',
       message: 'peer: data-end for another file',
     });
@@ -363,7 +355,7 @@ describe('receiveFiles', () => {
     s.sender.writeFrame({ type: 'data-open', id: ID, index: 0, size: 3 });
     await s.sender.expect('data-ready');
     await s.sender.writeRaw(Buffer.from('abcdefgh')); // five bytes more than offered
-    expect(await failure(s.sender.readFrame())).toMatchObject({ code: 'FRAME_TOO_LARGE' });
+    expect(await rejection<FerryError>(s.sender.readFrame())).toMatchObject({ code: 'FRAME_TOO_LARGE' });
     await receiving;
     expect(named('fileFailed')).toEqual([['fileFailed', 0, 'FRAME_TOO_LARGE', expect.any(String)]]);
     expect(named('interrupted')).toEqual([]);
@@ -421,7 +413,7 @@ describe('receiveFiles', () => {
     const { host, calls } = recordingHost(s.transfer);
     const receiving = receiveFiles(s.receiverChannel, PEER, host);
     s.sender.writeFrame({ type: 'data-ready', id: ID, index: 0, offset: 0 });
-    expect(await failure(s.sender.readFrame())).toMatchObject({
+    expect(await rejection<FerryError>(s.sender.readFrame())).toMatchObject({
       code: 'BAD_FRAME',
       message: 'peer: expected "data-open", got "data-ready"',
     });

@@ -14,6 +14,7 @@ import { FerryError } from '../ferry-error';
 import type { TransferFile } from '../store/transfer-repo';
 import { DataChannel } from './data-channel';
 import { sendFile, type SendOutcome } from './transfer-sender';
+import { rejection } from '../../../test/helpers/rejection';
 
 const ID = '0b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
 const OTHER = '1b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
@@ -59,15 +60,6 @@ async function readRaw(channel: DataChannel, n: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of channel.raw(n)) parts.push(Buffer.from(chunk));
   return Buffer.concat(parts);
-}
-
-async function failure(p: Promise<unknown>): Promise<FerryError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as FerryError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -180,7 +172,7 @@ describe('sendFile', () => {
     const sending = send();
     await receiver.expect('data-open');
     receiver.writeFrame(answer);
-    expect(await failure(sending)).toMatchObject({
+    expect(await rejection<FerryError>(sending)).toMatchObject({
       code: 'BAD_FRAME',
       message: `expected data-ready for file 3, got "${type}"`,
     });
@@ -191,7 +183,7 @@ describe('sendFile', () => {
     const sending = send();
     await receiver.expect('data-open');
     receiver.writeFrame({ type: 'data-ready', id: ID, index: 3, offset: 6 });
-    expect(await failure(sending)).toMatchObject({
+    expect(await rejection<FerryError>(sending)).toMatchObject({
       code: 'BAD_FRAME',
       message: 'the receiver asked to resume at 6, past the end (5)',
     });
@@ -208,7 +200,10 @@ describe('sendFile', () => {
     await readRaw(receiver, 5);
     await receiver.expect('data-end');
     receiver.writeFrame({ type: 'data-result', ok: true, ...which });
-    expect(await failure(sending)).toMatchObject({ code: 'BAD_FRAME', message: 'data-result for another file' });
+    expect(await rejection<FerryError>(sending)).toMatchObject({
+      code: 'BAD_FRAME',
+      message: 'data-result for another file',
+    });
   });
 
   it('refuses a source that is gone, resized, touched or no longer a file, before sending anything', async () => {
@@ -230,7 +225,7 @@ describe('sendFile', () => {
     for (const [code, change, text] of cases) {
       const s = await setup(Buffer.from('hello'));
       await change(s);
-      const err = await failure(s.send());
+      const err = await rejection<FerryError>(s.send());
       expect(err).toBeInstanceOf(FerryError);
       expect(err.code).toBe(code);
       expect(err.message).toContain(s.file.source!);
@@ -248,12 +243,12 @@ describe('sendFile', () => {
     await receiver.expect('data-open');
     await truncate(source, 1000);
     receiver.writeFrame({ type: 'data-ready', id: ID, index: 3, offset: 0 });
-    const err = await failure(sending);
+    const err = await rejection<FerryError>(sending);
     expect(err).toMatchObject({ code: 'SOURCE_CHANGED' });
     expect(err.message).toBe(`${source} shrank while it was being sent; send it again`);
     expect(progress.at(-1)).toBe(1000);
     // The receiver gets the bytes there were, then the connection ends without a data-end.
-    expect(await failure(readRaw(receiver, 4000))).toMatchObject({ code: 'PEER_GONE' });
+    expect(await rejection<FerryError>(readRaw(receiver, 4000))).toMatchObject({ code: 'PEER_GONE' });
   });
 
   it('cuts the connection when the source is touched while it is sent', async () => {
@@ -263,11 +258,11 @@ describe('sendFile', () => {
     await receiver.expect('data-open');
     await utimes(source, 1, 1);
     receiver.writeFrame({ type: 'data-ready', id: ID, index: 3, offset: 0 });
-    const err = await failure(sending);
+    const err = await rejection<FerryError>(sending);
     expect(err).toMatchObject({ code: 'SOURCE_CHANGED' });
     expect(err.message).toContain('changed after it was offered');
     expect((await readRaw(receiver, 4000)).equals(content)).toBe(true);
-    expect(await failure(receiver.readFrame())).toMatchObject({ code: 'PEER_GONE' });
+    expect(await rejection<FerryError>(receiver.readFrame())).toMatchObject({ code: 'PEER_GONE' });
   });
 
   it('reports a connection lost mid-file as the connection error, not a source error', async () => {
@@ -279,7 +274,7 @@ describe('sendFile', () => {
     // Read nothing: once the receiving socket has paused, the sender is stuck mid-file.
     await waitUntil(() => pair.server.isPaused(), { what: 'receiver paused' });
     pair.server.destroy();
-    const err = await failure(sending);
+    const err = await rejection<FerryError>(sending);
     expect(err).toBeInstanceOf(FerryError);
     expect(err.code).toBe('PEER_GONE');
   });
