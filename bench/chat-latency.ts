@@ -6,6 +6,7 @@
  *   node --import tsx bench/chat-latency.ts DATA_DIR RECEIVER_ADDRESS COUNT [FILE]
  */
 import { FerryNode } from '../electron/core/ferry-node';
+import { directConversationId } from '../shared/conversation-id';
 
 const [dataDir, address, countArg, file] = process.argv.slice(2);
 
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
       transferDone = true;
   });
   if (file) {
-    await node.sendFiles(peer.id, [file]);
+    await node.sendFiles(directConversationId(peer.id), [file]);
     while (!transferActive) await new Promise((r) => setTimeout(r, 5));
   }
   const samples: number[] = [];
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     const started = process.hrtime.bigint();
     let done!: () => void;
     const wait = new Promise<void>((r) => (done = r));
-    const message = await node.sendMessage(peer.id, `ping ${i}`);
+    const message = await node.sendMessage(directConversationId(peer.id), `ping ${i}`);
     acked.set(message.id, done);
     await wait;
     samples.push(Number(process.hrtime.bigint() - started) / 1e6);

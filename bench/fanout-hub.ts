@@ -5,6 +5,7 @@
  *   node --import tsx bench/fanout-hub.ts DATA_DIR N   → {"port":…} then {"ms":…,"rss":…}
  */
 import { FerryNode } from '../electron/core/ferry-node';
+import { directConversationId } from '../shared/conversation-id';
 
 const [dataDir, countArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   await everyoneHere;
   const rssConnected = process.memoryUsage().rss;
   const started = process.hrtime.bigint();
-  for (const id of online) pending.add((await node.sendMessage(id, 'fan-out ping')).id);
+  for (const id of online) pending.add((await node.sendMessage(directConversationId(id), 'fan-out ping')).id);
   await everyoneAcked;
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   process.stdout.write(`${JSON.stringify({ ms, rss: rssConnected, rssAfter: process.memoryUsage().rss })}\n`);

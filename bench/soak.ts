@@ -19,6 +19,7 @@ import { FerryNode } from '../electron/core/ferry-node';
 import { createIdentity } from '../electron/core/identity/device-identity';
 import { manyFiles, sendOffer } from '../test/helpers/raw-offer';
 import { rawControl, type RawPeer } from '../test/helpers/raw-peer';
+import { directConversationId } from '../shared/conversation-id';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
 const durationMs = Number(values.minutes) * 60_000;
@@ -93,14 +94,14 @@ const chatLoop = (async () => {
   while (running) {
     const id = randomUUID();
     pending.set(id, Date.now());
-    await good.sendMessage(targetId, `hello ${id}`, { id }).catch(() => pending.delete(id));
+    await good.sendMessage(directConversationId(targetId), `hello ${id}`, { id }).catch(() => pending.delete(id));
     await new Promise((r) => setTimeout(r, 250));
   }
 })();
 const fileLoop = (async () => {
   while (running) {
     filesSent++;
-    await good.sendFiles(targetId, [file]).catch(() => {});
+    await good.sendFiles(directConversationId(targetId), [file]).catch(() => {});
     await new Promise((r) => setTimeout(r, 30_000));
   }
 })();

@@ -18,12 +18,14 @@ import type {
   TransferFileDto,
   TransferProgressDto,
 } from './dto';
+import { CONVERSATION_ID } from './conversation-id';
 import { LIMITS } from './limits';
 
 const encoder = new TextEncoder();
 const utf8Length = (s: string) => encoder.encode(s).length;
 
 const deviceId = z.string().regex(/^[0-9a-f]{64}$/, 'a device id is 64 lower-case hex characters');
+const conversationId = z.string().regex(CONVERSATION_ID, 'a conversation id is "direct:" and a device id');
 const messageId = z.uuid();
 const text = z
   .string()
@@ -75,14 +77,14 @@ export const requests = {
   /** `id` lets the UI retry a request without sending twice. */
   sendMessage: request(
     z.tuple([
-      deviceId,
+      conversationId,
       text,
       z.object({ id: messageId.optional(), replyTo: messageId.optional() }).strict().optional(),
     ]),
   ).returns<MessageDto>(),
   listMessages: request(
     z.tuple([
-      deviceId,
+      conversationId,
       z
         .object({
           before: z.number().int().optional(),
@@ -95,7 +97,9 @@ export const requests = {
   searchMessages: request(z.tuple([z.string().max(200)])).returns<SearchHit[]>(),
   /** Every conversation with something in it, most recent activity first. */
   listConversations: request(z.tuple([])).returns<ConversationDto[]>(),
-  markRead: request(z.tuple([deviceId])).returns<void>(),
+  markRead: request(z.tuple([conversationId])).returns<void>(),
+  /** Muted conversations raise no notifications (unread counts still grow). */
+  setConversationMuted: request(z.tuple([conversationId, z.boolean()])).returns<ConversationDto>(),
   /** 12 digits both users see identically; read aloud to confirm no one is in between. */
   getVerificationCode: request(z.tuple([deviceId])).returns<string>(),
   setPeerVerified: request(z.tuple([deviceId, z.boolean()])).returns<PeerDto>(),
@@ -108,9 +112,9 @@ export const requests = {
   getSettings: request(z.tuple([])).returns<SettingsDto>(),
   updateSettings: request(z.tuple([settingsPatch])).returns<SettingsDto>(),
 
-  /** Offers files and folders (absolute local paths) to a peer. */
+  /** Offers files and folders (absolute local paths) in a conversation. */
   sendFiles: request(
-    z.tuple([deviceId, z.array(z.string().min(1).max(4096)).min(1).max(10_000)]),
+    z.tuple([conversationId, z.array(z.string().min(1).max(4096)).min(1).max(10_000)]),
   ).returns<TransferDto>(),
   /** Accepts an incoming offer, optionally into another folder than the download folder. */
   acceptTransfer: request(
@@ -128,14 +132,14 @@ export const requests = {
   /** Resumes a paused transfer by hand (it also resumes by itself on reconnect). */
   resumeTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
   /**
-   * Transfers, newest first; with a peer id, only that conversation's. A page of
+   * Transfers, newest first; with a conversation id, only that conversation's. A page of
    * `limit` (default 100) created before `before`; offers that expired or were
    * declined here only with `includeEnded`. Each carries its first 100 files:
    * the rest come from listTransferFiles.
    */
   listTransfers: request(
     z.tuple([
-      deviceId.optional(),
+      conversationId.optional(),
       z
         .object({
           before: z.number().int().optional(),

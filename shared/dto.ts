@@ -31,8 +31,6 @@ export interface PeerDto {
   certChanged: boolean;
   /** Added by hand (persisted and re-dialed). */
   manual: boolean;
-  unread: number;
-  lastMessage: MessageDto | null;
 }
 
 export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -41,6 +39,9 @@ export interface MessageDto {
   id: string;
   /** Local insertion order; also the cursor for paging (`listMessages(..., { before: seq })`). */
   seq: number;
+  /** The conversation it belongs to (`direct:<peer id>`). */
+  conversationId: string;
+  /** The peer it was exchanged with (in a direct conversation, the other side). */
   peerId: DeviceId;
   direction: 'in' | 'out';
   text: string;
@@ -64,6 +65,8 @@ export interface ConversationDto {
   peerId: DeviceId;
   /** Incoming messages not read yet. */
   unread: number;
+  /** No notifications for new messages (the unread count still grows). */
+  muted: boolean;
   /** ms since epoch of the newest message or file offer; null while there is none. */
   lastActivity: number | null;
   lastMessage: MessageDto | null;
@@ -137,6 +140,8 @@ export interface TransferFileDto {
 
 export interface TransferDto {
   id: string;
+  /** The conversation the offer appears in (`direct:<peer id>`). */
+  conversationId: string;
   peerId: DeviceId;
   direction: 'in' | 'out';
   state: TransferState;

@@ -8,6 +8,7 @@ import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
+import { directConversationId, directPeerOf } from '../../shared/conversation-id';
 import type {
   ConversationDto,
   MessageDto,
@@ -479,7 +480,7 @@ export class FerryNode implements FerryApi {
     this.events.emit('event', event);
     // Anything that changes a conversation's summary: its messages and its file offers.
     if (event.name === 'messageAdded' || event.name === 'messageUpdated' || event.name === 'transferUpdated')
-      this.conversations.changed(event.payload.peerId);
+      this.conversations.changed(event.payload.conversationId);
   };
 
   private onLinkUp(link: PeerLink): void {
@@ -678,7 +679,7 @@ export class FerryNode implements FerryApi {
     });
     this.emitPeer(link.peerId);
     // Owed messages keep the peer on the redial list until they are delivered.
-    if (this.messages.unacked(link.peerId).length > 0) this.keepConnected(link.peerId);
+    if (this.messages.unacked(directConversationId(link.peerId)).length > 0) this.keepConnected(link.peerId);
   }
 
   private emitPeer(peerId: string): void {
@@ -700,8 +701,6 @@ export class FerryNode implements FerryApi {
       blocked: record.blocked,
       certChanged: record.certChanged,
       manual: record.manual,
-      unread: this.messages.unreadCount(record.id),
-      lastMessage: this.messages.last(record.id),
     };
   }
 
@@ -747,16 +746,24 @@ export class FerryNode implements FerryApi {
     return dto;
   }
 
-  async sendMessage(...[peerId, text, options]: RequestArgs<'sendMessage'>): Promise<MessageDto> {
-    const peer = this.requirePeer(peerId);
+  /** The peer of a direct conversation, which must be known. */
+  private conversationPeer(conversationId: string): PeerRecord {
+    const peerId = directPeerOf(conversationId);
+    if (!peerId) throw new FerryError('INVALID_ARGUMENT', `not a conversation id: ${conversationId}`);
+    return this.requirePeer(peerId);
+  }
+
+  async sendMessage(...[conversationId, text, options]: RequestArgs<'sendMessage'>): Promise<MessageDto> {
+    const peer = this.conversationPeer(conversationId);
+    const peerId = peer.id;
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it messages');
     const message = this.chat.send(peerId, text, options ?? {});
     if (!this.connections.link(peerId)) this.keepConnected(peerId);
     return message;
   }
 
-  async listMessages(...[peerId, options]: RequestArgs<'listMessages'>): Promise<MessagePage> {
-    return this.messages.page(peerId, options?.before, options?.limit ?? 50);
+  async listMessages(...[conversationId, options]: RequestArgs<'listMessages'>): Promise<MessagePage> {
+    return this.messages.page(conversationId, options?.before, options?.limit ?? 50);
   }
 
   async searchMessages(...[query]: RequestArgs<'searchMessages'>): Promise<SearchHit[]> {
@@ -767,11 +774,17 @@ export class FerryNode implements FerryApi {
     return this.conversations.list();
   }
 
-  async markRead(...[peerId]: RequestArgs<'markRead'>): Promise<void> {
-    this.chat.markRead(peerId);
-    this.conversations.changed(peerId);
-    this.chatQuota.read(peerId);
-    this.emitPeer(peerId);
+  async markRead(...[conversationId]: RequestArgs<'markRead'>): Promise<void> {
+    this.chat.markRead(conversationId);
+    this.conversations.changed(conversationId);
+    const peerId = directPeerOf(conversationId);
+    if (peerId) this.chatQuota.read(peerId);
+  }
+
+  async setConversationMuted(
+    ...[conversationId, muted]: RequestArgs<'setConversationMuted'>
+  ): Promise<ConversationDto> {
+    return this.conversations.setMuted(conversationId, muted);
   }
 
   // ── trust ──
@@ -849,8 +862,9 @@ export class FerryNode implements FerryApi {
   }
 
   // File transfer (docs/PROTOCOL.md §9).
-  async sendFiles(...[peerId, paths]: RequestArgs<'sendFiles'>): Promise<TransferDto> {
-    const peer = this.requirePeer(peerId);
+  async sendFiles(...[conversationId, paths]: RequestArgs<'sendFiles'>): Promise<TransferDto> {
+    const peer = this.conversationPeer(conversationId);
+    const peerId = peer.id;
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it files');
     await refuseOwnData(this.dataDir, paths);
     return this.transfers.send(peerId, paths);
@@ -867,7 +881,8 @@ export class FerryNode implements FerryApi {
   async resumeTransfer(...[id]: RequestArgs<'resumeTransfer'>): Promise<TransferDto> {
     return this.transfers.resume(id);
   }
-  async listTransfers(...[peerId, options]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
+  async listTransfers(...[conversationId, options]: RequestArgs<'listTransfers'>): Promise<TransferDto[]> {
+    const peerId = conversationId === undefined ? undefined : (directPeerOf(conversationId) ?? undefined);
     return this.transfers.list(peerId, options ?? {});
   }
   async listTransferFiles(...[id, options]: RequestArgs<'listTransferFiles'>): Promise<TransferFileDto[]> {

@@ -36,7 +36,7 @@ describe('trust', () => {
     await a.waitFor('peerUpdated', (p) => p.id === bob.id && p.blocked && !p.online);
     // The blocked side sees an offline device, never a PEER_BLOCKED (issue 17 item 7).
     await expect(b.node.addPeer(a.address)).rejects.toMatchObject({ code: 'PEER_GONE' });
-    await expect(a.node.sendMessage(bob.id, 'hi')).rejects.toMatchObject({ code: 'PEER_BLOCKED' });
+    await expect(a.node.sendMessage(`direct:${bob.id}`, 'hi')).rejects.toMatchObject({ code: 'PEER_BLOCKED' });
     await a.node.setPeerBlocked(bob.id, false);
     await b.node.addPeer(a.address);
     await a.waitFor('peerUpdated', (p) => p.id === bob.id && !p.blocked && p.online);
@@ -46,7 +46,7 @@ describe('trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     const bob = await a.node.addPeer(b.address);
-    const sent = await a.node.sendMessage(bob.id, 'remember me');
+    const sent = await a.node.sendMessage(`direct:${bob.id}`, 'remember me');
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
     await a.node.forgetPeer(bob.id);
     await a.waitFor('peerRemoved', (p) => p.id === bob.id);
@@ -54,7 +54,7 @@ describe('trust', () => {
     await expect(a.node.getVerificationCode(bob.id)).rejects.toMatchObject({ code: 'PEER_UNKNOWN' });
     await b.node.addPeer(a.address);
     await a.waitFor('peerUpdated', (p) => p.id === bob.id && p.online);
-    expect((await a.node.listMessages(bob.id)).messages.map((m) => m.text)).toEqual(['remember me']);
+    expect((await a.node.listMessages(`direct:${bob.id}`)).messages.map((m) => m.text)).toEqual(['remember me']);
   });
 
   it('marks a pinned peer whose address now answers with another certificate', async () => {

@@ -170,7 +170,7 @@ describe('startFerryApp after ready (real engine)', () => {
     // An engine event after the close must not hit the destroyed window.
     const peer = await startNode('peer');
     const desktop = await peer.node.addPeer(`127.0.0.1:${port}`);
-    const sent = await peer.node.sendMessage(desktop.id, 'while the window was closed');
+    const sent = await peer.node.sendMessage(`direct:${desktop.id}`, 'while the window was closed');
     await peer.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
 
     fake.app.emit('activate');
@@ -189,8 +189,8 @@ describe('startFerryApp after ready (real engine)', () => {
     const peer = await startNode('peer');
     const desktop = await peer.node.addPeer(`127.0.0.1:${port}`);
     const peerId = (await peer.node.getSelf()).id;
-    await peer.node.sendMessage(desktop.id, 'one');
-    await peer.node.sendMessage(desktop.id, 'two');
+    await peer.node.sendMessage(`direct:${desktop.id}`, 'one');
+    await peer.node.sendMessage(`direct:${desktop.id}`, 'two');
     await vi.waitFor(() => expect(fake.app.badgeCount).toBe(2), { timeout: 10_000 });
     // Focusing the window reads nothing by itself: the badge stays until the conversation is read.
     fake.app.emit('browser-window-focus');

@@ -77,6 +77,8 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
   let closeToTray = true;
   /** Unread messages, as the engine counts them (its unreadTotal events). */
   let unread = 0;
+  /** Conversations the user muted: no notification for their messages. */
+  const muted = new Set<string>();
   let strings: MainStrings = mainStrings('system', 'en');
 
   /** The window if it is still alive: after `closed` every call on it would throw "Object has been destroyed". */
@@ -132,7 +134,9 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
       const settings = await node.getSettings();
       strings = mainStrings(settings.language, app.getLocale());
       // What was unread when the app last closed shows on the badge from the start.
-      unread = (await node.listConversations()).reduce((n, c) => n + c.unread, 0);
+      const conversations = await node.listConversations();
+      unread = conversations.reduce((n, c) => n + c.unread, 0);
+      for (const c of conversations) if (c.muted) muted.add(c.id);
 
       const trayShows = await (
         options.trayAvailable ??
@@ -274,11 +278,15 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
     }
     if (event.name === 'messageAdded') {
       const message = event.payload;
-      if (message.direction === 'in' && !liveWindow()?.isFocused()) {
+      if (message.direction === 'in' && !muted.has(message.conversationId) && !liveWindow()?.isFocused()) {
         void peerName(message.peerId).then((name) =>
           notify(message.peerId, strings.newMessage(name), message.text.slice(0, 200)),
         );
       }
+    }
+    if (event.name === 'conversationUpdated') {
+      if (event.payload.muted) muted.add(event.payload.id);
+      else muted.delete(event.payload.id);
     }
     if (event.name === 'unreadTotal') {
       // The engine's count: the badge drops as conversations are read, not when the window is focused.

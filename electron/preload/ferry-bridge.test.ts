@@ -31,7 +31,7 @@ describe('preload bridge', () => {
     const bridge = createBridge(ipc as never, {} as never);
     await expect(bridge.getSelf()).resolves.toEqual({ id: 'x' });
     expect(ipc.invoke).toHaveBeenCalledWith(IPC.request('getSelf'));
-    await bridge.sendMessage('a'.repeat(64), 'hi');
+    await bridge.sendMessage(`direct:${'a'.repeat(64)}`, 'hi');
     expect(ipc.invoke).toHaveBeenLastCalledWith(IPC.request('sendMessage'), 'a'.repeat(64), 'hi');
   });
 

@@ -5,6 +5,7 @@ import { startBrowserAttention } from './client/browser-attention';
 import { connectHost, setHost } from './client/host';
 import { wireEvents } from './client/wire-events';
 import { createFerryI18n } from './i18n';
+import { useConversationsStore } from './stores/conversations';
 import { usePeersStore } from './stores/peers';
 import { useSettingsStore } from './stores/settings';
 import { useTransfersStore } from './stores/transfers';
@@ -33,11 +34,17 @@ async function start() {
   app.use(pinia).use(i18n);
   const settings = useSettingsStore(pinia);
   const peers = usePeersStore(pinia);
+  const conversations = useConversationsStore(pinia);
   const transfers = useTransfersStore(pinia);
   wireEvents(host);
-  await Promise.all([settings.load(), peers.load(), transfers.load().catch(() => {})]);
+  await Promise.all([
+    settings.load(),
+    peers.load(),
+    conversations.load().catch(() => {}),
+    transfers.load().catch(() => {}),
+  ]);
   app.mount('#app');
-  if (host.host === 'browser') startBrowserAttention({ host, peers, t: i18n.global.t });
+  if (host.host === 'browser') startBrowserAttention({ host, peers, conversations, t: i18n.global.t });
 }
 
 void start();

@@ -25,7 +25,7 @@ const shoot = (page: Page, name: string, mustSee: (string | RegExp)[]) =>
   shootAndCheck(page, path.join(OUT, `${name}.png`), mustSee);
 
 async function say(from: TestNode, to: TestNode, text: string) {
-  const m = await from.node.sendMessage(to.node.identity.id, text);
+  const m = await from.node.sendMessage(`direct:${to.node.identity.id}`, text);
   await from.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
 }
 
@@ -54,7 +54,7 @@ it('saves screenshots of folders, file lists, upload progress and a narrow windo
     'day 2/market.jpg': 620_000,
     'notes.md': 2_300,
   });
-  const done = await alice.node.sendFiles(bobId, [trip]);
+  const done = await alice.node.sendFiles(`direct:${bobId}`, [trip]);
   await bob.waitFor('transferUpdated', (t) => t.id === done.id && t.state === 'offered');
   await bob.node.acceptTransfer(done.id);
   await alice.waitFor('transferUpdated', (t) => t.id === done.id && t.state === 'done', 20_000);
@@ -72,7 +72,7 @@ it('saves screenshots of folders, file lists, upload progress and a narrow windo
     },
     ['归档'],
   );
-  const offer = await bob.node.sendFiles(alice.node.identity.id, [project]);
+  const offer = await bob.node.sendFiles(`direct:${alice.node.identity.id}`, [project]);
   await alice.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'offered');
 
   for (const locale of ['en-US', 'zh-CN'] as const) {

@@ -24,7 +24,7 @@ beforeAll(requireBuild);
 
 async function say(from: TestNode, to: TestNode, text: string) {
   const peer = (await from.node.listPeers()).find((p) => p.id === to.node.identity.id)!;
-  const m = await from.node.sendMessage(peer.id, text);
+  const m = await from.node.sendMessage(`direct:${peer.id}`, text);
   await from.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
 }
 
@@ -53,14 +53,14 @@ it('saves screenshots of the main views in light and dark', async () => {
     const src = await tempDir();
     const slides = path.join(src, 'Q3 review slides.pdf');
     await writeFile(slides, Buffer.alloc(2_400_000, 1));
-    const out = await alice.node.sendFiles(bob.node.identity.id, [slides]);
+    const out = await alice.node.sendFiles(`direct:${bob.node.identity.id}`, [slides]);
     await bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
     await bob.node.acceptTransfer(out.id);
     await alice.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done', 20_000);
     await say(bob, alice, 'Got it, thanks! Here are the photos from Saturday.');
     const photos = path.join(src, 'team-photos.zip');
     await writeFile(photos, Buffer.alloc(48_000_000, 2));
-    await bob.node.sendFiles(alice.node.identity.id, [photos]);
+    await bob.node.sendFiles(`direct:${alice.node.identity.id}`, [photos]);
     await alice.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered');
   }
   await say(carol, alice, 'Lunch tomorrow?');
@@ -115,7 +115,7 @@ it('saves screenshots of the main views in light and dark', async () => {
     const big = path.join(await tempDir(), 'site-backup-2026.tar');
     await writeFile(big, '');
     await truncate(big, 3 * 1024 ** 3);
-    const out = await alice.node.sendFiles(carol.node.identity.id, [big]);
+    const out = await alice.node.sendFiles(`direct:${carol.node.identity.id}`, [big]);
     await carol.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
     const { page } = await openApp(alice, { colorScheme: 'light' });
     await page.click(`[data-peer-id="${carol.node.identity.id}"]`);

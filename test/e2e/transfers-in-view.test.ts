@@ -23,7 +23,7 @@ describe('files as the receiver sees them', () => {
     await a.node.addPeer(b.address);
     const alice = (await b.node.listPeers())[0]!;
     const out = await b.node.sendFiles(
-      alice.id,
+      `direct:${alice.id}`,
       names.map((n) => path.join(src, n)),
     );
     await a.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
@@ -66,7 +66,7 @@ describe('files as the receiver sees them', () => {
     );
     await mkdir(path.join(root, 'empty'));
     await a.node.addPeer(b.address);
-    const out = await b.node.sendFiles(a.node.identity.id, [root]);
+    const out = await b.node.sendFiles(`direct:${a.node.identity.id}`, [root]);
     expect(out.fileCount).toBe(10_000);
     await a.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered', 30_000);
 
@@ -101,9 +101,9 @@ describe('files as the receiver sees them', () => {
     await a.node.addPeer(c.address);
     const bob = (await a.node.listPeers()).find((p) => p.id === b.node.identity.id)!;
     const carol = (await a.node.listPeers()).find((p) => p.id === c.node.identity.id)!;
-    const m = await a.node.sendMessage(bob.id, 'see you at 4');
+    const m = await a.node.sendMessage(`direct:${bob.id}`, 'see you at 4');
     await a.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
-    const m2 = await a.node.sendMessage(carol.id, 'lunch?');
+    const m2 = await a.node.sendMessage(`direct:${carol.id}`, 'lunch?');
     await a.waitFor('messageUpdated', (u) => u.id === m2.id && u.state === 'delivered');
 
     const { page } = await openApp(a, { width: 640, height: 600 });
@@ -114,7 +114,7 @@ describe('files as the receiver sees them', () => {
     const src = await tempDir('ferry-e2e-src-');
     const file = path.join(src, 'quarterly report with a rather long name 2026.pdf');
     await writeFile(file, Buffer.alloc(5000, 1));
-    const out = await b.node.sendFiles(a.node.identity.id, [file]);
+    const out = await b.node.sendFiles(`direct:${a.node.identity.id}`, [file]);
     await expect
       .poll(() => bobItem.locator('.peer-last').textContent(), { timeout: 10_000 })
       .toBe('Sent you quarterly report with a rather long name 2026.pdf');

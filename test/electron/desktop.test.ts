@@ -110,14 +110,14 @@ describe('desktop app on real Electron (dev tree)', () => {
     // Chat both ways through the real preload and IPC.
     const peerSelf = await peer.node.getSelf();
     await page.evaluate((address) => window.ferry!.addPeer(address), peer.address);
-    await page.evaluate((id) => window.ferry!.sendMessage(id, 'hello from Electron'), peerSelf.id);
+    await page.evaluate((id) => window.ferry!.sendMessage(`direct:${id}`, 'hello from Electron'), peerSelf.id);
     await peer.waitFor('messageAdded', (m) => m.text === 'hello from Electron');
     const desktopId = (await page.evaluate(() => window.ferry!.getSelf())).id;
-    await peer.node.sendMessage(desktopId, 'hello back');
+    await peer.node.sendMessage(`direct:${desktopId}`, 'hello back');
     await eventually(async () =>
-      expect(JSON.stringify(await page.evaluate((id) => window.ferry!.listMessages(id), peerSelf.id))).toContain(
-        'hello back',
-      ),
+      expect(
+        JSON.stringify(await page.evaluate((id) => window.ferry!.listMessages(`direct:${id}`), peerSelf.id)),
+      ).toContain('hello back'),
     );
 
     // A file through the native dialog (stubbed in the main process), offered to the peer.
@@ -130,7 +130,7 @@ describe('desktop app on real Electron (dev tree)', () => {
     }, file);
     await page.evaluate(async (id) => {
       const files = await window.ferry!.pickFiles!();
-      return window.ferry!.sendFiles(id, files);
+      return window.ferry!.sendFiles(`direct:${id}`, files);
     }, peerSelf.id);
     await peer.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered');
 
@@ -140,9 +140,9 @@ describe('desktop app on real Electron (dev tree)', () => {
     // Relaunch on the same profile: the history is still there.
     const again = await launch(electron, userData);
     await eventually(async () =>
-      expect(JSON.stringify(await again.page.evaluate((id) => window.ferry!.listMessages(id), peerSelf.id))).toContain(
-        'hello from Electron',
-      ),
+      expect(
+        JSON.stringify(await again.page.evaluate((id) => window.ferry!.listMessages(`direct:${id}`), peerSelf.id)),
+      ).toContain('hello from Electron'),
     );
     expect(await quitWithin(again.app, 5_000)).toBe(0);
   }, 180_000);
@@ -161,7 +161,7 @@ describe('desktop app on real Electron (dev tree)', () => {
       expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(0),
     );
 
-    const sent = await peer.node.sendMessage(desktopId, 'while closed');
+    const sent = await peer.node.sendMessage(`direct:${desktopId}`, 'while closed');
     await peer.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
 
     const reopened = app.waitForEvent('window');

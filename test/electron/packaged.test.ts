@@ -86,13 +86,13 @@ describe('packaged app on real Electron', () => {
 
       const peerSelf = await peer.node.getSelf();
       await page.evaluate((address) => window.ferry!.addPeer(address), peer.address);
-      await page.evaluate((id) => window.ferry!.sendMessage(id, 'from the packaged app'), peerSelf.id);
+      await page.evaluate((id) => window.ferry!.sendMessage(`direct:${id}`, 'from the packaged app'), peerSelf.id);
       await peer.waitFor('messageAdded', (m) => m.text === 'from the packaged app');
-      await peer.node.sendMessage(self.id, 'reply');
+      await peer.node.sendMessage(`direct:${self.id}`, 'reply');
       await eventually(async () =>
-        expect(JSON.stringify(await page.evaluate((id) => window.ferry!.listMessages(id), peerSelf.id))).toContain(
-          'reply',
-        ),
+        expect(
+          JSON.stringify(await page.evaluate((id) => window.ferry!.listMessages(`direct:${id}`), peerSelf.id)),
+        ).toContain('reply'),
       );
       await browser.close().catch(() => undefined);
     } catch (err) {

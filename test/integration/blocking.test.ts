@@ -16,16 +16,18 @@ describe('blocking', () => {
 
     await bob.node.setPeerBlocked(aliceId, true);
     await alice.waitFor('peerUpdated', (p) => p.id === bobId && !p.online);
-    const during = await alice.node.sendMessage(bobId, 'sent while blocked');
+    const during = await alice.node.sendMessage(`direct:${bobId}`, 'sent while blocked');
     // Alice keeps redialing; Bob closes on her without a word each time.
     await bob.waitFor('notice', (n) => n.code === 'PEER_BLOCKED' && n.peerId === aliceId, 20_000);
 
     await bob.node.setPeerBlocked(aliceId, false);
     // Alice reconnects, re-sends; Bob acks it (so she stops retrying) but does not keep it.
     await alice.waitFor('messageUpdated', (m) => m.id === during.id && m.state === 'delivered', 40_000);
-    const after = await alice.node.sendMessage(bobId, 'sent after the unblock');
+    const after = await alice.node.sendMessage(`direct:${bobId}`, 'sent after the unblock');
     await bob.waitFor('messageAdded', (m) => m.id === after.id);
-    expect((await bob.node.listMessages(aliceId)).messages.map((m) => m.text)).toEqual(['sent after the unblock']);
+    expect((await bob.node.listMessages(`direct:${aliceId}`)).messages.map((m) => m.text)).toEqual([
+      'sent after the unblock',
+    ]);
 
     // Nothing ever told Alice she was blocked.
     const codes = alice.events.filter((e) => e.name === 'notice').map((e) => (e.payload as { code: string }).code);

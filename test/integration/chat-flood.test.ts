@@ -40,25 +40,31 @@ describe('chat flood', () => {
     const bobPeer = await alice.node.addPeer(bob.address);
     const aliceId = (await alice.node.getSelf()).id;
     const sent: { id: string }[] = [];
-    for (let i = 0; i < 5; i++) sent.push(await alice.node.sendMessage(bobPeer.id, `m${i}`));
+    for (let i = 0; i < 5; i++) sent.push(await alice.node.sendMessage(`direct:${bobPeer.id}`, `m${i}`));
     await bob.waitFor('notice', (n) => n.code === 'RATE_LIMITED' && n.peerId === aliceId);
     await alice.waitFor('notice', (n) => n.code === 'RATE_LIMITED');
     expect(
       bob.events.filter((e) => e.name === 'messageAdded').map((e) => (e.payload as { text: string }).text),
     ).toEqual(['m0', 'm1', 'm2']);
-    expect((await alice.node.listMessages(bobPeer.id)).messages.map((m) => m.state)).toEqual([
+    expect((await alice.node.listMessages(`direct:${bobPeer.id}`)).messages.map((m) => m.state)).toEqual([
       'delivered',
       'delivered',
       'delivered',
       'sent',
       'sent',
     ]);
-    await bob.node.markRead(aliceId);
+    await bob.node.markRead(`direct:${aliceId}`);
     await alice.waitFor(
       'messageUpdated',
       (m) => m.id === sent[4]!.id && m.state !== 'sent' && m.state !== 'queued',
       40_000,
     );
-    expect((await bob.node.listMessages(aliceId)).messages.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect((await bob.node.listMessages(`direct:${aliceId}`)).messages.map((m) => m.text)).toEqual([
+      'm0',
+      'm1',
+      'm2',
+      'm3',
+      'm4',
+    ]);
   }, 60_000);
 });

@@ -36,7 +36,7 @@ describe('connection flood', () => {
 
     const alice = await startNode('Alice');
     const peer = await alice.node.addPeer(bob.address);
-    await alice.node.sendMessage(peer.id, 'through the flood');
+    await alice.node.sendMessage(`direct:${peer.id}`, 'through the flood');
     await bob.waitFor('messageAdded', (m) => m.text === 'through the flood');
     flooding = false;
     const notices = bob.events.filter(

@@ -15,7 +15,7 @@ async function withHistory(): Promise<{ a: TestNode; b: TestNode; bId: string }>
   const a = await startNode('Alice');
   const b = await startNode('Bob');
   const bId = (await a.node.addPeer(b.address)).id;
-  for (let i = 0; i < 20; i++) await a.node.sendMessage(bId, `message ${i}`);
+  for (let i = 0; i < 20; i++) await a.node.sendMessage(`direct:${bId}`, `message ${i}`);
   await a.waitFor('messageUpdated', (m) => m.text === 'message 19' && m.state === 'delivered');
   return { a, b, bId };
 }
@@ -65,7 +65,7 @@ describe('damaged database', () => {
     await writeFile(path.join(dataDir, 'ferry.db'), Buffer.alloc(8192, 1));
     const again = await startNode('Alice', { dataDir });
     expect((await corruptNotice(again)).message).toMatch(/restored from the backup/);
-    const texts = (await again.node.listMessages(bId)).messages.map((m) => m.text);
+    const texts = (await again.node.listMessages(`direct:${bId}`)).messages.map((m) => m.text);
     expect(texts).toHaveLength(20);
     expect(texts.at(-1)).toBe('message 19');
   }, 60_000);
@@ -75,7 +75,7 @@ describe('damaged database', () => {
     const dataDir = a.dataDir;
     await stopNode(a);
     const again = await startNode('Alice', { dataDir });
-    expect((await again.node.listMessages(bId)).messages).toHaveLength(20);
+    expect((await again.node.listMessages(`direct:${bId}`)).messages).toHaveLength(20);
     expect(
       again.events.some((e) => e.name === 'notice' && (e.payload as { code: string }).code === 'DATABASE_CORRUPT'),
     ).toBe(false);
@@ -86,7 +86,7 @@ describe('damaged database', () => {
 describe('bad input to search and settings', () => {
   it('searchMessages("a\\0b") answers, not INTERNAL', async () => {
     const { a, bId } = await withHistory();
-    await a.node.sendMessage(bId, 'a b c');
+    await a.node.sendMessage(`direct:${bId}`, 'a b c');
     await expect(a.node.searchMessages('a\0b')).resolves.toEqual(expect.any(Array));
     await expect(a.node.searchMessages('\0\0\0')).resolves.toEqual([]);
     expect((await a.node.searchMessages('message 1\0')).length).toBeGreaterThan(0);

@@ -24,7 +24,7 @@ describe.skipIf(skipReason !== null)(
       await bob.waitFor('peerUpdated', (p) => p.id === aliceId && p.online);
 
       const filler = fillDisk(dataDir);
-      const sent = await alice.node.sendMessage(bobPeer.id, 'x'.repeat(60_000));
+      const sent = await alice.node.sendMessage(`direct:${bobPeer.id}`, 'x'.repeat(60_000));
       const notice = await bob.waitFor('notice', (n) => n.code === 'DATA_DIR_FULL' || n.code === 'DATABASE_ERROR');
       expect(notice.code).toBe('DATA_DIR_FULL');
       expect(notice.peerId).toBe(aliceId);
@@ -32,7 +32,9 @@ describe.skipIf(skipReason !== null)(
       const told = await alice.waitFor('notice', (n) => n.code === 'DATA_DIR_FULL');
       expect(told.message).not.toContain(dataDir);
       // Not acked: Alice still owes it.
-      expect((await alice.node.listMessages(bobPeer.id)).messages.find((m) => m.id === sent.id)?.state).toBe('sent');
+      expect(
+        (await alice.node.listMessages(`direct:${bobPeer.id}`)).messages.find((m) => m.id === sent.id)?.state,
+      ).toBe('sent');
 
       // Bob still serves: a third peer connects and reads Bob's self description.
       const carol = await startNode('Carol');
@@ -55,11 +57,13 @@ describe.skipIf(skipReason !== null)(
       const bob = await startNode('Bob', { dataDir, minFreeBytes: 32 * 1024 * 1024 });
       const alice = await startNode('Alice');
       const bobPeer = await alice.node.addPeer(bob.address);
-      const sent = await alice.node.sendMessage(bobPeer.id, 'hello over the floor');
+      const sent = await alice.node.sendMessage(`direct:${bobPeer.id}`, 'hello over the floor');
       const notice = await bob.waitFor('notice', (n) => n.code === 'DATA_DIR_FULL');
       expect(notice.message).toMatch(/MiB are free/);
       expect(bob.events.some((e) => e.name === 'messageAdded')).toBe(false);
-      expect((await alice.node.listMessages(bobPeer.id)).messages.find((m) => m.id === sent.id)?.state).toBe('sent');
+      expect(
+        (await alice.node.listMessages(`direct:${bobPeer.id}`)).messages.find((m) => m.id === sent.id)?.state,
+      ).toBe('sent');
     }, 30_000);
   },
 );

@@ -60,7 +60,7 @@ describe('forged announcement', () => {
       (p) => p.id === bobId && p.online && p.lastSeen !== null && !p.certChanged,
       40_000,
     );
-    const sent = await alice.node.sendMessage(bobId, 'still you?');
+    const sent = await alice.node.sendMessage(`direct:${bobId}`, 'still you?');
     await back.waitFor('messageAdded', (m) => m.id === sent.id);
     expect(
       alice.events.some((e) => e.name === 'notice' && (e.payload as { code: string }).code === 'PEER_CERT_CHANGED'),

@@ -17,7 +17,7 @@ describe('received files', () => {
     const downloads = await tempDir();
     const { a, b, bId } = await pair({}, { downloadDir: downloads, autoAccept: 'any' });
     const file = await randomFile(path.join(src, 'long-ago.txt'), 2000);
-    const t = await a.node.sendFiles(bId, [file]);
+    const t = await a.node.sendFiles(`direct:${bId}`, [file]);
     const done = await b.waitFor('transferUpdated', finished(t.id), 30_000);
     const saved = done.files[0]!.savedPath!;
     expect(saved).toBe(path.join(downloads, 'long-ago.txt'));

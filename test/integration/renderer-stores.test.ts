@@ -10,6 +10,7 @@ import type { FerryHost } from '../../shared/host-api';
 import { setHost } from '../../renderer/src/client/host';
 import { wireEvents } from '../../renderer/src/client/wire-events';
 import { useChatsStore } from '../../renderer/src/stores/chats';
+import { useConversationsStore } from '../../renderer/src/stores/conversations';
 import { usePeersStore } from '../../renderer/src/stores/peers';
 import { useSettingsStore } from '../../renderer/src/stores/settings';
 import type { FerryNode } from '../../electron/core/ferry-node';
@@ -46,8 +47,9 @@ describe('renderer stores on a real engine', () => {
     wireEvents(host, () => visible);
     const peers = usePeersStore();
     const chats = useChatsStore();
+    const conversations = useConversationsStore();
     const settings = useSettingsStore();
-    await Promise.all([settings.load(), peers.load()]);
+    await Promise.all([settings.load(), peers.load(), conversations.load()]);
     expect(settings.self?.name).toBe('Alice');
     expect(peers.sorted).toEqual([]);
 
@@ -61,34 +63,35 @@ describe('renderer stores on a real engine', () => {
     await until(() => peers.byId[bob.id]?.online === true, 'Bob online');
 
     peers.select(bob.id);
-    await chats.open(bob.id);
-    expect(await chats.send(bob.id, 'hi Bob')).toBe(true);
-    const conversation = () => chats.conversation(bob.id);
+    const withBob = `direct:${bob.id}`;
+    await chats.open(withBob);
+    expect(await chats.send(withBob, 'hi Bob')).toBe(true);
+    const conversation = () => chats.conversation(withBob);
     await until(() => conversation().messages[0]?.state === 'delivered', 'delivered');
     await b.waitFor('messageAdded', (m) => m.text === 'hi Bob');
 
     // Bob answers while the conversation is open and visible: it appears, and is read at once.
     const aliceOnB = (await b.node.listPeers())[0]!;
-    const reply = await b.node.sendMessage(aliceOnB.id, 'hi Alice');
+    const reply = await b.node.sendMessage(`direct:${aliceOnB.id}`, 'hi Alice');
     await until(() => conversation().messages.some((m) => m.id === reply.id), 'reply shown');
     await b.waitFor('messageUpdated', (m) => m.id === reply.id && m.state === 'read');
-    expect(peers.byId[bob.id]!.lastMessage?.text).toBe('hi Alice');
-    expect(peers.byId[bob.id]!.unread).toBe(0);
+    await until(() => conversations.ofPeer(bob.id)?.lastMessage?.text === 'hi Alice', 'the summary’s last line');
+    await until(() => conversations.ofPeer(bob.id)?.unread === 0, 'read at once');
 
     // With the window hidden, messages count as unread in the sidebar.
     visible = false;
-    await b.node.sendMessage(aliceOnB.id, 'are you there?');
-    await b.node.sendMessage(aliceOnB.id, 'hello?');
-    await until(() => peers.byId[bob.id]!.unread === 2, 'two unread');
-    expect(peers.totalUnread).toBe(2);
+    await b.node.sendMessage(`direct:${aliceOnB.id}`, 'are you there?');
+    await b.node.sendMessage(`direct:${aliceOnB.id}`, 'hello?');
+    await until(() => conversations.ofPeer(bob.id)?.unread === 2, 'two unread');
+    await until(() => conversations.totalUnread === 2, 'the engine’s total: 2');
 
     // History search goes through the engine's index.
     await chats.search('there');
     expect(chats.searchHits.map((h) => h.message.text)).toEqual(['are you there?']);
 
     // Sending to a peer the engine doesn't know fails with a code, the draft is the composer's to keep.
-    expect(await chats.send('f'.repeat(64), 'lost')).toBe(false);
-    expect(chats.conversation('f'.repeat(64)).sendError?.code).toBe('PEER_UNKNOWN');
+    expect(await chats.send(`direct:${'f'.repeat(64)}`, 'lost')).toBe(false);
+    expect(chats.conversation(`direct:${'f'.repeat(64)}`).sendError?.code).toBe('PEER_UNKNOWN');
 
     // Settings round-trip, including the pushed settingsUpdated.
     expect(await settings.update({ displayName: 'Alice B.', theme: 'dark' })).toBe(true);

@@ -78,12 +78,12 @@ describe('schema upgrades', () => {
           blocked: false,
           blockedPeriods: [],
         });
-        const page = new MessageRepo(db).page(PEER, undefined, 50);
+        const page = new MessageRepo(db).page(`direct:${PEER}`, undefined, 50);
         expect(page.messages.map((m) => [m.text, m.direction, m.state, m.replyTo])).toEqual([
           ['你好 👋', 'in', 'delivered', null],
           ['hi', 'out', 'read', MESSAGE],
         ]);
-        expect(new MessageRepo(db).unreadCount(PEER)).toBe(1);
+        expect(new MessageRepo(db).unreadCount(`direct:${PEER}`)).toBe(1);
         // The full-text index still finds what was there before.
         expect(new MessageRepo(db).search('你好').map((h) => h.message.id)).toEqual([MESSAGE]);
         const transfer = new TransferRepo(db).get(TRANSFER);

@@ -37,7 +37,7 @@ describe.skipIf(skipReason !== null)(`disk full${skipReason ? ` (skipped: ${skip
     const src = await tempDir();
     const file = await randomFile(path.join(src, 'too-big.bin'), 5 * 1024 * 1024);
     const { a, b, bId } = await pair({}, { downloadDir: downloads });
-    const t = await a.node.sendFiles(bId, [file]);
+    const t = await a.node.sendFiles(`direct:${bId}`, [file]);
     await b.waitFor('transferUpdated', (x) => x.id === t.id && x.state === 'offered');
     // Accepted while it fits (free space is checked before accepting), with Alice away;
     // then the disk fills up, and Alice comes back and sends: it runs out mid-file.
@@ -58,9 +58,9 @@ describe.skipIf(skipReason !== null)(`disk full${skipReason ? ` (skipped: ${skip
     expect(left).not.toContain('too-big.bin');
 
     // Still alive: chat both ways, and a small file fits.
-    await a2.node.sendMessage(bId, 'still there?');
+    await a2.node.sendMessage(`direct:${bId}`, 'still there?');
     await b.waitFor('messageAdded', (m) => m.text === 'still there?');
-    await b.node.sendMessage(aId, 'yes');
+    await b.node.sendMessage(`direct:${aId}`, 'yes');
     await a2.waitFor('messageAdded', (m) => m.text === 'yes');
     // Cancelling the failed transfer frees its .part; then a small file fits.
     await b.node.cancelTransfer(t.id);
@@ -68,7 +68,7 @@ describe.skipIf(skipReason !== null)(`disk full${skipReason ? ` (skipped: ${skip
     await waitUntil(async () => (await readdir(downloads)).length === 1, { what: 'the .part removed' });
     expect(await readdir(downloads)).toEqual(['filler.bin']);
     const small = await randomFile(path.join(src, 'small.bin'), 1000);
-    const t2 = await a2.node.sendFiles(bId, [small]);
+    const t2 = await a2.node.sendFiles(`direct:${bId}`, [small]);
     await b.waitFor('transferUpdated', (x) => x.id === t2.id && x.state === 'offered');
     await b.node.acceptTransfer(t2.id);
     expect((await b.waitFor('transferUpdated', finished(t2.id), 10_000)).state).toBe('done');

@@ -46,7 +46,7 @@ async function partSize(file: string): Promise<number> {
 async function damagedTransfer() {
   const g = await gatedPair();
   const file = await randomFile(path.join(g.src, 'big.bin'), 24 * MiB + 321);
-  const t = await g.a.node.sendFiles(g.bId, [file]);
+  const t = await g.a.node.sendFiles(`direct:${g.bId}`, [file]);
   await g.proxy.held;
   const part = path.join(g.downloads, 'big.bin.part');
   await waitUntil(async () => (await partSize(part)) > MiB, { what: 'Bob has more than 1 MiB in the .part' });
@@ -115,7 +115,7 @@ describe('transfer guarantees', () => {
   it('fails with SOURCE_CHANGED on both sides when the source is edited while it is sent; nothing is saved', async () => {
     const g = await gatedPair();
     const file = await randomFile(path.join(g.src, 'edited.bin'), 16 * MiB);
-    const t = await g.a.node.sendFiles(g.bId, [file]);
+    const t = await g.a.node.sendFiles(`direct:${g.bId}`, [file]);
     await g.proxy.held;
     // Same size, new bytes: only the modification time and the content tell.
     const h = await open(file, 'r+');
@@ -136,7 +136,7 @@ describe('transfer guarantees', () => {
     const b = await startNode('Bob', { offerTtlMs: 400 });
     const peer = await a.node.addPeer(b.address);
     const file = await randomFile(path.join(src, 'late.bin'), 1000);
-    const t = await a.node.sendFiles(peer.id, [file]);
+    const t = await a.node.sendFiles(`direct:${peer.id}`, [file]);
     await b.waitFor('transferUpdated', (x) => x.id === t.id && x.state === 'offered');
     const atBob = await b.waitFor('transferUpdated', (x) => x.id === t.id && x.state === 'expired');
     expect(atBob.error?.code).toBe('OFFER_EXPIRED');
@@ -149,7 +149,7 @@ describe('transfer guarantees', () => {
     const g = await gatedPair();
     const size = 20 * MiB + 77;
     const file = await randomFile(path.join(g.src, 'restart.bin'), size);
-    const t = await g.a.node.sendFiles(g.bId, [file]);
+    const t = await g.a.node.sendFiles(`direct:${g.bId}`, [file]);
     await g.proxy.held;
     const part = path.join(g.downloads, 'restart.bin.part');
     await waitUntil(async () => (await partSize(part)) > MiB, { what: 'Bob has part of the file' });
@@ -174,7 +174,7 @@ describe('transfer guarantees', () => {
     await stopNode(b);
     await a.waitFor('peerUpdated', (p) => p.id === peer.id && !p.online);
     const file = await randomFile(path.join(src, 'later.bin'), 5000);
-    const t = await a.node.sendFiles(peer.id, [file]);
+    const t = await a.node.sendFiles(`direct:${peer.id}`, [file]);
     expect(t.state).toBe('offered');
     b = await startNode('Bob', { dataDir: b.dataDir, port, downloadDir: downloads });
     const offered = await b.waitFor('transferUpdated', (x) => x.id === t.id && x.state === 'offered', 30_000);
@@ -189,7 +189,7 @@ describe('transfer guarantees', () => {
     it(`cancels mid-transfer from the ${side}: both sides cancelled, the .part removed, nothing saved`, async () => {
       const g = await gatedPair();
       const file = await randomFile(path.join(g.src, 'stop.bin'), 16 * MiB);
-      const t = await g.a.node.sendFiles(g.bId, [file]);
+      const t = await g.a.node.sendFiles(`direct:${g.bId}`, [file]);
       await g.proxy.held;
       const part = path.join(g.downloads, 'stop.bin.part');
       await waitUntil(async () => (await partSize(part)) > 0, { what: 'a .part at Bob' });
@@ -202,7 +202,7 @@ describe('transfer guarantees', () => {
       await waitUntil(async () => (await tree(g.downloads)).length === 0, { what: 'Bob’s download folder empty' });
       // A later transfer still works: the cancel stopped only that one.
       const next = await randomFile(path.join(g.src, 'next.bin'), 1234);
-      const t2 = await g.a.node.sendFiles(g.bId, [next]);
+      const t2 = await g.a.node.sendFiles(`direct:${g.bId}`, [next]);
       const done = await g.b.waitFor('transferUpdated', finished(t2.id), 30_000);
       expect(done.state).toBe('done');
       expect(await tree(g.downloads)).toEqual(['next.bin']);
@@ -226,7 +226,7 @@ describe('transfer guarantees', () => {
     }
     const peer = await a.node.addPeer(b.address);
     const file = await randomFile(path.join(src, 'many-chunks.bin'), 96 * MiB);
-    const t = await a.node.sendFiles(peer.id, [file]);
+    const t = await a.node.sendFiles(`direct:${peer.id}`, [file]);
     await b.waitFor('transferUpdated', finished(t.id), 60_000);
     for (const [n, list] of stamps) {
       const perTransfer = n.events.filter(
@@ -248,19 +248,21 @@ describe('transfer guarantees', () => {
     const peer = await a.node.addPeer(b.address);
     const aId = a.node.identity.id;
     await b.waitFor('peerUpdated', (p) => p.id === aId && p.online);
-    const first = await a.node.sendFiles(peer.id, [await randomFile(path.join(src, 'unverified.bin'), 100)]);
+    const first = await a.node.sendFiles(`direct:${peer.id}`, [
+      await randomFile(path.join(src, 'unverified.bin'), 100),
+    ]);
     await b.waitFor('transferUpdated', (x) => x.id === first.id && x.state === 'offered');
     await b.node.setPeerVerified(aId, true);
-    const second = await a.node.sendFiles(peer.id, [await randomFile(path.join(src, 'verified.bin'), 100)]);
+    const second = await a.node.sendFiles(`direct:${peer.id}`, [await randomFile(path.join(src, 'verified.bin'), 100)]);
     await b.waitFor('transferUpdated', (x) => x.id === second.id && x.state === 'done', 30_000);
     // The second offer was processed after the first: the first is still waiting for a click.
     expect((await b.node.listTransfers()).find((x) => x.id === first.id)?.state).toBe('offered');
     expect(await tree(downloads)).toEqual(['verified.bin']);
 
     await b.node.updateSettings({ autoAcceptVerified: false });
-    const third = await a.node.sendFiles(peer.id, [await randomFile(path.join(src, 'off-again.bin'), 100)]);
+    const third = await a.node.sendFiles(`direct:${peer.id}`, [await randomFile(path.join(src, 'off-again.bin'), 100)]);
     await b.waitFor('transferUpdated', (x) => x.id === third.id && x.state === 'offered');
-    const ping = await a.node.sendMessage(peer.id, 'after the third offer');
+    const ping = await a.node.sendMessage(`direct:${peer.id}`, 'after the third offer');
     await a.waitFor('messageUpdated', (m) => m.id === ping.id && m.state === 'delivered');
     expect((await b.node.listTransfers()).find((x) => x.id === third.id)?.state).toBe('offered');
   }, 60_000);

@@ -26,7 +26,7 @@ describe('transfer resume', () => {
       maxCuts: 25,
     });
     const peer = await a.node.addPeer(`127.0.0.1:${proxy.port}`);
-    const t = await a.node.sendFiles(peer.id, [file]);
+    const t = await a.node.sendFiles(`direct:${peer.id}`, [file]);
     const got = await b.waitFor('transferUpdated', finished(t.id), 120_000);
     expect(got.state, JSON.stringify(got.error)).toBe('done');
     expect(proxy.cuts()).toBeGreaterThanOrEqual(20);
@@ -64,7 +64,7 @@ describe('transfer resume', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob', { downloadDir: downloads });
     const peer = await a.node.addPeer(b.address);
-    const t = await a.node.sendFiles(peer.id, [file]);
+    const t = await a.node.sendFiles(`direct:${peer.id}`, [file]);
     await b.waitFor('transferUpdated', (x) => x.id === t.id && x.state === 'offered');
     // What an earlier, interrupted run of this transfer left behind: the first partLength bytes.
     const part = path.join(downloads, 'sparse.bin.part');

@@ -19,7 +19,7 @@ describe('file transfer round trip', () => {
       await randomFile(path.join(src, 'odd.bin'), 1_234_567),
       await randomFile(path.join(src, 'big.bin'), 100 * 1024 * 1024),
     ];
-    const offer = await a.node.sendFiles(bId, files);
+    const offer = await a.node.sendFiles(`direct:${bId}`, files);
     expect(offer.state).toBe('offered');
     expect(offer.totalBytes).toBe(1 + 1_234_567 + 100 * 1024 * 1024);
     const incoming = await b.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'offered');
@@ -35,7 +35,7 @@ describe('file transfer round trip', () => {
     expect(await tree(downloads)).toEqual(['big.bin', 'empty.bin', 'odd.bin', 'one.bin']);
     expect(got.files.every((f) => f.savedPath?.startsWith(downloads))).toBe(true);
     expect(a.events.some((e) => e.name === 'transferProgress')).toBe(true);
-    const history = await b.node.listTransfers((await a.node.getSelf()).id);
+    const history = await b.node.listTransfers(`direct:${(await a.node.getSelf()).id}`);
     expect(history.map((t) => t.id)).toEqual([offer.id]);
   }, 120_000);
 
@@ -47,9 +47,9 @@ describe('file transfer round trip', () => {
     await writeText(path.join(root, 'notes.md'), '# notes');
     await mkdir(path.join(root, '空文件夹'), { recursive: true });
     const { a, b, bId } = await pair({}, { downloadDir: downloads, autoAccept: 'any' });
-    const first = await a.node.sendFiles(bId, [root]);
+    const first = await a.node.sendFiles(`direct:${bId}`, [root]);
     expect((await b.waitFor('transferUpdated', finished(first.id), 20_000)).state).toBe('done');
-    const second = await a.node.sendFiles(bId, [root]);
+    const second = await a.node.sendFiles(`direct:${bId}`, [root]);
     expect((await b.waitFor('transferUpdated', finished(second.id), 20_000)).state).toBe('done');
     expect(await tree(downloads)).toEqual([
       '照片 (1)/',
@@ -74,7 +74,7 @@ describe('file transfer round trip', () => {
     await writeText(path.join(downloads, 'photo.jpg'), 'already here');
     const file = await randomFile(path.join(src, 'photo.jpg'), 5000);
     const { a, b, bId } = await pair({}, { downloadDir: downloads, autoAccept: 'any' });
-    const t = await a.node.sendFiles(bId, [file]);
+    const t = await a.node.sendFiles(`direct:${bId}`, [file]);
     const done = await b.waitFor('transferUpdated', finished(t.id), 20_000);
     expect(done.files[0]!.savedPath).toBe(path.join(downloads, 'photo (1).jpg'));
     expect(await tree(downloads)).toEqual(['photo (1).jpg', 'photo.jpg']);

@@ -12,14 +12,23 @@ import type { FerryNode } from '../../electron/core/ferry-node';
 
 const fixture = path.resolve(import.meta.dirname, '../fixtures/datadir-0.1.0');
 
-/** Every message of a peer, oldest first, through the paged API. */
+/**
+ * Every message of a peer's direct conversation, oldest first, through the paged API, in
+ * 0.1.0's shape (which had no conversation id: each must be the peer's direct conversation).
+ */
 async function allMessages(node: FerryNode, peerId: string) {
   const all = [];
   let before: number | undefined;
   for (;;) {
-    const page = await node.listMessages(peerId, before === undefined ? { limit: 500 } : { before, limit: 500 });
+    const page = await node.listMessages(
+      `direct:${peerId}`,
+      before === undefined ? { limit: 500 } : { before, limit: 500 },
+    );
     all.unshift(...page.messages);
-    if (!page.hasMore || page.messages.length === 0) return all;
+    if (!page.hasMore || page.messages.length === 0) {
+      expect(new Set(all.map((m) => m.conversationId))).toEqual(new Set(all.length ? [`direct:${peerId}`] : []));
+      return all.map(({ conversationId: _c, ...m }) => m);
+    }
     before = page.messages[0]!.seq;
   }
 }
@@ -36,12 +45,17 @@ describe('upgrading a 0.1.0 data directory', () => {
 
     // Filtered to the fixture's peers: its manual peers are redialed at their old loopback
     // ports, where another test's node may be listening now (it would show up as a new peer).
+    // 0.1.0 put each peer's unread count and last message on the peer; they are the
+    // conversation's summary now.
     const known = new Set(expected.peers.map((p: { id: string }) => p.id));
+    const conversations = await node.listConversations();
+    const summaryOf = (peerId: string) => conversations.find((c) => c.id === `direct:${peerId}`);
     const peers = (await node.listPeers())
       .filter((p) => known.has(p.id))
       .map(({ online: _o, lastSeen: _l, ...p }) => ({
         ...p,
-        lastMessage: p.lastMessage?.id ?? null,
+        unread: summaryOf(p.id)?.unread ?? 0,
+        lastMessage: summaryOf(p.id)?.lastMessage?.id ?? null,
       }));
     expect(peers).toEqual(expected.peers);
     expect(peers).toHaveLength(3);
@@ -53,7 +67,10 @@ describe('upgrading a 0.1.0 data directory', () => {
     expect(total).toBe(311);
 
     const transfers = (await node.listTransfers(undefined, { includeEnded: true, limit: 500 })).map(
-      ({ updatedAt: _u, ...t }) => t,
+      ({ updatedAt: _u, conversationId, ...t }) => {
+        expect(conversationId).toBe(`direct:${t.peerId}`);
+        return t;
+      },
     );
     expect(transfers).toEqual(expected.transfers);
     expect(transfers.map((t) => t.state).sort()).toEqual(['declined', 'done', 'done', 'paused']);

@@ -533,7 +533,7 @@ describe('folder uploads (browser mode)', () => {
     const batch = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
     await post({ 'x-ferry-batch': batch, 'x-ferry-path': encodeURIComponent('docs/sub/x.md') }, '# x');
     const { body } = await post({ 'x-ferry-batch': batch, 'x-ferry-path': 'docs/empty', 'x-ferry-directory': '1' });
-    const offer = await node.node.sendFiles(bob.id, [body.path as string]);
+    const offer = await node.node.sendFiles(`direct:${bob.id}`, [body.path as string]);
     expect(offer.files.map((f) => `${f.path}${f.isDirectory ? '/' : ''}`).sort()).toEqual([
       'docs/empty/',
       'docs/sub/x.md',

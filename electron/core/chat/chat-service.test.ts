@@ -10,7 +10,7 @@ describe('chat', () => {
     const bob = await a.node.addPeer(b.address);
     const alice = a.node.identity.id;
 
-    const hello = await a.node.sendMessage(bob.id, '你好，Bob! 👋');
+    const hello = await a.node.sendMessage(`direct:${bob.id}`, '你好，Bob! 👋');
     const delivered = await a.waitFor('messageUpdated', (m) => m.id === hello.id && m.state === 'delivered');
     expect(delivered.text).toBe('你好，Bob! 👋');
     expect(
@@ -22,11 +22,11 @@ describe('chat', () => {
     const got = await b.waitFor('messageAdded', (m) => m.id === hello.id);
     expect(got).toMatchObject({ direction: 'in', peerId: alice, state: 'delivered' });
 
-    const reply = await b.node.sendMessage(alice, 'hi Alice', { replyTo: hello.id });
+    const reply = await b.node.sendMessage(`direct:${alice}`, 'hi Alice', { replyTo: hello.id });
     const seen = await a.waitFor('messageAdded', (m) => m.id === reply.id);
     expect(seen.replyTo).toBe(hello.id);
 
-    const page = await a.node.listMessages(bob.id);
+    const page = await a.node.listMessages(`direct:${bob.id}`);
     expect(page.messages.map((m) => m.text)).toEqual(['你好，Bob! 👋', 'hi Alice']);
   });
 
@@ -34,12 +34,12 @@ describe('chat', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     const bob = await a.node.addPeer(b.address);
-    const sent = await a.node.sendMessage(bob.id, 'read me');
+    const sent = await a.node.sendMessage(`direct:${bob.id}`, 'read me');
     await b.waitFor('messageAdded', (m) => m.id === sent.id);
-    expect((await b.node.listPeers())[0]!.unread).toBe(1);
-    await b.node.markRead(a.node.identity.id);
+    expect((await b.node.listConversations())[0]!.unread).toBe(1);
+    await b.node.markRead(`direct:${a.node.identity.id}`);
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'read');
-    expect((await b.node.listPeers())[0]!.unread).toBe(0);
+    expect((await b.node.listConversations())[0]!.unread).toBe(0);
   });
 
   it('queues while the peer is down and delivers once after it comes back', async () => {
@@ -51,12 +51,12 @@ describe('chat', () => {
     await stopNode(b);
     await a.waitFor('peerUpdated', (p) => p.id === bob.id && !p.online);
 
-    const queued = await a.node.sendMessage(bob.id, 'are you there?');
+    const queued = await a.node.sendMessage(`direct:${bob.id}`, 'are you there?');
     expect(queued.state).toBe('queued');
     const b2 = await startNode('Bob', { dataDir, port });
     await a.waitFor('messageUpdated', (m) => m.id === queued.id && m.state === 'delivered', 15_000);
     await b2.waitFor('messageAdded', (m) => m.id === queued.id);
-    const page = await b2.node.listMessages(a.node.identity.id);
+    const page = await b2.node.listMessages(`direct:${a.node.identity.id}`);
     expect(page.messages.filter((m) => m.id === queued.id)).toHaveLength(1);
   });
 
@@ -65,8 +65,8 @@ describe('chat', () => {
     const b = await startNode('Bob');
     const bob = await a.node.addPeer(b.address);
     const id = '6a1f8d0e-4b7c-4e2a-9d3f-0c5b7e8a1f20';
-    const first = await a.node.sendMessage(bob.id, 'once', { id });
-    const again = await a.node.sendMessage(bob.id, 'once', { id });
+    const first = await a.node.sendMessage(`direct:${bob.id}`, 'once', { id });
+    const again = await a.node.sendMessage(`direct:${bob.id}`, 'once', { id });
     expect(again.seq).toBe(first.seq);
     await a.waitFor('messageUpdated', (m) => m.id === id && m.state === 'delivered');
     // Force a raw re-send of the same frame, as a reconnect would.
@@ -75,15 +75,18 @@ describe('chat', () => {
     ).connections.link(bob.id);
     link.conn.send({ type: 'message', id, sentAt: first.sentAt }, Buffer.from('once'));
     // Frames on a link are handled in order: once a later message is acked, the re-send was handled.
-    const later = await a.node.sendMessage(bob.id, 'later');
+    const later = await a.node.sendMessage(`direct:${bob.id}`, 'later');
     await a.waitFor('messageUpdated', (m) => m.id === later.id && m.state === 'delivered');
-    expect((await b.node.listMessages(a.node.identity.id)).messages.map((m) => m.text)).toEqual(['once', 'later']);
+    expect((await b.node.listMessages(`direct:${a.node.identity.id}`)).messages.map((m) => m.text)).toEqual([
+      'once',
+      'later',
+    ]);
     expect(b.events.filter((e) => e.name === 'messageAdded')).toHaveLength(2);
   });
 
   it('refuses messages to unknown peers and text over 64 KiB at the contract edge', async () => {
     const a = await startNode('Alice');
-    await expect(a.node.sendMessage('c'.repeat(64), 'hi')).rejects.toMatchObject({ code: 'PEER_UNKNOWN' });
+    await expect(a.node.sendMessage(`direct:${'c'.repeat(64)}`, 'hi')).rejects.toMatchObject({ code: 'PEER_UNKNOWN' });
     const { parseArgs } = await import('../../../shared/api');
     expect(() => parseArgs('sendMessage', ['c'.repeat(64), 'x'.repeat(64 * 1024 + 1)])).toThrow(/64 KiB/);
     expect(() => parseArgs('sendMessage', ['c'.repeat(64), ''])).toThrow();
@@ -95,7 +98,7 @@ describe('chat', () => {
     const b = await startNode('Bob');
     const bob = await a.node.addPeer(b.address);
     for (const text of ['明天下午开会', 'the quarterly report is ready', '会议室在三楼']) {
-      await a.node.sendMessage(bob.id, text);
+      await a.node.sendMessage(`direct:${bob.id}`, text);
     }
     expect((await a.node.searchMessages('quarterly')).map((h) => h.message.text)).toEqual([
       'the quarterly report is ready',
@@ -132,7 +135,7 @@ describe('chat on the wire (store-then-ack)', () => {
     await until(() => framesOf(raw, 'ack').length === 1, 5_000, 'ack');
     expect(framesOf(raw, 'ack')).toEqual([{ type: 'ack', id: uuid(1) }]);
     // The ack came after the insert: the message is already readable from the store.
-    const page = await a.node.listMessages(peerId);
+    const page = await a.node.listMessages(`direct:${peerId}`);
     expect(page.messages).toEqual([
       expect.objectContaining({
         id: uuid(1),
@@ -156,7 +159,7 @@ describe('chat on the wire (store-then-ack)', () => {
       uuid(1),
       uuid(2),
     ]);
-    const second = (await a.node.listMessages(peerId)).messages[1]!;
+    const second = (await a.node.listMessages(`direct:${peerId}`)).messages[1]!;
     expect(second).toMatchObject({ id: uuid(2), replyTo: null, text: 'second' });
   });
 
@@ -168,7 +171,7 @@ describe('chat on the wire (store-then-ack)', () => {
       expect.objectContaining({ code: 'BAD_FRAME', message: 'message text is not valid UTF-8' }),
     ]);
     expect(framesOf(raw, 'ack')).toEqual([]);
-    expect((await a.node.listMessages(peerId)).messages).toEqual([]);
+    expect((await a.node.listMessages(`direct:${peerId}`)).messages).toEqual([]);
   });
 
   it('refuses a frame that is neither chat nor transfer', async () => {
@@ -184,7 +187,7 @@ describe('chat on the wire (store-then-ack)', () => {
   it('sends with id, time and reply-to, then follows the ack and the read receipt', async () => {
     const { a, raw, peerId } = await nodeAndRaw();
     const before = Date.now();
-    const sent = await a.node.sendMessage(peerId, 'hello raw', { replyTo: uuid(7) });
+    const sent = await a.node.sendMessage(`direct:${peerId}`, 'hello raw', { replyTo: uuid(7) });
     expect(sent).toMatchObject({ peerId, direction: 'out', text: 'hello raw', replyTo: uuid(7), state: 'sent' });
     expect(sent.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(sent.sentAt).toBeGreaterThanOrEqual(before);
@@ -216,7 +219,7 @@ describe('chat on the wire (store-then-ack)', () => {
       [sent.id, 'delivered'],
       [sent.id, 'read'],
     ]);
-    expect((await a.node.listMessages(peerId)).messages[0]!.state).toBe('read');
+    expect((await a.node.listMessages(`direct:${peerId}`)).messages[0]!.state).toBe('read');
     // Acks and receipts are chat frames: the link stays up and keeps taking messages.
     raw.send({ type: 'message', id: uuid(8), sentAt: 1 }, Buffer.from('still there'));
     await until(() => framesOf(raw, 'ack').some((f) => f.id === uuid(8)), 5_000, 'ack after the receipts');
@@ -224,31 +227,35 @@ describe('chat on the wire (store-then-ack)', () => {
 
   it('a fresh id per message; the id of a received message cannot be reused for sending', async () => {
     const { a, raw, peerId } = await nodeAndRaw();
-    const one = await a.node.sendMessage(peerId, 'one');
-    const two = await a.node.sendMessage(peerId, 'two');
+    const one = await a.node.sendMessage(`direct:${peerId}`, 'one');
+    const two = await a.node.sendMessage(`direct:${peerId}`, 'two');
     expect(one.id).not.toBe(two.id);
     raw.send({ type: 'message', id: uuid(5), sentAt: 1 }, Buffer.from('theirs'));
     await a.waitFor('messageAdded', (m) => m.id === uuid(5));
-    await expect(a.node.sendMessage(peerId, 'mine', { id: uuid(5) })).rejects.toMatchObject({
+    await expect(a.node.sendMessage(`direct:${peerId}`, 'mine', { id: uuid(5) })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: 'a message with this id already exists',
     });
-    expect((await a.node.listMessages(peerId)).messages.map((m) => m.text)).toEqual(['one', 'two', 'theirs']);
+    expect((await a.node.listMessages(`direct:${peerId}`)).messages.map((m) => m.text)).toEqual([
+      'one',
+      'two',
+      'theirs',
+    ]);
   });
 
   it('queues while the peer is away and re-sends everything unacked, oldest first, when it is back', async () => {
     const { a, raw, peerId } = await nodeAndRaw();
-    const early = await a.node.sendMessage(peerId, 'early');
+    const early = await a.node.sendMessage(`direct:${peerId}`, 'early');
     await until(() => framesOf(raw, 'message').length === 1, 5_000, 'first message');
     raw.send({ type: 'ack', id: early.id });
     await a.waitFor('messageUpdated', (m) => m.id === early.id && m.state === 'delivered');
-    const unacked = await a.node.sendMessage(peerId, 'sent, never acked');
+    const unacked = await a.node.sendMessage(`direct:${peerId}`, 'sent, never acked');
     await until(() => framesOf(raw, 'message').length === 2, 5_000, 'second message');
     raw.socket.destroy();
     await a.waitFor('peerUpdated', (p) => p.id === peerId && !p.online);
 
-    const q1 = await a.node.sendMessage(peerId, 'queued 1');
-    const q2 = await a.node.sendMessage(peerId, 'queued 2');
+    const q1 = await a.node.sendMessage(`direct:${peerId}`, 'queued 1');
+    const q2 = await a.node.sendMessage(`direct:${peerId}`, 'queued 2');
     expect([q1.state, q2.state]).toEqual(['queued', 'queued']);
     expect(
       a.events.filter((e) => e.name === 'messageAdded').map((e) => (e.payload as { state: string }).state),
@@ -258,7 +265,7 @@ describe('chat on the wire (store-then-ack)', () => {
     await until(() => framesOf(back, 'message').length === 3, 5_000, 'the re-sent messages');
     expect(framesOf(back, 'message').map((f) => f.id)).toEqual([unacked.id, q1.id, q2.id]);
     await a.waitFor('messageUpdated', (m) => m.id === q2.id && m.state === 'sent');
-    expect((await a.node.listMessages(peerId)).messages.map((m) => [m.text, m.state])).toEqual([
+    expect((await a.node.listMessages(`direct:${peerId}`)).messages.map((m) => [m.text, m.state])).toEqual([
       ['early', 'delivered'],
       ['sent, never acked', 'sent'],
       ['queued 1', 'sent'],
@@ -271,15 +278,15 @@ describe('chat on the wire (store-then-ack)', () => {
     const ids = Array.from({ length: 501 }, (_, i) => uuid(1000 + i));
     for (const id of ids) raw.send({ type: 'message', id, sentAt: 1 }, Buffer.from('x'));
     await until(() => framesOf(raw, 'ack').length === ids.length, 15_000, 'all acks');
-    await a.node.markRead(peerId);
+    await a.node.markRead(`direct:${peerId}`);
     await until(() => framesOf(raw, 'read').length === 2, 5_000, 'two read frames');
     const reads = framesOf(raw, 'read').map((f) => f.ids as string[]);
     expect(reads.map((r) => r.length)).toEqual([500, 1]);
     expect(reads.flat()).toEqual(ids);
-    expect((await a.node.listPeers()).find((p) => p.id === peerId)!.unread).toBe(0);
+    expect((await a.node.listConversations()).find((c) => c.peerId === peerId)!.unread).toBe(0);
 
     // Nothing unread: no frame. Proven by a later message's ack arriving first.
-    await a.node.markRead(peerId);
+    await a.node.markRead(`direct:${peerId}`);
     raw.send({ type: 'message', id: uuid(1), sentAt: 1 }, Buffer.from('later'));
     await until(() => framesOf(raw, 'ack').length === ids.length + 1, 5_000, 'the later ack');
     expect(framesOf(raw, 'read')).toHaveLength(2);
@@ -291,7 +298,7 @@ describe('chat on the wire (store-then-ack)', () => {
     await until(() => framesOf(raw, 'ack').length === 1, 5_000, 'ack');
     raw.socket.destroy();
     await a.waitFor('peerUpdated', (p) => p.id === peerId && !p.online);
-    await a.node.markRead(peerId);
-    expect((await a.node.listPeers()).find((p) => p.id === peerId)!.unread).toBe(0);
+    await a.node.markRead(`direct:${peerId}`);
+    expect((await a.node.listConversations()).find((c) => c.peerId === peerId)!.unread).toBe(0);
   });
 });

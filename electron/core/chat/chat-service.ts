@@ -4,6 +4,7 @@
  * comes up. Message ids make re-sends idempotent.
  */
 import { randomUUID } from 'node:crypto';
+import { directConversationId } from '../../../shared/conversation-id';
 import type { MessageDto } from '../../../shared/dto';
 import type { EventSink } from '../event-sink';
 import { FerryError } from '../ferry-error';
@@ -23,12 +24,14 @@ export class ChatService {
     private readonly quota?: ChatQuota,
   ) {}
 
-  /** Stores an outgoing message and sends it now if the peer is connected. */
+  /** Stores an outgoing message in the direct conversation with a peer and sends it now if connected. */
   send(peerId: string, text: string, options: { id?: string; replyTo?: string } = {}): MessageDto {
     const id = options.id ?? randomUUID();
     const now = Date.now();
+    const conversationId = directConversationId(peerId);
     const stored = this.messages.insert({
       id,
+      conversationId,
       peerId,
       direction: 'out',
       text,
@@ -38,7 +41,7 @@ export class ChatService {
       state: 'queued',
     });
     if (!stored) {
-      const existing = this.messages.get(peerId, id);
+      const existing = this.messages.get(conversationId, id);
       if (existing?.direction === 'out') return existing; // the UI retried the same request
       throw new FerryError('INVALID_ARGUMENT', 'a message with this id already exists');
     }
@@ -49,7 +52,7 @@ export class ChatService {
 
   /** A control link came up: re-send what the peer has not acknowledged, oldest first. */
   onLinkUp(link: PeerLink): void {
-    for (const message of this.messages.unacked(link.peerId)) this.transmit(link, message);
+    for (const message of this.messages.unacked(directConversationId(link.peerId))) this.transmit(link, message);
   }
 
   /** Handles a chat frame; returns false for frames that are not chat. */
@@ -65,7 +68,8 @@ export class ChatService {
           return true;
         }
         // A retry of a stored message is acked again without counting against the quota.
-        if (this.messages.get(link.peerId, header.id)) {
+        const conversationId = directConversationId(link.peerId);
+        if (this.messages.get(conversationId, header.id)) {
           link.conn.send({ type: 'ack', id: header.id });
           return true;
         }
@@ -73,6 +77,7 @@ export class ChatService {
         this.quota?.admit(link.peerId, bytes); // throws RATE_LIMITED: not stored, not acked
         const stored = this.messages.insert({
           id: header.id,
+          conversationId,
           peerId: link.peerId,
           direction: 'in',
           text,
@@ -100,11 +105,18 @@ export class ChatService {
     }
   }
 
-  /** Marks the conversation read and tells the peer (read receipts). */
-  markRead(peerId: string): void {
-    const ids = this.messages.markRead(peerId);
-    const link = this.linkOf(peerId);
-    for (let i = 0; link && i < ids.length; i += 500) link.conn.send({ type: 'read', ids: ids.slice(i, i + 500) });
+  /** Marks a conversation read and tells each author whose messages were read (read receipts). */
+  markRead(conversationId: string): void {
+    const byPeer = new Map<string, string[]>();
+    for (const { id, peerId } of this.messages.markRead(conversationId)) {
+      const ids = byPeer.get(peerId);
+      if (ids) ids.push(id);
+      else byPeer.set(peerId, [id]);
+    }
+    for (const [peerId, ids] of byPeer) {
+      const link = this.linkOf(peerId);
+      for (let i = 0; link && i < ids.length; i += 500) link.conn.send({ type: 'read', ids: ids.slice(i, i + 500) });
+    }
   }
 
   private transmit(link: PeerLink, message: MessageDto): MessageDto {
@@ -116,7 +128,7 @@ export class ChatService {
   }
 
   private advance(peerId: string, id: string, state: MessageDto['state']): MessageDto | undefined {
-    const updated = this.messages.advanceState(peerId, id, state);
+    const updated = this.messages.advanceState(directConversationId(peerId), id, state);
     if (updated) this.emit('messageUpdated', updated);
     return updated;
   }

@@ -21,7 +21,7 @@ const totals = (events: FerryEvent[]): number[] =>
 describe('conversation summaries', () => {
   it('counts unread messages as they arrive and clears them when read', async () => {
     const { a, b, aId, bId } = await pair();
-    for (const text of ['one', 'two', '三']) await b.node.sendMessage(aId, text);
+    for (const text of ['one', 'two', '三']) await b.node.sendMessage(`direct:${aId}`, text);
     await waitUntil(() => summaries(a.events, bId).at(-1)?.unread === 3, { what: 'Alice’s summary says 3 unread' });
     const last = summaries(a.events, bId).at(-1)!;
     expect(last).toMatchObject({ id: `direct:${bId}`, kind: 'direct', peerId: bId, unread: 3 });
@@ -35,7 +35,7 @@ describe('conversation summaries', () => {
     expect(summaries(b.events, aId).every((s) => s.unread === 0)).toBe(true);
     expect(totals(b.events).every((n) => n === 0)).toBe(true);
 
-    await a.node.markRead(bId);
+    await a.node.markRead(`direct:${bId}`);
     await waitUntil(() => summaries(a.events, bId).at(-1)?.unread === 0, { what: 'read: 0 unread' });
     await waitUntil(() => totals(a.events).at(-1) === 0, { what: 'unread total 0' });
     expect(await a.node.listConversations()).toEqual([expect.objectContaining({ peerId: bId, unread: 0 })]);
@@ -44,14 +44,14 @@ describe('conversation summaries', () => {
   it('counts a file offer as activity, and lists conversations by their latest activity', async () => {
     const { a, b, aId, bId } = await pair();
     const carol = await pair();
-    await b.node.sendMessage(aId, 'hello from Bob');
-    await carol.b.node.sendMessage(carol.aId, 'unrelated');
+    await b.node.sendMessage(`direct:${aId}`, 'hello from Bob');
+    await carol.b.node.sendMessage(`direct:${carol.aId}`, 'unrelated');
     await waitUntil(() => summaries(a.events, bId).length > 0, { what: 'a summary for Bob' });
     const before = summaries(a.events, bId).at(-1)!;
 
     const file = path.join(await tempDir(), 'report.txt');
     await writeText(file, 'numbers');
-    const offer = await a.node.sendFiles(bId, [file]);
+    const offer = await a.node.sendFiles(`direct:${bId}`, [file]);
     await waitUntil(() => (summaries(a.events, bId).at(-1)?.lastActivity ?? 0) >= offer.createdAt, {
       what: 'the offer counted as activity',
     });
@@ -74,6 +74,7 @@ describe('conversation summaries', () => {
       for (let n = 0; n < 100; n++) {
         messages.insert({
           id: crypto.randomUUID(),
+          conversationId: `direct:${peer}`,
           peerId: peer,
           direction: 'in',
           text: `m${n}`,
@@ -82,9 +83,9 @@ describe('conversation summaries', () => {
           storedAt: n,
           state: 'delivered',
         });
-        conversations.changed(peer);
+        conversations.changed(`direct:${peer}`);
       }
-      conversations.changed('b'.repeat(64));
+      conversations.changed(`direct:${'b'.repeat(64)}`);
       expect(events).toEqual([]);
       await waitUntil(() => events.length > 0, { what: 'the summaries' });
       expect(events.map((e) => e.name)).toEqual(['conversationUpdated', 'conversationUpdated', 'unreadTotal']);
@@ -97,12 +98,12 @@ describe('conversation summaries', () => {
       });
       expect(events[2]!.payload).toEqual({ count: 100 });
       // Closing pushes what is pending (the total did not change: no new unreadTotal)…
-      conversations.changed(peer);
+      conversations.changed(`direct:${peer}`);
       conversations.close();
       expect(events.map((e) => e.name)).toHaveLength(4);
       expect(events[3]).toMatchObject({ name: 'conversationUpdated', payload: { peerId: peer } });
       // …and nothing comes after it.
-      conversations.changed(peer);
+      conversations.changed(`direct:${peer}`);
       conversations.flush();
       expect(events).toHaveLength(4);
     } finally {

@@ -1,17 +1,18 @@
 /**
- * Conversation summaries: unread count, last message, last activity (a file offer counts).
- * The engine is their only source. Changes are collected and pushed once per turn of the
- * event loop, so a burst of 300 messages costs one summary per conversation, not 300.
+ * Conversation summaries: unread count, last message, last activity (a file offer counts),
+ * muted. The engine is their only source. Changes are collected and pushed once per turn
+ * of the event loop, so a burst of 300 messages costs one summary per conversation, not 300.
  */
+import { directPeerOf } from '../../../shared/conversation-id';
 import type { ConversationDto, MessageDto } from '../../../shared/dto';
 import type { EventSink } from '../event-sink';
+import { FerryError } from '../ferry-error';
+import { ConversationRepo } from '../store/conversation-repo';
 import type { FerryDatabase } from '../store/database';
 import type { MessageRepo } from '../store/message-repo';
 
-/** The direct conversation with a peer. */
-export const directConversationId = (peerId: string): string => `direct:${peerId}`;
-
 export class Conversations {
+  private readonly repo: ConversationRepo;
   private readonly pending = new Set<string>();
   private flushing = false;
   private lastTotal: number | null = null;
@@ -21,20 +22,26 @@ export class Conversations {
     private readonly db: FerryDatabase,
     private readonly messages: MessageRepo,
     private readonly emit: EventSink,
-  ) {}
+  ) {
+    this.repo = new ConversationRepo(db);
+  }
 
-  summary(peerId: string): ConversationDto {
-    const lastMessage: MessageDto | null = this.messages.last(peerId);
+  /** The summary of a conversation (one that has nothing in it yet included). */
+  summary(conversationId: string): ConversationDto {
+    const peerId = directPeerOf(conversationId);
+    if (!peerId) throw new FerryError('INVALID_ARGUMENT', `not a conversation id: ${conversationId}`);
+    const lastMessage: MessageDto | null = this.messages.last(conversationId);
     const lastOffer = this.db.get<{ at: number | null }>(
-      'SELECT MAX(created_at) AS at FROM transfers WHERE peer_id = ?',
-      [peerId],
+      'SELECT MAX(created_at) AS at FROM transfers WHERE conversation_id = ?',
+      [conversationId],
     )?.at;
     const times = [lastMessage?.storedAt, lastOffer].filter((t): t is number => typeof t === 'number');
     return {
-      id: directConversationId(peerId),
+      id: conversationId,
       kind: 'direct',
       peerId,
-      unread: this.messages.unreadCount(peerId),
+      unread: this.messages.unreadCount(conversationId),
+      muted: this.repo.get(conversationId)?.muted ?? false,
       lastActivity: times.length > 0 ? Math.max(...times) : null,
       lastMessage,
     };
@@ -42,20 +49,33 @@ export class Conversations {
 
   /** Conversations with at least one message or file offer, most recent activity first. */
   list(): ConversationDto[] {
-    const ids = this.db
-      .all<{ peer_id: string }>('SELECT peer_id FROM messages UNION SELECT peer_id FROM transfers')
-      .map((r) => r.peer_id);
-    return ids.map((id) => this.summary(id)).sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0));
+    return this.repo
+      .all()
+      .map((c) => this.summary(c.id))
+      .filter((c) => c.lastActivity !== null)
+      .sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0));
   }
 
   unreadTotal(): number {
     return Number(this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE unread = 1')?.n ?? 0);
   }
 
-  /** Something in the conversation with this peer changed: its summary goes out on the next turn. */
-  changed(peerId: string): void {
+  /** Mutes or unmutes a conversation (recorded even before anything is in it). */
+  setMuted(conversationId: string, muted: boolean): ConversationDto {
+    this.repo.ensure(conversationId, Date.now());
+    this.repo.setMuted(conversationId, muted);
+    this.changed(conversationId);
+    return this.summary(conversationId);
+  }
+
+  isMuted(conversationId: string): boolean {
+    return this.repo.get(conversationId)?.muted ?? false;
+  }
+
+  /** Something in a conversation changed: its summary goes out on the next turn. */
+  changed(conversationId: string): void {
     if (this.closed) return;
-    this.pending.add(peerId);
+    this.pending.add(conversationId);
     if (this.flushing) return;
     this.flushing = true;
     setImmediate(() => this.flush());
@@ -64,10 +84,10 @@ export class Conversations {
   /** Pushes what changed now. */
   flush(): void {
     this.flushing = false;
-    const peers = [...this.pending];
+    const ids = [...this.pending];
     this.pending.clear();
-    if (peers.length === 0 || this.closed) return;
-    for (const peerId of peers) this.emit('conversationUpdated', this.summary(peerId));
+    if (ids.length === 0 || this.closed) return;
+    for (const id of ids) this.emit('conversationUpdated', this.summary(id));
     const total = this.unreadTotal();
     if (total !== this.lastTotal) {
       this.lastTotal = total;

@@ -26,6 +26,7 @@ async function store() {
 
 const message = (peerId: string, n: number, extra: Partial<Parameters<MessageRepo['insert']>[0]> = {}) => ({
   id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  conversationId: `direct:${peerId}`,
   peerId,
   direction: 'in' as const,
   text: `message ${n}`,

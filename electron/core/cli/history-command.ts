@@ -62,13 +62,15 @@ export async function readHistory(db: FerryDatabase): Promise<ConversationHistor
   const { PeerRepo } = await import('../store/peer-repo');
   const { MessageRepo } = await import('../store/message-repo');
   const { TransferRepo } = await import('../store/transfer-repo');
+  const { ConversationRepo } = await import('../store/conversation-repo');
   const messageRepo = new MessageRepo(db);
   const transferRepo = new TransferRepo(db);
+  const peers = new PeerRepo(db);
   const out: ConversationHistory[] = [];
-  for (const peer of new PeerRepo(db).all()) {
-    const messages = allMessages(messageRepo, peer.id);
+  for (const conversation of new ConversationRepo(db).all()) {
+    const messages = allMessages(messageRepo, conversation.id);
     const files = transferRepo
-      .ids(peer.id, Number.MAX_SAFE_INTEGER, { includeEnded: true })
+      .ids(conversation.peerId, Number.MAX_SAFE_INTEGER, { includeEnded: true })
       .map((id) => transferRepo.get(id))
       .filter((t): t is Transfer => t !== undefined)
       .reverse()
@@ -76,10 +78,10 @@ export async function readHistory(db: FerryDatabase): Promise<ConversationHistor
     if (messages.length === 0 && files.length === 0) continue;
     const lastActivity = Math.max(0, ...messages.map((m) => m.storedAt), ...files.map((f) => f.createdAt));
     out.push({
-      id: `direct:${peer.id}`,
+      id: conversation.id,
       kind: 'direct',
-      peer: describePeer(peer),
-      unread: messageRepo.unreadCount(peer.id),
+      peer: describePeer(peers.get(conversation.peerId), conversation.peerId),
+      unread: messageRepo.unreadCount(conversation.id),
       lastActivity,
       messages,
       files,
@@ -88,18 +90,21 @@ export async function readHistory(db: FerryDatabase): Promise<ConversationHistor
   return out.sort((a, b) => b.lastActivity - a.lastActivity);
 }
 
-function allMessages(repo: import('../store/message-repo').MessageRepo, peerId: string): MessageDto[] {
+function allMessages(repo: import('../store/message-repo').MessageRepo, conversationId: string): MessageDto[] {
   const all: MessageDto[] = [];
   let before: number | undefined;
   for (;;) {
-    const page = repo.page(peerId, before, 500);
+    const page = repo.page(conversationId, before, 500);
     all.unshift(...page.messages);
     if (!page.hasMore || page.messages.length === 0) return all;
     before = page.messages[0]!.seq;
   }
 }
 
-function describePeer(p: PeerRecord): ConversationHistory['peer'] {
+/** The peer of a conversation; one that was forgotten keeps its history under its short id. */
+function describePeer(p: PeerRecord | undefined, id: string): ConversationHistory['peer'] {
+  if (!p)
+    return { id, name: id.slice(0, 8), announcedName: id.slice(0, 8), alias: null, verified: false, blocked: false };
   return {
     id: p.id,
     name: p.alias ?? p.name,

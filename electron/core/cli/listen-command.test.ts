@@ -230,7 +230,7 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     const alice = await startNode('Alice');
     const bob = await alice.node.addPeer(`127.0.0.1:${l.port}`);
     const file = await randomFile(path.join(await tempDir(), 'x.bin'), 2000);
-    const offer = await alice.node.sendFiles(bob.id, [file]);
+    const offer = await alice.node.sendFiles(`direct:${bob.id}`, [file]);
     await alice.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done');
     expect(await tree(downloads)).toEqual(['x.bin']);
     expect(l.t.jsonLines().some((x) => x.event === 'transferUpdated' && x.state === 'done')).toBe(true);
@@ -242,7 +242,7 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     const alice = await startNode('Alice');
     const bob = await alice.node.addPeer(`127.0.0.1:${l.port}`);
     const file = await randomFile(path.join(await tempDir(), 'x.bin'), 2000);
-    const offer = await alice.node.sendFiles(bob.id, [file]);
+    const offer = await alice.node.sendFiles(`direct:${bob.id}`, [file]);
     await waitForValue(() => l.t.jsonLines().find((x) => x.event === 'transferUpdated' && x.id === offer.id));
     // The offer was handled (it is listed on Bob's side) and is still waiting for an answer.
     const listed = await call(l, 'listTransfers', []);
@@ -251,7 +251,7 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     ]);
     const bobSeesAlice = (await call(l, 'listPeers', [])).result as { id: string }[];
     await call(l, 'setPeerVerified', [bobSeesAlice[0]!.id, true]);
-    const second = await alice.node.sendFiles(bob.id, [file]);
+    const second = await alice.node.sendFiles(`direct:${bob.id}`, [file]);
     await alice.waitFor('transferUpdated', (t) => t.id === second.id && t.state === 'done');
   });
 
@@ -259,7 +259,9 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     const l = await listen(['--data-dir', await tempDir(), '--accept-from', 'any']);
     const alice = await startNode('Alice');
     const bob = await alice.node.addPeer(`127.0.0.1:${l.port}`);
-    const offer = await alice.node.sendFiles(bob.id, [await randomFile(path.join(await tempDir(), 'x.bin'), 10)]);
+    const offer = await alice.node.sendFiles(`direct:${bob.id}`, [
+      await randomFile(path.join(await tempDir(), 'x.bin'), 10),
+    ]);
     await waitForValue(() => l.t.jsonLines().find((x) => x.event === 'transferUpdated' && x.id === offer.id));
     const listed = await call(l, 'listTransfers', []);
     expect((listed.result as { state: string }[]).map((t) => t.state)).toEqual(['offered']);
@@ -324,7 +326,9 @@ describe('ferry listen on a terminal', () => {
     const port = Number(/127\.0\.0\.1:(\d+)/u.exec(t.stdout())![1]);
     const alice = await startNode('Alice');
     const bob = await alice.node.addPeer(`127.0.0.1:${port}`);
-    const offer = await alice.node.sendFiles(bob.id, [await randomFile(path.join(await tempDir(), 'y.bin'), 100)]);
+    const offer = await alice.node.sendFiles(`direct:${bob.id}`, [
+      await randomFile(path.join(await tempDir(), 'y.bin'), 100),
+    ]);
     await alice.waitFor('transferUpdated', (x) => x.id === offer.id && x.state === 'done');
     await t.waitForOut('received y.bin from Alice');
     expect(t.stdout()).not.toContain('Accept?');

@@ -75,7 +75,7 @@ async function files(n: number, size = 1): Promise<string[]> {
 
 async function offerFrom(alice: TestNode, bobAddress: string, paths: string[]): Promise<TransferDto> {
   const bob = await alice.node.addPeer(bobAddress);
-  return alice.node.sendFiles(bob.id, paths);
+  return alice.node.sendFiles(`direct:${bob.id}`, paths);
 }
 
 describe('ListenTerminal: where it listens', () => {
@@ -141,10 +141,10 @@ describe('ListenTerminal: peers and messages', () => {
     const s = await screen();
     const alice = await startNode('Alice');
     const bob = await alice.node.addPeer(s.bob.address);
-    const sent = await alice.node.sendMessage(bob.id, 'one\ntwo\u001b[2J');
+    const sent = await alice.node.sendMessage(`direct:${bob.id}`, 'one\ntwo\u001b[2J');
     await s.waitForLine('two[2J');
     const aliceId = (await alice.node.getSelf()).id;
-    const reply = await s.bob.node.sendMessage(aliceId, 'hi\tthere');
+    const reply = await s.bob.node.sendMessage(`direct:${aliceId}`, 'hi\tthere');
     await s.waitForLine('you →');
     const hhmm = (t: number) => new Date(t).toTimeString().slice(0, 5);
     expect(s.lines().filter((l) => l.startsWith('[') || l.startsWith('    '))).toEqual([
@@ -343,11 +343,11 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
     const alice = await startNode('Alice', { autoAccept: 'any' });
     const carol = await startNode('Carol');
     const aliceAsSeen = await s.bob.node.addPeer(alice.address);
-    const out = await s.bob.node.sendFiles(aliceAsSeen.id, await files(3, 2));
+    const out = await s.bob.node.sendFiles(`direct:${aliceAsSeen.id}`, await files(3, 2));
     await s.bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done');
     await s.waitForLine('sent 3 item(s), 6 B to Alice');
     const carolAsSeen = await s.bob.node.addPeer(carol.address);
-    const declined = await s.bob.node.sendFiles(carolAsSeen.id, await files(1));
+    const declined = await s.bob.node.sendFiles(`direct:${carolAsSeen.id}`, await files(1));
     const atCarol = await carol.waitFor('transferUpdated', (t) => t.id === declined.id && t.state === 'offered');
     await carol.node.declineTransfer(atCarol.id);
     await s.waitForLine('sending to Carol: declined');

@@ -385,7 +385,7 @@ async function unfinishedOffer(dataDir: string, bob: TestNode, paths: string[]):
   const alice = await FerryNode.start({ dataDir, name: 'Alice', host: '127.0.0.1', port: 0, discovery: false });
   try {
     const peer = await alice.addPeer(bob.address);
-    const offer = await alice.sendFiles(peer.id, paths);
+    const offer = await alice.sendFiles(`direct:${peer.id}`, paths);
     await bob.waitFor('transferUpdated', (x) => x.id === offer.id && x.state === 'offered');
     return offer.id;
   } finally {

@@ -9,6 +9,7 @@ import { defaultDataDir, processIo, type CliIo } from './cli-options';
 import { plainError, sentence } from './plain-error';
 import { terminalSafe, terminalSafeJson } from './terminal-text';
 import { formatBytes, ProgressPrinter } from './transfer-progress';
+import { directConversationId } from '../../../shared/conversation-id';
 
 export const SEND_OPTIONS = {
   to: { type: 'string' },
@@ -194,7 +195,7 @@ async function sendMessage(
     });
   });
   try {
-    messageId = (await node.sendMessage(peerId, text)).id;
+    messageId = (await node.sendMessage(directConversationId(peerId), text)).id;
     await withTimeout(
       delivered,
       timeoutS * 1000,
@@ -332,7 +333,7 @@ async function sendFiles(
       const after = node.transfers.get(previous.id);
       if (after && !UNFINISHED.has(after.state)) settle(node.transfers.toDto(after));
     } else {
-      const offer = await node.sendFiles(peerId, paths);
+      const offer = await node.sendFiles(directConversationId(peerId), paths);
       transferId = offer.id;
       out.info(
         'offered',

@@ -234,7 +234,7 @@ describe('LAN discovery', () => {
     await a.waitFor('peerUpdated', online(a, c.node.identity.id));
     expect((await a.node.listPeers()).map((p) => p.name).sort()).toEqual(['Bob', 'Carol']);
     // Discovered peers chat like any other.
-    const sent = await c.node.sendMessage(a.node.identity.id, 'found you');
+    const sent = await c.node.sendMessage(`direct:${a.node.identity.id}`, 'found you');
     await c.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
   });
 
@@ -359,7 +359,7 @@ describe('LAN discovery', () => {
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
     flood.close();
     // Still working: the real peer chats.
-    const sent = await a.node.sendMessage(b.node.identity.id, 'still fine');
+    const sent = await a.node.sendMessage(`direct:${b.node.identity.id}`, 'still fine');
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
   });
 

@@ -24,7 +24,7 @@ async function serverAndFriend(
     friend,
     // Proves the server still serves a good peer: a message is stored and acked.
     chat: async () => {
-      const sent = await friend.node.sendMessage(serverPeer.id, `still here ${++n}`);
+      const sent = await friend.node.sendMessage(`direct:${serverPeer.id}`, `still here ${++n}`);
       await friend.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
     },
   };

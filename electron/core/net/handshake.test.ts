@@ -26,7 +26,7 @@ describe('TLS handshake, hello and trust', () => {
     await stopNode(b);
     // A different device (new identity) now answers on Bob's address.
     // A message waits for Bob; it must never reach whoever answers on his address.
-    const waiting = await a.node.sendMessage(original.id, 'for Bob only');
+    const waiting = await a.node.sendMessage(`direct:${original.id}`, 'for Bob only');
     const impostor = await startNode('Bob', { port });
     const refused = await a.waitFor('notice', (n) => n.code === 'PEER_CERT_CHANGED', 15_000);
     expect(refused.peerId).toBe(original.id);
@@ -36,7 +36,9 @@ describe('TLS handshake, hello and trust', () => {
       (n) => n.code === 'PEER_CERT_CHANGED' || n.code === 'PEER_ID_MISMATCH' || n.level === 'warn',
     );
     expect(impostor.events.some((e) => e.name === 'messageAdded')).toBe(false);
-    expect((await a.node.listMessages(original.id)).messages.find((m) => m.id === waiting.id)?.state).toBe('queued');
+    expect((await a.node.listMessages(`direct:${original.id}`)).messages.find((m) => m.id === waiting.id)?.state).toBe(
+      'queued',
+    );
     const peers = await a.node.listPeers();
     expect(peers.find((p) => p.id === original.id)?.online).toBe(false);
   });
@@ -88,13 +90,13 @@ describe('TLS handshake, hello and trust', () => {
     const b = await startNode('Bob');
     await Promise.allSettled([a.node.addPeer(b.address), b.node.addPeer(a.address)]);
     // Messages both ways, acked: both sides have settled on the link that carries them.
-    const fromB = await b.node.sendMessage(a.node.identity.id, 'settled?');
+    const fromB = await b.node.sendMessage(`direct:${a.node.identity.id}`, 'settled?');
     await b.waitFor('messageUpdated', (m) => m.id === fromB.id && m.state === 'delivered');
     const linksOf = (n: typeof a) =>
       (n.node as unknown as { connections: { connectedIds(): string[] } }).connections.connectedIds();
     expect(linksOf(a)).toEqual([b.node.identity.id]);
     expect(linksOf(b)).toEqual([a.node.identity.id]);
-    const sent = await a.node.sendMessage(b.node.identity.id, 'still one link');
+    const sent = await a.node.sendMessage(`direct:${b.node.identity.id}`, 'still one link');
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
   });
 

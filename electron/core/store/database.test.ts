@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import sqlite from 'node-sqlite3-wasm';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir';
 import { defaultSettings } from '../ferry-node';
-import { backupFile, FerryDatabase } from './database';
+import { backupFile, FerryDatabase, MIGRATIONS } from './database';
 import { MessageRepo } from './message-repo';
 import { SettingsRepo } from './settings-repo';
 
@@ -18,6 +19,7 @@ describe('SQLite store', () => {
     const version = db.schemaVersion;
     new MessageRepo(db).insert({
       id: 'm1',
+      conversationId: `direct:${PEER}`,
       peerId: PEER,
       direction: 'in',
       text: 'kept',
@@ -29,7 +31,9 @@ describe('SQLite store', () => {
     db.close();
     const reopened = FerryDatabase.open(file);
     expect(reopened.schemaVersion).toBe(version);
-    expect(new MessageRepo(reopened).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual(['kept']);
+    expect(new MessageRepo(reopened).page(`direct:${PEER}`, undefined, 10).messages.map((m) => m.text)).toEqual([
+      'kept',
+    ]);
     reopened.close();
   });
 
@@ -59,6 +63,7 @@ describe('SQLite store', () => {
       db.transaction(() => {
         repo.insert({
           id: 'm1',
+          conversationId: `direct:${PEER}`,
           peerId: PEER,
           direction: 'in',
           text: 'x',
@@ -70,7 +75,7 @@ describe('SQLite store', () => {
         throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect(repo.page(PEER, undefined, 10).messages).toEqual([]);
+    expect(repo.page(`direct:${PEER}`, undefined, 10).messages).toEqual([]);
     db.close();
   });
 
@@ -80,6 +85,7 @@ describe('SQLite store', () => {
     for (let i = 0; i < 5; i++) {
       repo.insert({
         id: `m${i}`,
+        conversationId: `direct:${PEER}`,
         peerId: PEER,
         direction: 'out',
         text: `t${i}`,
@@ -89,15 +95,15 @@ describe('SQLite store', () => {
         state: 'queued',
       });
     }
-    const last = repo.page(PEER, undefined, 2);
+    const last = repo.page(`direct:${PEER}`, undefined, 2);
     expect(last.messages.map((m) => m.text)).toEqual(['t3', 't4']);
     expect(last.hasMore).toBe(true);
-    const earlier = repo.page(PEER, last.messages[0]!.seq, 10);
+    const earlier = repo.page(`direct:${PEER}`, last.messages[0]!.seq, 10);
     expect(earlier.messages.map((m) => m.text)).toEqual(['t0', 't1', 't2']);
     expect(earlier.hasMore).toBe(false);
-    expect(repo.advanceState(PEER, 'm0', 'delivered')?.state).toBe('delivered');
-    expect(repo.advanceState(PEER, 'm0', 'sent')).toBeUndefined();
-    expect(repo.get(PEER, 'm0')?.state).toBe('delivered');
+    expect(repo.advanceState(`direct:${PEER}`, 'm0', 'delivered')?.state).toBe('delivered');
+    expect(repo.advanceState(`direct:${PEER}`, 'm0', 'sent')).toBeUndefined();
+    expect(repo.get(`direct:${PEER}`, 'm0')?.state).toBe('delivered');
     db.close();
   });
 
@@ -114,7 +120,7 @@ describe('SQLite store', () => {
 
   it('opens in memory without touching the disk', () => {
     const db = FerryDatabase.open(':memory:');
-    expect(db.schemaVersion).toBe(3);
+    expect(db.schemaVersion).toBe(MIGRATIONS.length);
     expect(db.recovery).toBeNull();
     new MessageRepo(db).insert(message('m1', 'in memory'));
     expect(existsSync(':memory:')).toBe(false);
@@ -127,7 +133,7 @@ describe('SQLite store', () => {
     const dir = path.join(await tempDir(), 'nested', 'data');
     const file = path.join(dir, 'ferry.db');
     const db = FerryDatabase.open(file);
-    expect(db.schemaVersion).toBe(3);
+    expect(db.schemaVersion).toBe(MIGRATIONS.length);
     expect(db.recovery).toBeNull();
     if (process.platform !== 'win32') expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
@@ -185,11 +191,15 @@ describe('SQLite store', () => {
       message: `another Ferry is already using ${dir}; quit it or choose another data folder`,
     });
     expect(readdirSync(dir).filter((f) => f.includes('corrupt'))).toEqual([]);
-    expect(new MessageRepo(first).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual(['still here']);
+    expect(new MessageRepo(first).page(`direct:${PEER}`, undefined, 10).messages.map((m) => m.text)).toEqual([
+      'still here',
+    ]);
     first.close();
     const again = FerryDatabase.open(file);
     expect(again.recovery).toBeNull();
-    expect(new MessageRepo(again).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual(['still here']);
+    expect(new MessageRepo(again).page(`direct:${PEER}`, undefined, 10).messages.map((m) => m.text)).toEqual([
+      'still here',
+    ]);
     again.close();
   });
 
@@ -222,8 +232,8 @@ describe('SQLite store', () => {
       // Checking the file did not checkpoint or delete the WAL: it moved along, intact.
       expect(readFileSync(`${recovery.movedTo}-wal`)).toEqual(wal);
       expect(readFileSync(`${recovery.movedTo}-shm`, 'utf8')).toBe('shm');
-      expect(db.schemaVersion).toBe(3);
-      expect(new MessageRepo(db).page(PEER, undefined, 10).messages).toEqual([]);
+      expect(db.schemaVersion).toBe(MIGRATIONS.length);
+      expect(new MessageRepo(db).page(`direct:${PEER}`, undefined, 10).messages).toEqual([]);
       db.close();
     },
   );
@@ -243,14 +253,16 @@ describe('SQLite store', () => {
     writeFileSync(file, Buffer.alloc(8192, 1));
     const restored = FerryDatabase.open(file);
     expect(restored.recovery).toMatchObject({ problem: 'file is not a database', restoredFrom: backupFile(file) });
-    expect(new MessageRepo(restored).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual(['backed up']);
+    expect(new MessageRepo(restored).page(`direct:${PEER}`, undefined, 10).messages.map((m) => m.text)).toEqual([
+      'backed up',
+    ]);
     restored.close();
 
     writeFileSync(file, Buffer.alloc(0));
     writeFileSync(backupFile(file), Buffer.alloc(8192, 2));
     const empty = FerryDatabase.open(file);
     expect(empty.recovery).toMatchObject({ problem: 'the file is empty (0 bytes)', restoredFrom: null });
-    expect(new MessageRepo(empty).page(PEER, undefined, 10).messages).toEqual([]);
+    expect(new MessageRepo(empty).page(`direct:${PEER}`, undefined, 10).messages).toEqual([]);
     empty.close();
   });
 
@@ -266,7 +278,7 @@ describe('SQLite store', () => {
     db.close();
     const copy = FerryDatabase.open(backupFile(file));
     expect(copy.recovery).toBeNull();
-    expect(new MessageRepo(copy).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual(['one']);
+    expect(new MessageRepo(copy).page(`direct:${PEER}`, undefined, 10).messages.map((m) => m.text)).toEqual(['one']);
     copy.close();
   });
 
@@ -274,18 +286,25 @@ describe('SQLite store', () => {
     const file = path.join(await tempDir(), 'ferry.db');
     const fresh = FerryDatabase.open(file);
     expect(existsSync(backupFile(file))).toBe(false); // nothing to keep on a first start
-    new MessageRepo(fresh).insert(message('m1', 'from version 2'));
-    // Make it a version-2 database again (before blocked_periods).
-    fresh.run('ALTER TABLE peers DROP COLUMN blocked_periods');
-    fresh.run('PRAGMA user_version = 2');
     fresh.close();
+    // Make it a version-2 database, as Ferry 0.1.0's first releases wrote it.
+    rmSync(file);
+    const old = new sqlite.Database(file);
+    old.exec(MIGRATIONS[0]! + MIGRATIONS[1]! + 'PRAGMA user_version = 2;');
+    old.run(
+      `INSERT INTO messages (id, peer_id, direction, text, sent_at, stored_at, state) VALUES (?, ?, 'in', ?, 1, 2, 'delivered')`,
+      ['m1', PEER, 'from version 2'],
+    );
+    old.close();
 
     const upgraded = FerryDatabase.open(file);
-    expect(upgraded.schemaVersion).toBe(3);
+    expect(upgraded.schemaVersion).toBe(MIGRATIONS.length);
     expect(upgraded.all("SELECT name FROM pragma_table_info('peers') WHERE name = 'blocked_periods'")).toHaveLength(1);
     upgraded.close();
     const backup = FerryDatabase.open(backupFile(file)); // opening it upgrades the copy, after reading it
-    expect(new MessageRepo(backup).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual(['from version 2']);
+    expect(new MessageRepo(backup).page(`direct:${PEER}`, undefined, 10).messages.map((m) => m.text)).toEqual([
+      'from version 2',
+    ]);
     backup.close();
 
     const other = path.join(await tempDir(), 'ferry.db');
@@ -310,7 +329,7 @@ describe('SQLite store', () => {
     writeFileSync(`${file}.owner`, JSON.stringify({ pid: dead }));
     const reopened = FerryDatabase.open(file);
     expect(reopened.recovery).toBeNull();
-    expect(new MessageRepo(reopened).page(PEER, undefined, 10).messages.map((m) => m.text)).toEqual([
+    expect(new MessageRepo(reopened).page(`direct:${PEER}`, undefined, 10).messages.map((m) => m.text)).toEqual([
       'only in the WAL',
     ]);
     reopened.close();
@@ -337,7 +356,7 @@ describe('SQLite store', () => {
     db.close();
     const bytes = readFileSync(file);
     // Zeros over part of a settings page: it opens, but the integrity check has a long list.
-    bytes.fill(0, 94_408, 94_408 + 4096);
+    bytes.fill(0, 159_944, 159_944 + 4096);
     writeFileSync(file, bytes);
     const reopened = FerryDatabase.open(file);
     const problem = reopened.recovery!.problem;
@@ -350,6 +369,7 @@ describe('SQLite store', () => {
 function message(id: string, text: string) {
   return {
     id,
+    conversationId: `direct:${PEER}`,
     peerId: PEER,
     direction: 'in' as const,
     text,

@@ -97,6 +97,60 @@ export const MIGRATIONS: readonly Migration[] = [
   /* 3: when each peer was blocked ([from, to|null] pairs): what it sent then is dropped */ `
   ALTER TABLE peers ADD COLUMN blocked_periods TEXT NOT NULL DEFAULT '[]';
   `,
+  /*
+   * 4: conversations. Messages and transfers belong to a conversation (`direct:<peer id>`
+   * for one peer; groups come later); a message is unique per (conversation, id). The
+   * messages table is rebuilt for the new key, keeping every seq (the search index's rowid).
+   */ `
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+    peer_id TEXT,
+    title TEXT,
+    muted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  INSERT INTO conversations (id, kind, peer_id, created_at)
+    SELECT 'direct:' || peer_id, 'direct', peer_id, MIN(at) FROM (
+      SELECT peer_id, stored_at AS at FROM messages UNION ALL SELECT peer_id, created_at AS at FROM transfers
+    ) GROUP BY peer_id;
+  CREATE TABLE messages_v4 (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id),
+    peer_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    text TEXT NOT NULL,
+    reply_to TEXT,
+    sent_at INTEGER NOT NULL,
+    stored_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    unread INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (conversation_id, id)
+  );
+  INSERT INTO messages_v4 (seq, id, conversation_id, peer_id, direction, text, reply_to, sent_at, stored_at, state, unread)
+    SELECT seq, id, 'direct:' || peer_id, peer_id, direction, text, reply_to, sent_at, stored_at, state, unread
+    FROM messages ORDER BY seq;
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'messages_v4', 0
+    WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'messages_v4');
+  UPDATE sqlite_sequence SET seq = MAX(seq, IFNULL((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))
+    WHERE name = 'messages_v4';
+  DROP TABLE messages;
+  ALTER TABLE messages_v4 RENAME TO messages;
+  CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
+  CREATE INDEX messages_unread ON messages (conversation_id) WHERE unread = 1;
+  CREATE INDEX messages_unread_by_peer ON messages (peer_id) WHERE unread = 1;
+  CREATE INDEX messages_unacked ON messages (conversation_id, seq) WHERE direction = 'out' AND state IN ('queued', 'sent');
+  CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
+  CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+  END;
+  ALTER TABLE transfers ADD COLUMN conversation_id TEXT;
+  UPDATE transfers SET conversation_id = 'direct:' || peer_id;
+  CREATE INDEX transfers_by_conversation ON transfers (conversation_id, created_at);
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;

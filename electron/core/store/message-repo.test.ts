@@ -16,6 +16,7 @@ async function openRepo(): Promise<{ db: FerryDatabase; repo: MessageRepo }> {
 function message(over: Partial<Omit<MessageDto, 'seq'>> = {}): Omit<MessageDto, 'seq'> {
   return {
     id: 'm1',
+    conversationId: `direct:${over.peerId ?? PEER}`,
     peerId: PEER,
     direction: 'out',
     text: 'hello',
@@ -28,7 +29,7 @@ function message(over: Partial<Omit<MessageDto, 'seq'>> = {}): Omit<MessageDto, 
 }
 
 describe('MessageRepo', () => {
-  it('stores every field and reads it back; a re-sent (peer, id) is stored once', async () => {
+  it('stores every field and reads it back; a re-sent (conversation, id) is stored once', async () => {
     const { db, repo } = await openRepo();
     const stored = repo.insert(
       message({
@@ -44,6 +45,7 @@ describe('MessageRepo', () => {
     expect(stored).toEqual({
       id: 'x1',
       seq: expect.any(Number),
+      conversationId: `direct:${PEER}`,
       peerId: PEER,
       direction: 'in',
       text: 'hi 你好',
@@ -52,31 +54,34 @@ describe('MessageRepo', () => {
       storedAt: 7,
       state: 'delivered',
     });
-    expect(repo.get(PEER, 'x1')).toEqual(stored);
+    expect(repo.get(`direct:${PEER}`, 'x1')).toEqual(stored);
     expect(repo.insert(message({ id: 'x1', direction: 'in', text: 'again' }))).toBeNull();
-    expect(repo.get(PEER, 'x1')?.text).toBe('hi 你好');
-    // The same id from another peer is another message.
+    expect(repo.get(`direct:${PEER}`, 'x1')?.text).toBe('hi 你好');
+    // The same id in another conversation is another message.
     expect(repo.insert(message({ id: 'x1', peerId: OTHER }))?.seq).toBeGreaterThan(stored!.seq);
-    expect(repo.get(PEER, 'nope')).toBeUndefined();
-    expect(repo.get(OTHER, 'x1')?.peerId).toBe(OTHER);
+    expect(repo.get(`direct:${PEER}`, 'nope')).toBeUndefined();
+    expect(repo.get(`direct:${OTHER}`, 'x1')?.peerId).toBe(OTHER);
     db.close();
   });
 
   it('counts only incoming messages as unread, with their UTF-8 size, until marked read', async () => {
     const { db, repo } = await openRepo();
-    expect(repo.unreadCount(PEER)).toBe(0);
+    expect(repo.unreadCount(`direct:${PEER}`)).toBe(0);
     expect(repo.unreadVolume(PEER)).toEqual({ count: 0, bytes: 0 });
     repo.insert(message({ id: 'o1', direction: 'out', text: 'mine' }));
     repo.insert(message({ id: 'i1', direction: 'in', text: 'ab' }));
     repo.insert(message({ id: 'i2', direction: 'in', text: '你好' }));
     repo.insert(message({ id: 'i3', direction: 'in', peerId: OTHER, text: 'elsewhere' }));
-    expect(repo.unreadCount(PEER)).toBe(2);
+    expect(repo.unreadCount(`direct:${PEER}`)).toBe(2);
     expect(repo.unreadVolume(PEER)).toEqual({ count: 2, bytes: 2 + 6 });
-    expect(repo.markRead(PEER)).toEqual(['i1', 'i2']);
-    expect(repo.unreadCount(PEER)).toBe(0);
+    expect(repo.markRead(`direct:${PEER}`)).toEqual([
+      { id: 'i1', peerId: PEER },
+      { id: 'i2', peerId: PEER },
+    ]);
+    expect(repo.unreadCount(`direct:${PEER}`)).toBe(0);
     expect(repo.unreadVolume(PEER)).toEqual({ count: 0, bytes: 0 });
-    expect(repo.markRead(PEER)).toEqual([]);
-    expect(repo.unreadCount(OTHER)).toBe(1);
+    expect(repo.markRead(`direct:${PEER}`)).toEqual([]);
+    expect(repo.unreadCount(`direct:${OTHER}`)).toBe(1);
     db.close();
   });
 
@@ -84,14 +89,14 @@ describe('MessageRepo', () => {
     const { db, repo } = await openRepo();
     repo.insert(message({ id: 'o1', state: 'queued' }));
     repo.insert(message({ id: 'i1', direction: 'in', state: 'delivered' }));
-    expect(repo.advanceState(PEER, 'o1', 'sent')).toMatchObject({ id: 'o1', state: 'sent', text: 'hello' });
-    expect(repo.advanceState(PEER, 'o1', 'sent')).toBeUndefined();
-    expect(repo.advanceState(PEER, 'o1', 'read')?.state).toBe('read');
-    expect(repo.advanceState(PEER, 'o1', 'delivered')).toBeUndefined();
-    expect(repo.get(PEER, 'o1')?.state).toBe('read');
-    expect(repo.advanceState(PEER, 'i1', 'read')).toBeUndefined();
-    expect(repo.get(PEER, 'i1')?.state).toBe('delivered');
-    expect(repo.advanceState(PEER, 'missing', 'read')).toBeUndefined();
+    expect(repo.advanceState(`direct:${PEER}`, 'o1', 'sent')).toMatchObject({ id: 'o1', state: 'sent', text: 'hello' });
+    expect(repo.advanceState(`direct:${PEER}`, 'o1', 'sent')).toBeUndefined();
+    expect(repo.advanceState(`direct:${PEER}`, 'o1', 'read')?.state).toBe('read');
+    expect(repo.advanceState(`direct:${PEER}`, 'o1', 'delivered')).toBeUndefined();
+    expect(repo.get(`direct:${PEER}`, 'o1')?.state).toBe('read');
+    expect(repo.advanceState(`direct:${PEER}`, 'i1', 'read')).toBeUndefined();
+    expect(repo.get(`direct:${PEER}`, 'i1')?.state).toBe('delivered');
+    expect(repo.advanceState(`direct:${PEER}`, 'missing', 'read')).toBeUndefined();
     db.close();
   });
 
@@ -104,8 +109,8 @@ describe('MessageRepo', () => {
     repo.insert(message({ id: 'i1', direction: 'in', state: 'queued' }));
     repo.insert(message({ id: 'q2', state: 'queued' }));
     repo.insert(message({ id: 'q3', peerId: OTHER, state: 'queued' }));
-    expect(repo.unacked(PEER).map((m) => m.id)).toEqual(['q1', 's1', 'q2']);
-    expect(repo.unacked(PEER)[0]).toMatchObject({ peerId: PEER, direction: 'out', text: 'hello' });
+    expect(repo.unacked(`direct:${PEER}`).map((m) => m.id)).toEqual(['q1', 's1', 'q2']);
+    expect(repo.unacked(`direct:${PEER}`)[0]).toMatchObject({ peerId: PEER, direction: 'out', text: 'hello' });
     db.close();
   });
 
@@ -113,26 +118,26 @@ describe('MessageRepo', () => {
     const { db, repo } = await openRepo();
     for (let i = 0; i < 4; i++) repo.insert(message({ id: `m${i}`, text: `t${i}` }));
     repo.insert(message({ id: 'other', peerId: OTHER }));
-    const all = repo.page(PEER, undefined, 4);
+    const all = repo.page(`direct:${PEER}`, undefined, 4);
     expect(all.messages.map((m) => m.text)).toEqual(['t0', 't1', 't2', 't3']);
     expect(all.hasMore).toBe(false);
-    const before = repo.page(PEER, all.messages[2]!.seq, 2);
+    const before = repo.page(`direct:${PEER}`, all.messages[2]!.seq, 2);
     expect(before.messages.map((m) => m.text)).toEqual(['t0', 't1']);
     expect(before.hasMore).toBe(false);
-    const one = repo.page(PEER, all.messages[2]!.seq, 1);
+    const one = repo.page(`direct:${PEER}`, all.messages[2]!.seq, 1);
     expect(one.messages.map((m) => m.text)).toEqual(['t1']);
     expect(one.hasMore).toBe(true);
-    expect(repo.page(OTHER, undefined, 10).messages.map((m) => m.id)).toEqual(['other']);
+    expect(repo.page(`direct:${OTHER}`, undefined, 10).messages.map((m) => m.id)).toEqual(['other']);
     db.close();
   });
 
   it('gives the last message of a conversation, or null', async () => {
     const { db, repo } = await openRepo();
-    expect(repo.last(PEER)).toBeNull();
+    expect(repo.last(`direct:${PEER}`)).toBeNull();
     repo.insert(message({ id: 'm1', text: 'first' }));
     repo.insert(message({ id: 'm2', text: 'second', direction: 'in' }));
     repo.insert(message({ id: 'm3', text: 'elsewhere', peerId: OTHER }));
-    expect(repo.last(PEER)).toMatchObject({ id: 'm2', text: 'second', direction: 'in', peerId: PEER });
+    expect(repo.last(`direct:${PEER}`)).toMatchObject({ id: 'm2', text: 'second', direction: 'in', peerId: PEER });
     db.close();
   });
 

@@ -1,9 +1,11 @@
 import type { MessageDto, MessageState, SearchHit } from '../../../shared/dto';
+import { ConversationRepo } from './conversation-repo';
 import type { FerryDatabase } from './database';
 
 interface MessageRow {
   seq: number;
   id: string;
+  conversation_id: string;
   peer_id: string;
   direction: 'in' | 'out';
   text: string;
@@ -17,6 +19,7 @@ function toDto(row: MessageRow): MessageDto {
   return {
     id: row.id,
     seq: row.seq,
+    conversationId: row.conversation_id,
     peerId: row.peer_id,
     direction: row.direction,
     text: row.text,
@@ -29,61 +32,96 @@ function toDto(row: MessageRow): MessageDto {
 
 const STATE_RANK: Record<MessageState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4 };
 
-/** Chat history. Incoming messages are keyed by (peer, id) so a re-sent message is stored once. */
+/**
+ * Chat history, by conversation. A message is keyed by (conversation, id) so a re-sent
+ * message is stored once. Storing the first message of a conversation records the
+ * conversation too.
+ */
 export class MessageRepo {
-  constructor(private readonly db: FerryDatabase) {}
+  private readonly conversations: ConversationRepo;
 
-  /** Stores a message; returns null when (peer, id) is already stored (a retry). */
-  insert(m: Omit<MessageDto, 'seq'>): MessageDto | null {
-    const info = this.db.run(
-      `INSERT INTO messages (id, peer_id, direction, text, reply_to, sent_at, stored_at, state, unread)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer_id, id) DO NOTHING`,
-      [m.id, m.peerId, m.direction, m.text, m.replyTo, m.sentAt, m.storedAt, m.state, m.direction === 'in' ? 1 : 0],
-    );
-    return info.changes === 0 ? null : { ...m, seq: info.lastInsertRowid };
+  constructor(private readonly db: FerryDatabase) {
+    this.conversations = new ConversationRepo(db);
   }
 
-  get(peerId: string, id: string): MessageDto | undefined {
-    const row = this.db.get<MessageRow>('SELECT * FROM messages WHERE peer_id = ? AND id = ?', [peerId, id]);
+  /** Stores a message; returns null when (conversation, id) is already stored (a retry). */
+  insert(m: Omit<MessageDto, 'seq'>): MessageDto | null {
+    // A conversation row left without its first message (a crash in between) is harmless.
+    this.conversations.ensure(m.conversationId, m.storedAt);
+    {
+      const info = this.db.run(
+        `INSERT INTO messages (id, conversation_id, peer_id, direction, text, reply_to, sent_at, stored_at, state, unread)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id, id) DO NOTHING`,
+        [
+          m.id,
+          m.conversationId,
+          m.peerId,
+          m.direction,
+          m.text,
+          m.replyTo,
+          m.sentAt,
+          m.storedAt,
+          m.state,
+          m.direction === 'in' ? 1 : 0,
+        ],
+      );
+      return info.changes === 0 ? null : { ...m, seq: info.lastInsertRowid };
+    }
+  }
+
+  get(conversationId: string, id: string): MessageDto | undefined {
+    const row = this.db.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? AND id = ?', [
+      conversationId,
+      id,
+    ]);
     return row && toDto(row);
   }
 
   /** Moves an outgoing message forward (never back: a late "sent" can't undo "delivered"). */
-  advanceState(peerId: string, id: string, state: MessageState): MessageDto | undefined {
-    const current = this.get(peerId, id);
+  advanceState(conversationId: string, id: string, state: MessageState): MessageDto | undefined {
+    const current = this.get(conversationId, id);
     if (!current || current.direction !== 'out' || STATE_RANK[state] <= STATE_RANK[current.state]) return undefined;
-    this.db.run('UPDATE messages SET state = ? WHERE peer_id = ? AND id = ?', [state, peerId, id]);
+    this.db.run('UPDATE messages SET state = ? WHERE conversation_id = ? AND id = ?', [state, conversationId, id]);
     return { ...current, state };
   }
 
-  /** Outgoing messages the peer has not acknowledged, oldest first. */
-  unacked(peerId: string): MessageDto[] {
+  /** Outgoing messages of a conversation not acknowledged yet, oldest first. */
+  unacked(conversationId: string): MessageDto[] {
     return this.db
       .all<MessageRow>(
-        "SELECT * FROM messages WHERE peer_id = ? AND direction = 'out' AND state IN ('queued', 'sent') ORDER BY seq",
-        [peerId],
+        `SELECT * FROM messages WHERE conversation_id = ? AND direction = 'out' AND state IN ('queued', 'sent')
+         ORDER BY seq`,
+        [conversationId],
       )
       .map(toDto);
   }
 
   /** Newest `limit` messages before `before` (a seq), returned oldest first. */
-  page(peerId: string, before: number | undefined, limit: number): { messages: MessageDto[]; hasMore: boolean } {
+  page(
+    conversationId: string,
+    before: number | undefined,
+    limit: number,
+  ): { messages: MessageDto[]; hasMore: boolean } {
     const rows = this.db.all<MessageRow>(
-      'SELECT * FROM messages WHERE peer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      [peerId, before ?? Number.MAX_SAFE_INTEGER, limit + 1],
+      'SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      [conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1],
     );
     const hasMore = rows.length > limit;
     return { messages: rows.slice(0, limit).reverse().map(toDto), hasMore };
   }
 
-  last(peerId: string): MessageDto | null {
-    const row = this.db.get<MessageRow>('SELECT * FROM messages WHERE peer_id = ? ORDER BY seq DESC LIMIT 1', [peerId]);
+  last(conversationId: string): MessageDto | null {
+    const row = this.db.get<MessageRow>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1', [
+      conversationId,
+    ]);
     return row ? toDto(row) : null;
   }
 
-  unreadCount(peerId: string): number {
+  unreadCount(conversationId: string): number {
     return Number(
-      this.db.get('SELECT COUNT(*) AS n FROM messages WHERE peer_id = ? AND unread = 1', [peerId])?.['n'] ?? 0,
+      this.db.get('SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ? AND unread = 1', [conversationId])?.[
+        'n'
+      ] ?? 0,
     );
   }
 
@@ -96,14 +134,15 @@ export class MessageRepo {
     return { count: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) };
   }
 
-  /** Clears the unread flag; returns the ids that were unread (to send read receipts). */
-  markRead(peerId: string): string[] {
+  /** Clears the unread flags of a conversation; returns the messages that were unread (for read receipts). */
+  markRead(conversationId: string): { id: string; peerId: string }[] {
     return this.db.transaction(() => {
-      const ids = this.db
-        .all<{ id: string }>('SELECT id FROM messages WHERE peer_id = ? AND unread = 1 ORDER BY seq', [peerId])
-        .map((r) => r.id);
-      this.db.run('UPDATE messages SET unread = 0 WHERE peer_id = ? AND unread = 1', [peerId]);
-      return ids;
+      const rows = this.db.all<{ id: string; peer_id: string }>(
+        'SELECT id, peer_id FROM messages WHERE conversation_id = ? AND unread = 1 ORDER BY seq',
+        [conversationId],
+      );
+      this.db.run('UPDATE messages SET unread = 0 WHERE conversation_id = ? AND unread = 1', [conversationId]);
+      return rows.map((r) => ({ id: r.id, peerId: r.peer_id }));
     });
   }
 

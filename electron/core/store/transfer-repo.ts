@@ -1,4 +1,6 @@
 import type { TransferFileState, TransferState } from '../../../shared/dto';
+import { directConversationId } from '../../../shared/conversation-id';
+import { ConversationRepo } from './conversation-repo';
 import type { FerryDatabase } from './database';
 
 export interface TransferError {
@@ -76,15 +78,23 @@ const err = (code: string | null, message: string | null): TransferError | null 
 
 /** Transfers and their files. The engine keeps live copies in memory and writes through on every state change. */
 export class TransferRepo {
-  constructor(private readonly db: FerryDatabase) {}
+  private readonly conversations: ConversationRepo;
 
+  constructor(private readonly db: FerryDatabase) {
+    this.conversations = new ConversationRepo(db);
+  }
+
+  /** Stores a new transfer in the direct conversation with its peer. */
   insert(t: Transfer): void {
+    const conversationId = directConversationId(t.peerId);
     this.db.transaction(() => {
+      this.conversations.ensure(conversationId, t.createdAt);
       this.db.run(
-        `INSERT INTO transfers (id, peer_id, direction, state, created_at, updated_at, total_bytes, file_count, save_dir, error_code, error_message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO transfers (id, conversation_id, peer_id, direction, state, created_at, updated_at, total_bytes, file_count, save_dir, error_code, error_message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           t.id,
+          conversationId,
           t.peerId,
           t.direction,
           t.state,

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { directConversationId } from '../../../shared/conversation-id';
 import type { TransferDto, TransferFileDto, TransferState } from '../../../shared/dto';
 import { errorCodeFrom } from '../../../shared/errors';
 import type { EventSink } from '../event-sink';
@@ -908,6 +909,7 @@ export class TransferService implements ReceiverHost {
     const active = t.state === 'active' && meter !== undefined;
     return {
       id: t.id,
+      conversationId: directConversationId(t.peerId),
       peerId: t.peerId,
       direction: t.direction,
       state: t.state,

@@ -6,6 +6,7 @@
 import { watchEffect } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
 import type { FerryHost } from '../../../shared/host-api';
+import type { useConversationsStore } from '../stores/conversations';
 import type { usePeersStore } from '../stores/peers';
 
 type Translate = (key: string, ...rest: never[]) => string;
@@ -13,6 +14,7 @@ type Translate = (key: string, ...rest: never[]) => string;
 export interface AttentionDeps {
   host: FerryHost;
   peers: ReturnType<typeof usePeersStore>;
+  conversations: ReturnType<typeof useConversationsStore>;
   t: Translate;
   doc?: Document;
   win?: Window & typeof globalThis;
@@ -22,10 +24,17 @@ export function unreadTitle(base: string, unread: number): string {
   return unread > 0 ? `(${unread > 99 ? '99+' : unread}) ${base}` : base;
 }
 
-export function startBrowserAttention({ host, peers, t, doc = document, win = window }: AttentionDeps): () => void {
+export function startBrowserAttention({
+  host,
+  peers,
+  conversations,
+  t,
+  doc = document,
+  win = window,
+}: AttentionDeps): () => void {
   const base = (t as unknown as (key: string) => string)('app.name');
   const stopTitle = watchEffect(() => {
-    doc.title = unreadTitle(base, peers.totalUnread);
+    doc.title = unreadTitle(base, conversations.totalUnread);
   });
 
   const supported = typeof win.Notification === 'function';
@@ -58,7 +67,7 @@ export function startBrowserAttention({ host, peers, t, doc = document, win = wi
   const off = host.onEvent((event: FerryEvent) => {
     if (event.name === 'messageAdded') {
       const m = event.payload;
-      if (m.direction === 'in')
+      if (m.direction === 'in' && !conversations.byId[m.conversationId]?.muted)
         notify(m.peerId, tr('notify.newMessage', { name: nameOf(m.peerId) }), m.text.slice(0, 200));
     } else if (event.name === 'transferUpdated') {
       const x = event.payload;

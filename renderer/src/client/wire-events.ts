@@ -1,7 +1,9 @@
 /** Routes the engine's pushed events into the stores. One subscription for the whole app. */
 import type { FerryEvent } from '../../../shared/api';
+import { directConversationId } from '../../../shared/conversation-id';
 import type { FerryHost } from '../../../shared/host-api';
 import { useChatsStore } from '../stores/chats';
+import { useConversationsStore } from '../stores/conversations';
 import { usePeersStore } from '../stores/peers';
 import { useSettingsStore } from '../stores/settings';
 import { useTransfersStore } from '../stores/transfers';
@@ -33,6 +35,7 @@ export function wireEvents(
   isVisible: () => boolean = () => document.visibilityState === 'visible',
 ): () => void {
   const peers = usePeersStore();
+  const conversations = useConversationsStore();
   const chats = useChatsStore();
   const transfers = useTransfersStore();
   const settings = useSettingsStore();
@@ -40,6 +43,7 @@ export function wireEvents(
 
   const off = host.onEvent((event: FerryEvent) => {
     peers.applyEvent(event);
+    conversations.applyEvent(event);
     chats.applyEvent(event);
     transfers.applyEvent(event);
     settings.applyEvent(event);
@@ -51,8 +55,8 @@ export function wireEvents(
     if (event.name === 'messageAdded') {
       const message = event.payload;
       // Read at once when its conversation is open and visible (the engine then pushes the new count).
-      const open = peers.selectedId === message.peerId && isVisible();
-      if (open && message.direction === 'in') void chats.markRead(message.peerId);
+      const open = peers.selectedId !== null && directConversationId(peers.selectedId) === message.conversationId;
+      if (open && isVisible() && message.direction === 'in') void chats.markRead(message.conversationId);
     }
   });
   const offOpen = host.onOpenConversation?.((peerId) => peers.select(peerId));

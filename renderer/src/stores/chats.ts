@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
 import type { MessageDto, SearchHit } from '../../../shared/dto';
+import { directConversationId } from '../../../shared/conversation-id';
 import { useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
 
@@ -35,7 +36,7 @@ export function upsertMessage(list: MessageDto[], message: MessageDto): MessageD
   return [...list.slice(0, index), message, ...list.slice(index)];
 }
 
-/** Chat history per peer, paged from the newest end, plus history search. */
+/** Chat history per conversation (`direct:<peer id>`), paged from the newest end, plus history search. */
 export const useChatsStore = defineStore('chats', () => {
   const conversations = ref<Record<string, Conversation>>({});
   const searchQuery = ref('');
@@ -43,40 +44,40 @@ export const useChatsStore = defineStore('chats', () => {
   const searching = ref(false);
   const searchError = ref<UiError | null>(null);
   /** A message to bring into view (a search hit was opened). */
-  const focus = ref<{ peerId: string; messageId: string } | null>(null);
+  const focus = ref<{ conversationId: string; messageId: string } | null>(null);
 
-  function conversation(peerId: string): Conversation {
-    if (!conversations.value[peerId]) conversations.value[peerId] = emptyConversation();
-    return conversations.value[peerId]!;
+  function conversation(conversationId: string): Conversation {
+    if (!conversations.value[conversationId]) conversations.value[conversationId] = emptyConversation();
+    return conversations.value[conversationId]!;
   }
 
   const opening = new Map<string, Promise<number>>();
 
   /** Loads the newest page the first time a conversation is opened (concurrent callers share the load). */
-  async function open(peerId: string): Promise<void> {
-    if (conversation(peerId).loaded) return;
-    let pending = opening.get(peerId);
+  async function open(conversationId: string): Promise<void> {
+    if (conversation(conversationId).loaded) return;
+    let pending = opening.get(conversationId);
     if (!pending) {
-      pending = loadPage(peerId, undefined).finally(() => opening.delete(peerId));
-      opening.set(peerId, pending);
+      pending = loadPage(conversationId, undefined).finally(() => opening.delete(conversationId));
+      opening.set(conversationId, pending);
     }
     await pending;
   }
 
   /** Loads the page before the oldest loaded message; returns how many arrived. */
-  async function loadOlder(peerId: string): Promise<number> {
-    const c = conversation(peerId);
+  async function loadOlder(conversationId: string): Promise<number> {
+    const c = conversation(conversationId);
     if (c.loading || !c.hasMore) return 0;
-    return loadPage(peerId, c.messages[0]?.seq);
+    return loadPage(conversationId, c.messages[0]?.seq);
   }
 
-  async function loadPage(peerId: string, before: number | undefined): Promise<number> {
-    const c = conversation(peerId);
+  async function loadPage(conversationId: string, before: number | undefined): Promise<number> {
+    const c = conversation(conversationId);
     c.loading = true;
     c.loadError = null;
     try {
       const page = await useHost().listMessages(
-        peerId,
+        conversationId,
         before === undefined ? { limit: PAGE_SIZE } : { before, limit: PAGE_SIZE },
       );
       const known = new Set(c.messages.map((m) => m.id));
@@ -100,11 +101,11 @@ export const useChatsStore = defineStore('chats', () => {
   }
 
   /** Sends text; on failure keeps it in `sendError` and returns false so the composer keeps the draft. */
-  async function send(peerId: string, text: string): Promise<boolean> {
-    const c = conversation(peerId);
+  async function send(conversationId: string, text: string): Promise<boolean> {
+    const c = conversation(conversationId);
     c.sendError = null;
     try {
-      const message = await useHost().sendMessage(peerId, text, { id: crypto.randomUUID() });
+      const message = await useHost().sendMessage(conversationId, text, { id: crypto.randomUUID() });
       c.messages = upsertMessage(c.messages, message);
       return true;
     } catch (err) {
@@ -113,9 +114,9 @@ export const useChatsStore = defineStore('chats', () => {
     }
   }
 
-  async function markRead(peerId: string): Promise<void> {
+  async function markRead(conversationId: string): Promise<void> {
     try {
-      await useHost().markRead(peerId);
+      await useHost().markRead(conversationId);
     } catch {
       // Read receipts are best effort; the next open tries again.
     }
@@ -143,14 +144,14 @@ export const useChatsStore = defineStore('chats', () => {
    * Loads older pages until `messageId` is loaded (at most `maxPages`), for
    * jumping to a search hit; returns whether it is now loaded.
    */
-  async function loadUntil(peerId: string, messageId: string, maxPages = 40): Promise<boolean> {
-    await open(peerId);
+  async function loadUntil(conversationId: string, messageId: string, maxPages = 40): Promise<boolean> {
+    await open(conversationId);
     for (let i = 0; i < maxPages; i++) {
-      const c = conversation(peerId);
+      const c = conversation(conversationId);
       if (c.messages.some((m) => m.id === messageId)) return true;
-      if (!c.hasMore || !(await loadOlder(peerId))) break;
+      if (!c.hasMore || !(await loadOlder(conversationId))) break;
     }
-    return conversation(peerId).messages.some((m) => m.id === messageId);
+    return conversation(conversationId).messages.some((m) => m.id === messageId);
   }
 
   /** Messages are only added to conversations already loaded; others load fresh when opened. */
@@ -158,13 +159,13 @@ export const useChatsStore = defineStore('chats', () => {
     if (event.name === 'peerUpdated') {
       // Unblocked: the "unblock to send" error above the composer has lost its cause.
       const peer = event.payload;
-      const c = conversations.value[peer.id];
+      const c = conversations.value[directConversationId(peer.id)];
       if (c && !peer.blocked && c.sendError?.code === 'PEER_BLOCKED') c.sendError = null;
       return;
     }
     if (event.name !== 'messageAdded' && event.name !== 'messageUpdated') return;
     const message = event.payload;
-    const c = conversations.value[message.peerId];
+    const c = conversations.value[message.conversationId];
     if (!c || !c.loaded) return;
     c.messages = upsertMessage(c.messages, message);
   }

@@ -1,14 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { PeerDto, TransferDto } from '../../../shared/dto';
+import type { ConversationDto, PeerDto } from '../../../shared/dto';
 import { useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
-import { useTransfersStore } from './transfers';
+import { useConversationsStore } from './conversations';
 
-/** Last activity (a message, a file, or being seen), for ordering the sidebar like a chat app. */
-export function lastActivity(peer: PeerDto, latestTransfer?: TransferDto): number {
-  return Math.max(peer.lastMessage?.storedAt ?? 0, latestTransfer?.createdAt ?? 0, peer.lastSeen ?? 0);
+/** Last activity (a message, a file — the engine's summary — or being seen), for ordering the sidebar. */
+export function lastActivity(peer: PeerDto, summary?: ConversationDto): number {
+  return Math.max(summary?.lastActivity ?? 0, peer.lastSeen ?? 0);
 }
 
 /** Known devices, the open conversation, and the sidebar filter. */
@@ -20,8 +20,8 @@ export const usePeersStore = defineStore('peers', () => {
   const adding = ref(false);
   const addError = ref<UiError | null>(null);
 
-  const transfers = useTransfersStore();
-  const activity = (p: PeerDto) => lastActivity(p, transfers.latestByPeer[p.id]);
+  const conversations = useConversationsStore();
+  const activity = (p: PeerDto) => lastActivity(p, conversations.ofPeer(p.id));
   const sorted = computed(() =>
     Object.values(byId.value).sort((a, b) => activity(b) - activity(a) || a.name.localeCompare(b.name)),
   );
@@ -31,14 +31,10 @@ export const usePeersStore = defineStore('peers', () => {
     return sorted.value.filter((p) => p.name.toLocaleLowerCase().includes(q) || p.addresses.some((a) => a.includes(q)));
   });
   const selected = computed(() => (selectedId.value ? (byId.value[selectedId.value] ?? null) : null));
-  /** Unread messages everywhere: the engine's count (its `unreadTotal` events), never counted here. */
-  const totalUnread = ref(0);
 
   async function load(): Promise<void> {
     const peers = await useHost().listPeers();
     byId.value = Object.fromEntries(peers.map((p) => [p.id, p]));
-    // Until the engine's next unreadTotal event, the sum of the counts it just gave.
-    totalUnread.value = peers.reduce((n, p) => n + p.unread, 0);
     loaded.value = true;
   }
 
@@ -100,12 +96,6 @@ export const usePeersStore = defineStore('peers', () => {
     if (event.name === 'peerUpdated') {
       const peer = event.payload;
       byId.value = { ...byId.value, [peer.id]: peer };
-    } else if (event.name === 'conversationUpdated') {
-      // The engine is the only source of unread counts and of the sidebar's last line.
-      const { peerId, unread, lastMessage } = event.payload;
-      patch(peerId, { unread, lastMessage });
-    } else if (event.name === 'unreadTotal') {
-      totalUnread.value = event.payload.count;
     } else if (event.name === 'peerRemoved') {
       const { id } = event.payload;
       const next = { ...byId.value };
@@ -125,7 +115,6 @@ export const usePeersStore = defineStore('peers', () => {
     sorted,
     visible,
     selected,
-    totalUnread,
     load,
     select,
     add,

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
+import { directConversationId } from '../../../shared/conversation-id';
 import type { TransferDto } from '../../../shared/dto';
 import type { UploadEntry, UploadProgress } from '../client/browser-upload';
 import { pathsForEntries, useHost } from '../client/host';
@@ -32,16 +33,16 @@ export const useTransfersStore = defineStore('transfers', () => {
     return out;
   });
 
-  function forPeer(peerId: string): TransferDto[] {
-    return all.value.filter((t) => t.peerId === peerId);
+  function forConversation(conversationId: string): TransferDto[] {
+    return all.value.filter((t) => t.conversationId === conversationId);
   }
 
   function put(t: TransferDto): void {
     byId.value = { ...byId.value, [t.id]: t };
   }
 
-  async function load(peerId?: string): Promise<void> {
-    const list = await useHost().listTransfers(peerId);
+  async function load(conversationId?: string): Promise<void> {
+    const list = await useHost().listTransfers(conversationId);
     const next = { ...byId.value };
     for (const t of list) next[t.id] = t;
     byId.value = next;
@@ -59,10 +60,10 @@ export const useTransfersStore = defineStore('transfers', () => {
     clearSendError(peerId);
     sending.value = { ...sending.value, [peerId]: true };
     try {
-      const t = await useHost().sendFiles(peerId, paths);
+      const t = await useHost().sendFiles(directConversationId(peerId), paths);
       put(t);
       // A file offer that went out settles the composer's last failed text send too.
-      useChatsStore().conversation(peerId).sendError = null;
+      useChatsStore().conversation(directConversationId(peerId)).sendError = null;
       return t;
     } catch (err) {
       sendErrors.value = { ...sendErrors.value, [peerId]: toUiError(err) };
@@ -159,7 +160,7 @@ export const useTransfersStore = defineStore('transfers', () => {
     all,
     activeCount,
     latestByPeer,
-    forPeer,
+    forConversation,
     put,
     clearSendError,
     load,

@@ -6,7 +6,8 @@
  */
 import { vi } from 'vitest';
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, PeerDto, SettingsDto, TransferDto } from '../../../shared/dto';
+import { directConversationId, directPeerOf } from '../../../shared/conversation-id';
+import type { ConversationDto, MessageDto, PeerDto, SettingsDto, TransferDto } from '../../../shared/dto';
 import type { FerryHost } from '../../../shared/host-api';
 
 export const ALICE = 'a'.repeat(64);
@@ -41,8 +42,6 @@ export function peer(over: Partial<PeerDto> = {}): PeerDto {
     blocked: false,
     certChanged: false,
     manual: true,
-    unread: 0,
-    lastMessage: null,
     ...over,
   };
 }
@@ -50,10 +49,12 @@ export function peer(over: Partial<PeerDto> = {}): PeerDto {
 let seq = 0;
 export function message(over: Partial<MessageDto> = {}): MessageDto {
   seq++;
+  const peerId = over.peerId ?? BOB;
   return {
     id: crypto.randomUUID(),
     seq,
-    peerId: BOB,
+    conversationId: directConversationId(peerId),
+    peerId,
     direction: 'in',
     text: `message ${seq}`,
     replyTo: null,
@@ -65,9 +66,11 @@ export function message(over: Partial<MessageDto> = {}): MessageDto {
 }
 
 export function transfer(over: Partial<TransferDto> = {}): TransferDto {
+  const peerId = over.peerId ?? BOB;
   return {
     id: crypto.randomUUID(),
-    peerId: BOB,
+    conversationId: directConversationId(peerId),
+    peerId,
     direction: 'in',
     state: 'offered',
     createdAt: Date.now(),
@@ -94,6 +97,20 @@ export function transfer(over: Partial<TransferDto> = {}): TransferDto {
   };
 }
 
+/** The engine's summary of the direct conversation with a peer. */
+export function conversation(peerId: string = BOB, over: Partial<ConversationDto> = {}): ConversationDto {
+  return {
+    id: directConversationId(peerId),
+    kind: 'direct',
+    peerId,
+    unread: 0,
+    muted: false,
+    lastActivity: null,
+    lastMessage: null,
+    ...over,
+  };
+}
+
 export type FakeHost = FerryHost & { emit(event: FerryEvent): void };
 
 export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
@@ -110,12 +127,23 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
     })),
     listPeers: vi.fn(async () => []),
     addPeer: vi.fn(async () => peer()),
-    sendMessage: vi.fn(async (peerId: string, text: string, o?: { id?: string }) =>
-      message({ id: o?.id ?? crypto.randomUUID(), peerId, text, direction: 'out', state: 'sent' }),
+    sendMessage: vi.fn(async (conversationId: string, text: string, o?: { id?: string }) =>
+      message({
+        id: o?.id ?? crypto.randomUUID(),
+        peerId: directPeerOf(conversationId) ?? BOB,
+        text,
+        direction: 'out',
+        state: 'sent',
+      }),
     ),
     listMessages: vi.fn(async () => ({ messages: [], hasMore: false })),
     searchMessages: vi.fn(async () => []),
     markRead: vi.fn(async () => undefined),
+    listConversations: vi.fn(async () => []),
+    setConversationMuted: vi.fn(async (id: string, muted: boolean) => ({
+      ...conversation(directPeerOf(id) ?? BOB),
+      muted,
+    })),
     getVerificationCode: vi.fn(async () => '1234 5678 9012'),
     setPeerVerified: vi.fn(async (id: string, verified: boolean) => peer({ id, verified })),
     renamePeer: vi.fn(async (id: string, alias: string | null) => peer({ id, alias, name: alias ?? 'Bob' })),
@@ -123,7 +151,9 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
     forgetPeer: vi.fn(async () => undefined),
     getSettings: vi.fn(async () => settings()),
     updateSettings: vi.fn(async (patch: Partial<SettingsDto>) => settings(patch)),
-    sendFiles: vi.fn(async (peerId: string) => transfer({ peerId, direction: 'out' })),
+    sendFiles: vi.fn(async (conversationId: string) =>
+      transfer({ peerId: directPeerOf(conversationId) ?? BOB, direction: 'out' }),
+    ),
     acceptTransfer: vi.fn(async (id: string) => transfer({ id, state: 'active' })),
     declineTransfer: vi.fn(async (id: string) => transfer({ id, state: 'declined' })),
     cancelTransfer: vi.fn(async (id: string) => transfer({ id, state: 'cancelled' })),
