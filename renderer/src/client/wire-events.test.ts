@@ -1,10 +1,11 @@
 import { createTestingPinia } from '@pinia/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { useChatsStore } from '../stores/chats';
+import { useConversationsStore } from '../stores/conversations';
 import { usePeersStore } from '../stores/peers';
 import { useTransfersStore } from '../stores/transfers';
 import { useUiStore } from '../stores/ui';
-import { BOB, CAROL, fakeHost, message, peer, transfer } from '../testing/fake-host';
+import { BOB, CAROL, conversation, fakeHost, message, peer, transfer } from '../testing/fake-host';
 import { setHost } from './host';
 import { wireEvents } from './wire-events';
 
@@ -15,34 +16,42 @@ function setup(visible = true) {
   const off = wireEvents(host, () => visible);
   const peers = usePeersStore();
   peers.byId = { [BOB]: peer(), [CAROL]: peer({ id: CAROL, name: 'Carol' }) };
-  return { host, off, peers, chats: useChatsStore(), transfers: useTransfersStore(), ui: useUiStore() };
+  return {
+    host,
+    off,
+    peers,
+    conversations: useConversationsStore(),
+    chats: useChatsStore(),
+    transfers: useTransfersStore(),
+    ui: useUiStore(),
+  };
 }
 
 describe('wireEvents', () => {
   it('marks the open conversation read when a message arrives, never a closed one', async () => {
-    const { host, peers } = setup();
+    const { host, peers, conversations } = setup();
     peers.select(BOB);
     host.emit({ name: 'messageAdded', payload: message({ peerId: CAROL, text: 'hey' }) });
     host.emit({ name: 'messageAdded', payload: message({ peerId: BOB, text: 'yo' }) });
-    expect(host.markRead).toHaveBeenCalledWith(BOB);
-    expect(host.markRead).not.toHaveBeenCalledWith(CAROL);
+    expect(host.markRead).toHaveBeenCalledWith(`direct:${BOB}`);
+    expect(host.markRead).not.toHaveBeenCalledWith(`direct:${CAROL}`);
     // Counting is the engine's job: a message alone changes no count here.
-    expect(peers.byId[CAROL]!.unread).toBe(0);
-    expect(peers.totalUnread).toBe(0);
+    expect(conversations.ofPeer(CAROL)).toBeUndefined();
+    expect(conversations.totalUnread).toBe(0);
   });
 
   it("shows the engine's unread counts, last message and total", () => {
-    const { host, peers } = setup();
+    const { host, conversations } = setup();
     const hey = message({ peerId: CAROL, text: 'hey' });
     host.emit({
       name: 'conversationUpdated',
-      payload: { id: `direct:${CAROL}`, kind: 'direct', peerId: CAROL, unread: 3, lastActivity: 5, lastMessage: hey },
+      payload: conversation(CAROL, { unread: 3, lastActivity: 5, lastMessage: hey }),
     });
     host.emit({ name: 'unreadTotal', payload: { count: 7 } });
-    expect(peers.byId[CAROL]!.unread).toBe(3);
-    expect(peers.byId[CAROL]!.lastMessage?.text).toBe('hey');
-    expect(peers.byId[BOB]!.unread).toBe(0);
-    expect(peers.totalUnread).toBe(7);
+    expect(conversations.ofPeer(CAROL)?.unread).toBe(3);
+    expect(conversations.ofPeer(CAROL)?.lastMessage?.text).toBe('hey');
+    expect(conversations.ofPeer(BOB)?.unread ?? 0).toBe(0);
+    expect(conversations.totalUnread).toBe(7);
   });
 
   it('a hidden window does not mark anything read', () => {
@@ -59,11 +68,11 @@ describe('wireEvents', () => {
     host.emit({ name: 'peerRemoved', payload: { id: CAROL } });
     expect(peers.byId[CAROL]).toBeUndefined();
 
-    await chats.open(BOB);
+    await chats.open(`direct:${BOB}`);
     const m = message({ direction: 'out', state: 'sent' });
     host.emit({ name: 'messageAdded', payload: m });
     host.emit({ name: 'messageUpdated', payload: { ...m, state: 'delivered' } });
-    expect(chats.conversation(BOB).messages.map((x) => x.state)).toEqual(['delivered']);
+    expect(chats.conversation(`direct:${BOB}`).messages.map((x) => x.state)).toEqual(['delivered']);
 
     const t = transfer({ state: 'active' });
     host.emit({ name: 'transferUpdated', payload: t });

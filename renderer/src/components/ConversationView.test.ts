@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
-import { BOB, fakeHost, peer } from '../testing/fake-host';
+import { BOB, conversation, fakeHost, peer } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
 import ConversationView from './ConversationView.vue';
 
@@ -25,7 +25,7 @@ describe('ConversationView', () => {
     section.dispatchEvent(drag('drop', [file]));
     await flushPromises();
     expect(wrapper.find('.drop-overlay').exists()).toBe(false);
-    expect(host.sendFiles).toHaveBeenCalledWith(BOB, ['/home/alice/plan.txt']);
+    expect(host.sendFiles).toHaveBeenCalledWith(`direct:${BOB}`, ['/home/alice/plan.txt']);
   });
 
   it('ignores drags that carry no files', async () => {
@@ -41,12 +41,15 @@ describe('ConversationView', () => {
   it('opening a conversation with unread messages marks it read; the header says who and whether verified', async () => {
     const host = fakeHost();
     const { wrapper } = mountWith(ConversationView, {
-      props: { peer: peer({ unread: 2, verified: true }) },
+      props: { peer: peer({ verified: true }) },
       host,
-      initialState: { peers: { byId: { [BOB]: peer({ unread: 2 }) } } },
+      initialState: {
+        peers: { byId: { [BOB]: peer() } },
+        conversations: { byId: { [`direct:${BOB}`]: conversation(BOB, { unread: 2 }) } },
+      },
     });
     await flushPromises();
-    expect(host.markRead).toHaveBeenCalledWith(BOB);
+    expect(host.markRead).toHaveBeenCalledWith(`direct:${BOB}`);
     expect(wrapper.get('h1').text()).toContain('Bob');
     expect(wrapper.get('.verified-pill').text()).toBe('Verified');
     expect(wrapper.get('.conversation-status').text()).toBe('Online · 192.168.1.20:47820');

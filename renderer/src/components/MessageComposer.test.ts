@@ -7,7 +7,7 @@ import { useTransfersStore } from '../stores/transfers';
 import MessageComposer from './MessageComposer.vue';
 
 const mountComposer = (host = fakeHost()) =>
-  mountWith(MessageComposer, { props: { peerId: BOB, peerName: 'Bob' }, host });
+  mountWith(MessageComposer, { props: { conversationId: `direct:${BOB}`, peerId: BOB, peerName: 'Bob' }, host });
 
 describe('MessageComposer', () => {
   it('Enter sends the text and clears the box', async () => {
@@ -16,7 +16,9 @@ describe('MessageComposer', () => {
     await box.setValue('hello there');
     await box.trigger('keydown', { key: 'Enter' });
     await flushPromises();
-    expect(host.sendMessage).toHaveBeenCalledWith(BOB, 'hello there', { id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(host.sendMessage).toHaveBeenCalledWith(`direct:${BOB}`, 'hello there', {
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect((box.element as HTMLTextAreaElement).value).toBe('');
   });
 
@@ -41,7 +43,7 @@ describe('MessageComposer', () => {
     await box.setValue('  indented\n\n');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
-    expect(host.sendMessage).toHaveBeenCalledWith(BOB, '  indented', expect.anything());
+    expect(host.sendMessage).toHaveBeenCalledWith(`direct:${BOB}`, '  indented', expect.anything());
   });
 
   it('keeps the draft and shows the translated error when sending fails', async () => {
@@ -70,7 +72,7 @@ describe('MessageComposer', () => {
     const { wrapper } = mountComposer(host);
     await wrapper.get('button[aria-label="Send files"]').trigger('click');
     await flushPromises();
-    expect(host.sendFiles).toHaveBeenCalledWith(BOB, ['/home/a/x.pdf']);
+    expect(host.sendFiles).toHaveBeenCalledWith(`direct:${BOB}`, ['/home/a/x.pdf']);
   });
 
   it('icon buttons have labels', () => {
@@ -96,7 +98,7 @@ describe('MessageComposer', () => {
     await clip.trigger('click');
     await wrapper.findAll('[role="menuitem"]')[1]!.trigger('click');
     await flushPromises();
-    expect(host.sendFiles).toHaveBeenCalledWith(BOB, ['/home/alice/photos']);
+    expect(host.sendFiles).toHaveBeenCalledWith(`direct:${BOB}`, ['/home/alice/photos']);
   });
 
   it('shows how far an upload got while browser mode hands files to the engine', async () => {

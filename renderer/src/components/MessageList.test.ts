@@ -6,6 +6,9 @@ import { mountWith } from '../testing/mount-with';
 import { useChatsStore } from '../stores/chats';
 import MessageList from './MessageList.vue';
 
+/** Bob's direct conversation. */
+const DM = `direct:${BOB}`;
+
 /** A long history served in pages like the engine does (newest first, `before` a seq). */
 function historyHost(total: number) {
   const all: MessageDto[] = Array.from({ length: total }, (_, i) =>
@@ -28,12 +31,12 @@ function historyHost(total: number) {
 describe('MessageList', () => {
   it('renders only a window of rows however many messages are loaded', async () => {
     const host = historyHost(5000);
-    const { wrapper, pinia } = mountWith(MessageList, { props: { peerId: BOB }, host });
+    const { wrapper, pinia } = mountWith(MessageList, { props: { conversationId: DM }, host });
     const chats = useChatsStore(pinia);
-    await chats.open(BOB);
-    for (let i = 0; i < 30; i++) await chats.loadOlder(BOB);
+    await chats.open(DM);
+    for (let i = 0; i < 30; i++) await chats.loadOlder(DM);
     await flushPromises();
-    expect(chats.conversation(BOB).messages).toHaveLength(1550);
+    expect(chats.conversation(DM).messages).toHaveLength(1550);
     const rendered = wrapper.findAll('.timeline-row').length;
     expect(rendered).toBeGreaterThan(0);
     expect(rendered).toBeLessThan(40);
@@ -41,24 +44,24 @@ describe('MessageList', () => {
 
   it('scrolling near the top loads the page before the oldest loaded message', async () => {
     const host = historyHost(120);
-    const { wrapper, pinia } = mountWith(MessageList, { props: { peerId: BOB }, host });
+    const { wrapper, pinia } = mountWith(MessageList, { props: { conversationId: DM }, host });
     const chats = useChatsStore(pinia);
-    await chats.open(BOB);
+    await chats.open(DM);
     await flushPromises();
-    const oldest = chats.conversation(BOB).messages[0]!.seq;
+    const oldest = chats.conversation(DM).messages[0]!.seq;
     expect(oldest).toBe(71);
     const scroller = wrapper.get('.message-scroller');
     (scroller.element as HTMLElement).scrollTop = 0;
     await scroller.trigger('scroll');
     await flushPromises();
-    expect(host.listMessages).toHaveBeenLastCalledWith(BOB, { before: 71, limit: 50 });
-    expect(chats.conversation(BOB).messages[0]!.seq).toBe(21);
+    expect(host.listMessages).toHaveBeenLastCalledWith(DM, { before: 71, limit: 50 });
+    expect(chats.conversation(DM).messages[0]!.seq).toBe(21);
     // …and stops asking once the beginning is reached.
     await scroller.trigger('scroll');
     await flushPromises();
     await scroller.trigger('scroll');
     await flushPromises();
-    expect(chats.conversation(BOB).hasMore).toBe(false);
+    expect(chats.conversation(DM).hasMore).toBe(false);
     const calls = host.listMessages.mock.calls.length;
     await scroller.trigger('scroll');
     await flushPromises();
@@ -74,8 +77,8 @@ describe('MessageList', () => {
       message({ seq: 2, storedAt: now - 1000, sentAt: now - 1000, direction: 'out', state: 'read', text: 'new' }),
     ];
     const host = fakeHost({ listMessages: vi.fn(async () => ({ messages: msgs, hasMore: false })) });
-    const { wrapper, pinia } = mountWith(MessageList, { props: { peerId: BOB }, host });
-    await useChatsStore(pinia).open(BOB);
+    const { wrapper, pinia } = mountWith(MessageList, { props: { conversationId: DM }, host });
+    await useChatsStore(pinia).open(DM);
     await flushPromises();
     const separators = wrapper.findAll('.day-separator').map((d) => d.text());
     expect(separators).toHaveLength(2);
@@ -88,8 +91,8 @@ describe('MessageList', () => {
     const host = fakeHost({
       listMessages: vi.fn(async () => Promise.reject(Object.assign(new Error('x'), { code: 'PEER_UNKNOWN' }))),
     });
-    const { wrapper, pinia } = mountWith(MessageList, { props: { peerId: BOB }, host });
-    await useChatsStore(pinia).open(BOB);
+    const { wrapper, pinia } = mountWith(MessageList, { props: { conversationId: DM }, host });
+    await useChatsStore(pinia).open(DM);
     await flushPromises();
     expect(wrapper.get('[role="alert"]').text()).toBe('Ferry doesn’t know this device. Add it by address first.');
   });
@@ -98,15 +101,15 @@ describe('MessageList', () => {
 describe('MessageList jumping to a search hit', () => {
   it('loads older pages until the message is there, then shows it highlighted', async () => {
     const host = historyHost(300);
-    const { wrapper, pinia } = mountWith(MessageList, { props: { peerId: BOB }, host });
+    const { wrapper, pinia } = mountWith(MessageList, { props: { conversationId: DM }, host });
     const chats = useChatsStore(pinia);
-    const all = (await host.listMessages(BOB, { limit: 500 })).messages;
+    const all = (await host.listMessages(DM, { limit: 500 })).messages;
     const target = all.find((m) => m.seq === 40)!;
-    chats.focus = { peerId: BOB, messageId: target.id };
+    chats.focus = { conversationId: DM, messageId: target.id };
     await vi.waitFor(() => expect(wrapper.find('.timeline-row.highlighted').exists()).toBe(true), { timeout: 10_000 });
     expect(wrapper.get('.timeline-row.highlighted').text()).toContain('m40');
-    expect(chats.conversation(BOB).messages[0]!.seq).toBeLessThanOrEqual(40);
-    expect(chats.conversation(BOB).messages[0]!.seq).toBeGreaterThan(0);
+    expect(chats.conversation(DM).messages[0]!.seq).toBeLessThanOrEqual(40);
+    expect(chats.conversation(DM).messages[0]!.seq).toBeGreaterThan(0);
     expect(chats.focus).toBeNull();
   });
 });

@@ -24,7 +24,7 @@ describe('MessageSearchResults', () => {
     expect(hit.find('b').exists()).toBe(false);
     await hit.trigger('click');
     expect(usePeersStore(pinia).selectedId).toBe(BOB);
-    expect(chats.focus).toEqual({ peerId: BOB, messageId: m.id });
+    expect(chats.focus).toEqual({ conversationId: `direct:${BOB}`, messageId: m.id });
   });
 
   it('says when nothing matched, and shows search failures in place', async () => {

@@ -1,7 +1,8 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
-import { BOB, CAROL, fakeHost, message, peer, transfer } from '../testing/fake-host';
+import { BOB, CAROL, conversation, fakeHost, message, peer, transfer } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
+import { useConversationsStore } from '../stores/conversations';
 import { usePeersStore } from '../stores/peers';
 import { useTransfersStore } from '../stores/transfers';
 import PeerList from './PeerList.vue';
@@ -23,25 +24,25 @@ describe('PeerList', () => {
     const now = Date.now();
     const host = fakeHost({
       listPeers: vi.fn(async () => [
-        peer({
-          id: BOB,
-          name: 'Bob',
-          lastSeen: now - 60_000,
-          lastMessage: message({ text: 'old news', storedAt: now - 60_000 }),
-        }),
-        peer({
-          id: CAROL,
-          name: 'Carol',
-          online: false,
-          verified: true,
+        peer({ id: BOB, name: 'Bob', lastSeen: now - 60_000 }),
+        peer({ id: CAROL, name: 'Carol', online: false, verified: true }),
+      ]),
+      // The engine's summaries: the only source of unread counts and last lines.
+      listConversations: vi.fn(async () => [
+        conversation(CAROL, {
           unread: 3,
+          lastActivity: now,
           lastMessage: message({ peerId: CAROL, text: 'see you', direction: 'out', storedAt: now }),
+        }),
+        conversation(BOB, {
+          lastActivity: now - 60_000,
+          lastMessage: message({ text: 'old news', storedAt: now - 60_000 }),
         }),
       ]),
     });
     const { wrapper, pinia } = mountWith(PeerList, { host });
     const peers = usePeersStore(pinia);
-    await peers.load();
+    await Promise.all([peers.load(), useConversationsStore(pinia).load()]);
     await flushPromises();
     const items = wrapper.findAll('.peer-item');
     expect(items.map((i) => i.get('.peer-name').text())).toEqual(['Carol', 'Bob']);
@@ -68,16 +69,17 @@ describe('PeerList', () => {
     const now = Date.now();
     const host = fakeHost({
       listPeers: vi.fn(async () => [
-        peer({
-          id: BOB,
-          name: 'Bob',
-          lastSeen: now - 3 * 86_400_000,
+        peer({ id: BOB, name: 'Bob', lastSeen: now - 3 * 86_400_000 }),
+        peer({ id: CAROL, name: 'Carol', lastSeen: now - 86_400_000 * 2 }),
+      ]),
+      // Bob's last activity is the file offer a minute ago (the engine counts offers).
+      listConversations: vi.fn(async () => [
+        conversation(BOB, {
+          lastActivity: now - 60_000,
           lastMessage: message({ text: 'hi', storedAt: now - 3 * 86_400_000 }),
         }),
-        peer({
-          id: CAROL,
-          name: 'Carol',
-          lastSeen: now - 86_400_000 * 2,
+        conversation(CAROL, {
+          lastActivity: now - 86_400_000 * 2,
           lastMessage: message({ peerId: CAROL, text: 'lunch?', storedAt: now - 86_400_000 * 2 }),
         }),
       ]),
@@ -93,7 +95,11 @@ describe('PeerList', () => {
       ]),
     });
     const { wrapper, pinia } = mountWith(PeerList, { host });
-    await Promise.all([usePeersStore(pinia).load(), useTransfersStore(pinia).load()]);
+    await Promise.all([
+      usePeersStore(pinia).load(),
+      useConversationsStore(pinia).load(),
+      useTransfersStore(pinia).load(),
+    ]);
     await flushPromises();
     const items = wrapper.findAll('.peer-item');
     // Bob's file (a minute ago) is newer than Carol's message: Bob first, with the file as his line.
@@ -103,9 +109,17 @@ describe('PeerList', () => {
     // Carol's file is older than her last message: the message stays.
     expect(items[1]!.get('.peer-last').text()).toBe('lunch?');
 
+    // A new offer to Carol: the transfer arrives, and the engine's summary moves her conversation up.
     useTransfersStore(pinia).put(
       transfer({ peerId: CAROL, direction: 'out', createdAt: now, files: [], fileCount: 3 }),
     );
+    useConversationsStore(pinia).applyEvent({
+      name: 'conversationUpdated',
+      payload: conversation(CAROL, {
+        lastActivity: now,
+        lastMessage: message({ peerId: CAROL, text: 'lunch?', storedAt: now - 86_400_000 * 2 }),
+      }),
+    });
     await flushPromises();
     const after = wrapper.findAll('.peer-item');
     expect(after.map((i) => i.get('.peer-name').text())).toEqual(['Carol', 'Bob']);

@@ -74,13 +74,13 @@ describe('progress ticks', () => {
     const host = fakeHost({ listTransfers: async () => [a] });
     const counter = renderCounter();
     const { wrapper, pinia } = mountWith(MessageList, {
-      props: { peerId: BOB },
+      props: { conversationId: `direct:${BOB}` },
       host,
       global: { mixins: [counter.mixin] },
     });
     wireEvents(host, () => true);
-    await useChatsStore(pinia).open(BOB);
-    await useTransfersStore(pinia).load(BOB);
+    await useChatsStore(pinia).open(`direct:${BOB}`);
+    await useTransfersStore(pinia).load(`direct:${BOB}`);
     await flushPromises();
     expect(wrapper.findAll('.file-card')).toHaveLength(1);
     counter.counts.clear();
