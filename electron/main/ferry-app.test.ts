@@ -179,7 +179,7 @@ describe('startFerryApp after ready (real engine)', () => {
     });
     const reopened = fake.BrowserWindow.live()[0]!;
     expect(reopened).not.toBe(win);
-    const history = await invoke<unknown>('listMessages', (await peer.node.getSelf()).id);
+    const history = await invoke<unknown>('listMessages', `direct:${(await peer.node.getSelf()).id}`);
     expect(JSON.stringify(history)).toContain('while the window was closed');
   });
 
@@ -195,7 +195,7 @@ describe('startFerryApp after ready (real engine)', () => {
     // Focusing the window reads nothing by itself: the badge stays until the conversation is read.
     fake.app.emit('browser-window-focus');
     expect(fake.app.badgeCount).toBe(2);
-    await invoke('markRead', peerId);
+    await invoke('markRead', `direct:${peerId}`);
     await vi.waitFor(() => expect(fake.app.badgeCount).toBe(0), { timeout: 10_000 });
   });
 

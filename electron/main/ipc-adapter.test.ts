@@ -85,7 +85,7 @@ describe('IPC adapter', () => {
 
   it('returns engine errors as {code, message}', async () => {
     const { call } = await setup();
-    expect(await call('sendMessage', trusted, 'b'.repeat(64), 'hi')).toEqual({
+    expect(await call('sendMessage', trusted, `direct:${'b'.repeat(64)}`, 'hi')).toEqual({
       ok: false,
       error: { code: 'PEER_UNKNOWN', message: expect.stringMatching(/add it by address/) },
     });

@@ -7,6 +7,7 @@ import sqlite from 'node-sqlite3-wasm';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FerryDatabase, MIGRATIONS, backupFile } from '../../electron/core/store/database';
+import { ConversationRepo } from '../../electron/core/store/conversation-repo';
 import { MessageRepo } from '../../electron/core/store/message-repo';
 import { PeerRepo } from '../../electron/core/store/peer-repo';
 import { TransferRepo } from '../../electron/core/store/transfer-repo';
@@ -32,6 +33,12 @@ function seed(db: InstanceType<typeof sqlite.Database>, version: number): void {
       [PEER, MESSAGE],
     );
     db.run("INSERT INTO settings (key, value) VALUES ('displayName', '\"Alice\"')");
+    // A message that was stored and deleted: its seq (3) is never handed out again.
+    db.run(
+      "INSERT INTO messages (id, peer_id, direction, text, sent_at, stored_at, state) VALUES ('gone', ?, 'in', 'deleted', 13, 13, 'delivered')",
+      [PEER],
+    );
+    db.run("DELETE FROM messages WHERE id = 'gone'");
   }
   if (version >= 2) {
     db.run(
@@ -86,6 +93,25 @@ describe('schema upgrades', () => {
         expect(new MessageRepo(db).unreadCount(`direct:${PEER}`)).toBe(1);
         // The full-text index still finds what was there before.
         expect(new MessageRepo(db).search('你好').map((h) => h.message.id)).toEqual([MESSAGE]);
+        // Everything is in the peer's direct conversation, recorded from its first activity.
+        expect(new ConversationRepo(db).all()).toEqual([
+          { id: `direct:${PEER}`, kind: 'direct', peerId: PEER, muted: false, createdAt: 11 },
+        ]);
+        expect(page.messages.every((m) => m.conversationId === `direct:${PEER}`)).toBe(true);
+        // A new message after the upgrade: a fresh seq (not the deleted one's), found by search.
+        const added = new MessageRepo(db).insert({
+          id: 'f1d6a1a0-0000-4000-8000-000000000001',
+          conversationId: `direct:${PEER}`,
+          peerId: PEER,
+          direction: 'in',
+          text: '你好 again',
+          replyTo: null,
+          sentAt: 30,
+          storedAt: 31,
+          state: 'delivered',
+        });
+        expect(added?.seq).toBe(4);
+        expect(new MessageRepo(db).search('你好 again').map((h) => h.message.id)).toEqual([added!.id]);
         const transfer = new TransferRepo(db).get(TRANSFER);
         if (version >= 2) {
           expect(transfer).toMatchObject({ state: 'paused', saveDir: '/dl', totalBytes: 100 });

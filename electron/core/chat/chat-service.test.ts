@@ -88,9 +88,13 @@ describe('chat', () => {
     const a = await startNode('Alice');
     await expect(a.node.sendMessage(`direct:${'c'.repeat(64)}`, 'hi')).rejects.toMatchObject({ code: 'PEER_UNKNOWN' });
     const { parseArgs } = await import('../../../shared/api');
-    expect(() => parseArgs('sendMessage', ['c'.repeat(64), 'x'.repeat(64 * 1024 + 1)])).toThrow(/64 KiB/);
-    expect(() => parseArgs('sendMessage', ['c'.repeat(64), ''])).toThrow();
-    expect(() => parseArgs('sendMessage', ['not-an-id', 'hi'])).toThrow(/device id/);
+    const withCarol = `direct:${'c'.repeat(64)}`;
+    expect(() => parseArgs('sendMessage', [withCarol, 'x'.repeat(64 * 1024 + 1)])).toThrow(/64 KiB/);
+    expect(() => parseArgs('sendMessage', [withCarol, ''])).toThrow();
+    expect(() => parseArgs('sendMessage', [withCarol, 'hi'])).not.toThrow();
+    expect(() => parseArgs('sendMessage', ['not-an-id', 'hi'])).toThrow(/conversation id/);
+    // A bare device id was 0.1.0's form: a conversation id is needed now.
+    expect(() => parseArgs('sendMessage', ['c'.repeat(64), 'hi'])).toThrow(/conversation id/);
   });
 
   it('finds messages by full-text search, Chinese included', async () => {

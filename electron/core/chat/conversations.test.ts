@@ -111,3 +111,19 @@ describe('conversation summaries', () => {
     }
   });
 });
+
+describe('muting a conversation', () => {
+  it('is part of the summary, pushed at once, kept with the conversation; unread counts still grow', async () => {
+    const { a, b, aId, bId } = await pair();
+    const withBob = `direct:${bId}`;
+    // Muted before anything was said: recorded all the same.
+    expect(await a.node.setConversationMuted(withBob, true)).toMatchObject({ id: withBob, muted: true, unread: 0 });
+    await waitUntil(() => summaries(a.events, bId).at(-1)?.muted === true, { what: 'a muted summary pushed' });
+    await b.node.sendMessage(`direct:${aId}`, 'shh');
+    await waitUntil(() => summaries(a.events, bId).at(-1)?.unread === 1, { what: 'unread still counted' });
+    expect(summaries(a.events, bId).at(-1)!.muted).toBe(true);
+    expect(await a.node.listConversations()).toEqual([expect.objectContaining({ id: withBob, muted: true })]);
+    expect(await a.node.setConversationMuted(withBob, false)).toMatchObject({ muted: false, unread: 1 });
+    expect((await a.node.listConversations())[0]!.muted).toBe(false);
+  });
+});

@@ -175,7 +175,7 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     const added = await call(l, 'addPeer', [alice.address]);
     expect(added).toMatchObject({ event: 'result', ok: true, result: { name: 'Alice' } });
     const aliceId = (added.result as { id: string }).id;
-    const sent = await call(l, 'sendMessage', [aliceId, 'hello']);
+    const sent = await call(l, 'sendMessage', [`direct:${aliceId}`, 'hello']);
     expect(sent).toMatchObject({ ok: true, result: { text: 'hello', direction: 'out' } });
     await alice.waitFor('messageAdded', (m) => m.text === 'hello');
     // No "args": none. A call that returns nothing answers null.

@@ -22,7 +22,7 @@ On a terminal it prints readable lines and asks about each incoming file offer:
 When stdout or stdin is not a terminal, or with --json, it prints one JSON object per
 line and reads API calls as JSON lines on stdin, e.g.
   {"id":1,"call":"addPeer","args":["192.168.1.20:47820"]}
-  {"id":2,"call":"sendMessage","args":["<peer id>","hello"]}
+  {"id":2,"call":"sendMessage","args":["direct:<peer id>","hello"]}
 answered by {"event":"result","id":1,"ok":true,"result":…}. (On a terminal, a line
 starting with "{" is such a call too.)
 
