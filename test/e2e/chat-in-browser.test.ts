@@ -62,7 +62,9 @@ describe('chat in the browser UI', () => {
 
     // B replies; A's open conversation shows it and sends a read receipt.
     const aliceOnB = (await b.proc.call('listPeers')) as { id: string }[];
-    const reply = (await b.proc.call('sendMessage', aliceOnB[0]!.id, 'Hi Alice,\nsecond line')) as { id: string };
+    const reply = (await b.proc.call('sendMessage', `direct:${aliceOnB[0]!.id}`, 'Hi Alice,\nsecond line')) as {
+      id: string;
+    };
     const theirs = page.locator(`[data-message-id="${reply.id}"]`);
     await theirs.waitFor();
     expect(await theirs.getAttribute('class')).toContain('in');

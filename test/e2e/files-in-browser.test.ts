@@ -121,7 +121,7 @@ describe('files in the browser UI', () => {
     await writeFile(path.join(dir, 'photo.jpg'), body);
     await writeFile(path.join(dir, 'notes.txt'), 'not wanted');
 
-    const sent = (await b.call('sendFiles', aliceOnB.id, [path.join(dir, 'photo.jpg')])) as { id: string };
+    const sent = (await b.call('sendFiles', `direct:${aliceOnB.id}`, [path.join(dir, 'photo.jpg')])) as { id: string };
     const card = page.locator(`[data-transfer-id="${sent.id}"]`);
     await card.waitFor({ timeout: 15_000 });
     expect(await card.getAttribute('data-state')).toBe('offered');
@@ -136,7 +136,9 @@ describe('files in the browser UI', () => {
       'done on B',
     );
 
-    const second = (await b.call('sendFiles', aliceOnB.id, [path.join(dir, 'notes.txt')])) as { id: string };
+    const second = (await b.call('sendFiles', `direct:${aliceOnB.id}`, [path.join(dir, 'notes.txt')])) as {
+      id: string;
+    };
     const other = page.locator(`[data-transfer-id="${second.id}"]`);
     await other.getByRole('button', { name: 'Decline' }).click();
     await b.waitFor(

@@ -36,9 +36,9 @@ describe('ferry listen processes', () => {
 
     const bob = (await a.proc.call('addPeer', `127.0.0.1:${portB}`)) as Dto;
     expect(bob.id).toBe(b.id);
-    await a.proc.call('sendMessage', b.id, 'hello from Alice');
+    await a.proc.call('sendMessage', `direct:${b.id}`, 'hello from Alice');
     await b.proc.waitFor(added('hello from Alice'), 10_000, 'Alice → Bob');
-    await b.proc.call('sendMessage', a.id, '你好 from Bob');
+    await b.proc.call('sendMessage', `direct:${a.id}`, '你好 from Bob');
     await a.proc.waitFor(added('你好 from Bob'), 10_000, 'Bob → Alice');
 
     // Bob dies hard; Alice keeps writing; Bob comes back on the same data dir.
@@ -49,7 +49,7 @@ describe('ferry listen processes', () => {
       10_000,
       'Bob offline',
     );
-    const pending = (await a.proc.call('sendMessage', b.id, 'sent while Bob was down')) as Dto;
+    const pending = (await a.proc.call('sendMessage', `direct:${b.id}`, 'sent while Bob was down')) as Dto;
     b = await listen('Bob', dirB, portB);
     await b.proc.waitFor(added('sent while Bob was down'), 20_000, 'pending message re-delivered');
     await a.proc.waitFor(
@@ -57,7 +57,7 @@ describe('ferry listen processes', () => {
       10_000,
       'delivered',
     );
-    const history = (await b.proc.call('listMessages', a.id)) as { messages: Dto[] };
+    const history = (await b.proc.call('listMessages', `direct:${a.id}`)) as { messages: Dto[] };
     expect(history.messages.map((m) => m.text)).toEqual([
       'hello from Alice',
       '你好 from Bob',
@@ -76,7 +76,7 @@ describe('ferry listen processes', () => {
       10_000,
       'Bob gone again',
     );
-    const owed = (await a.proc.call('sendMessage', b.id, 'owed across an Alice crash')) as Dto;
+    const owed = (await a.proc.call('sendMessage', `direct:${b.id}`, 'owed across an Alice crash')) as Dto;
     a.proc.child.kill('SIGKILL');
     await a.proc.exited;
     b = await listen('Bob', dirB, portB);
@@ -87,7 +87,7 @@ describe('ferry listen processes', () => {
       10_000,
       'owed delivered',
     );
-    const finalHistory = (await b.proc.call('listMessages', a.id)) as { messages: Dto[] };
+    const finalHistory = (await b.proc.call('listMessages', `direct:${a.id}`)) as { messages: Dto[] };
     expect(finalHistory.messages.map((m) => m.text)).toEqual([
       'hello from Alice',
       '你好 from Bob',

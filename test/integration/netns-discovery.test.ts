@@ -158,7 +158,7 @@ describe.skipIf(skipReason !== null)(
       await first!.call('addPeer', `${hosts[2]!.ip}:47820`);
       await first!.waitFor(isOnline(ids[1]!), 10_000, 'host1 → host2 by address');
       await first!.waitFor(isOnline(ids[2]!), 10_000, 'host1 → host3 by address');
-      const sent = (await first!.call('sendMessage', ids[2], 'across the bridge')) as { id: string };
+      const sent = (await first!.call('sendMessage', `direct:${ids[2]}`, 'across the bridge')) as { id: string };
       await procs[2]!.waitFor((l) => l.event === 'messageAdded' && l.id === sent.id, 10_000, 'message arrives');
       await stopHosts(procs);
     }, 90_000);

@@ -252,7 +252,7 @@ describe('browser-mode server', () => {
       error: { code: 'INVALID_ARGUMENT' },
     });
     expect(await rpc(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await rpc(ws, { id: 5, call: 'sendMessage', args: ['a'.repeat(64), 'hi'] })).toMatchObject({
+    expect(await rpc(ws, { id: 5, call: 'sendMessage', args: [`direct:${'a'.repeat(64)}`, 'hi'] })).toMatchObject({
       ok: false,
       error: { code: 'PEER_UNKNOWN' },
     });
@@ -388,7 +388,7 @@ describe('staged uploads and what may be sent', () => {
       await writeFile(paths[i]!, String(i));
     }
     const ws = await socketFor(host, origin);
-    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [bob.node.identity.id, paths] });
+    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, paths] });
     expect(sent).toMatchObject({ ok: true, result: { fileCount: 10_000, state: 'offered' } });
     const id = (sent.result as { id: string }).id;
     await bob.waitFor('transferUpdated', (t) => t.id === id, 30_000);
@@ -405,14 +405,14 @@ describe('staged uploads and what may be sent', () => {
     const ws = await socketFor(host, origin);
 
     const refused = await upload(host, origin, session, 'refused.txt', 'no');
-    expect(await rpc(ws, { id: 1, call: 'sendFiles', args: ['a'.repeat(64), [refused]] })).toMatchObject({
+    expect(await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${'a'.repeat(64)}`, [refused]] })).toMatchObject({
       ok: false,
       error: { code: 'PEER_UNKNOWN' },
     });
     expect(await exists(path.dirname(refused))).toBe(false);
 
     const staged = await upload(host, origin, session, 'hello.txt', 'hello bob');
-    const sent = await rpc(ws, { id: 2, call: 'sendFiles', args: [bob.node.identity.id, [staged]] });
+    const sent = await rpc(ws, { id: 2, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [staged]] });
     const id = (sent.result as { id: string }).id;
     expect(await exists(`${path.dirname(staged)}.transfer`)).toBe(true);
     await bob.waitFor('transferUpdated', (t) => t.id === id);
@@ -446,7 +446,7 @@ describe('staged uploads and what may be sent', () => {
     const { session } = await login(first.host);
     const staged = await upload(first.host, first.origin, session, 'later.txt', 'later');
     const ws = await socketFor(first.host, first.origin);
-    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [bob.node.identity.id, [staged]] });
+    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [staged]] });
     const id = (sent.result as { id: string }).id;
     ws.close();
     await first.host.close();
@@ -508,7 +508,10 @@ describe('staged uploads and what may be sent', () => {
     ];
     let id = 1;
     for (const p of forbidden) {
-      expect(await rpc(ws, { id: id++, call: 'sendFiles', args: [bob.node.identity.id, [p]] }), p).toMatchObject({
+      expect(
+        await rpc(ws, { id: id++, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [p]] }),
+        p,
+      ).toMatchObject({
         ok: false,
         error: { code: 'PATH_NOT_ALLOWED' },
       });
@@ -516,7 +519,7 @@ describe('staged uploads and what may be sent', () => {
     expect(bob.events.some((e) => e.name === 'transferUpdated')).toBe(false);
     // Browser mode's own staging folder inside the data dir is the one exception.
     const staged = await upload(host, origin, session, 'ok.txt', 'fine');
-    expect(await rpc(ws, { id, call: 'sendFiles', args: [bob.node.identity.id, [staged]] })).toMatchObject({
+    expect(await rpc(ws, { id, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [staged]] })).toMatchObject({
       ok: true,
     });
     ws.close();

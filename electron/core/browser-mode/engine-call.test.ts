@@ -17,7 +17,7 @@ describe('engine call', () => {
       result: { displayName: 'Alice B.' },
     });
     // A request that returns nothing answers null (JSON has no undefined).
-    expect(await callEngine(node, 'markRead', ['a'.repeat(64)])).toEqual({ ok: true, result: null });
+    expect(await callEngine(node, 'markRead', [`direct:${'a'.repeat(64)}`])).toEqual({ ok: true, result: null });
   });
 
   it('refuses unknown names, non-strings and inherited properties as INVALID_ARGUMENT', async () => {
@@ -43,14 +43,14 @@ describe('engine call', () => {
     const { node } = await startNode('Alice');
     expect(await callEngine(node, 'sendMessage', ['not-a-device-id', 'hi'])).toEqual({
       ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: '0: a device id is 64 lower-case hex characters' },
+      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is "direct:" and a device id' },
     });
     const two = await callEngine(node, 'sendMessage', ['bad', 'hi', 5]);
     expect(two).toEqual({
       ok: false,
       error: {
         code: 'INVALID_ARGUMENT',
-        message: '0: a device id is 64 lower-case hex characters; 2: Invalid input: expected object, received number',
+        message: '0: a conversation id is "direct:" and a device id; 2: Invalid input: expected object, received number',
       },
     });
     expect(await callEngine(node, 'updateSettings', [{ displayName: 5 }])).toMatchObject({
