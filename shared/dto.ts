@@ -13,8 +13,28 @@ export interface SelfDto {
   protocolVersion: number;
 }
 
+/** What can be done with a peer: from its protocol and what its last hello announced. */
+export interface PeerCapabilities {
+  /** Everything exchanged is encrypted (Ferry: TLS 1.3, pinned certificates). */
+  encrypted: boolean;
+  /** Its identity can be confirmed by comparing a code read aloud. */
+  verifiable: boolean;
+  /** Text messages. */
+  chat: boolean;
+  /** Delivered and read receipts for messages. */
+  receipts: boolean;
+  files: boolean;
+  folders: boolean;
+  /** An interrupted transfer continues where it stopped. */
+  resume: boolean;
+  groups: boolean;
+}
+
 export interface PeerDto {
   id: DeviceId;
+  /** The wire protocol it speaks. */
+  protocol: 'ferry';
+  capabilities: PeerCapabilities;
   /** Alias if the user set one, else the name the peer announced. */
   name: string;
   announcedName: string;

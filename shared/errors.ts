@@ -18,6 +18,8 @@ export const ErrorCodes = {
   PEER_UNKNOWN: 'PEER_UNKNOWN',
   PEER_OFFLINE: 'PEER_OFFLINE',
   PEER_UNREACHABLE: 'PEER_UNREACHABLE',
+  /** The peer's protocol or its hello's capabilities don't include what was asked. */
+  PEER_UNSUPPORTED: 'PEER_UNSUPPORTED',
   PEER_GONE: 'PEER_GONE',
   SELF_CONNECTION: 'SELF_CONNECTION',
   BAD_ADDRESS: 'BAD_ADDRESS',

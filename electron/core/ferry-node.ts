@@ -31,6 +31,7 @@ import { verificationCode } from './identity/fingerprint';
 import { DEFAULT_PORT, formatAddress, parseAddress } from './net/address';
 import { ConnectionManager, type PeerLink } from './net/connection-manager';
 import type { ConnectionTimers } from './net/framed-connection';
+import { ferryCapabilities, OWN_CAPABILITIES } from './protocol/capabilities';
 import { PROTOCOL_VERSION } from './protocol/frames';
 import { FerryDatabase } from './store/database';
 import { MessageRepo } from './store/message-repo';
@@ -93,7 +94,7 @@ const REFUSALS = new Set([
   'SELF_CONNECTION',
 ]);
 
-export const CAPABILITIES = ['chat/1', 'transfer/1'];
+export const CAPABILITIES = OWN_CAPABILITIES;
 
 export function defaultSettings(): SettingsDto {
   return {
@@ -167,7 +168,7 @@ export class FerryNode implements FerryApi {
         name: this.settings.displayName,
         platform: process.platform,
         port: this.port,
-        caps: CAPABILITIES,
+        caps: [...CAPABILITIES],
       }),
       // A blocked peer is closed on like an offline device: it is not told it was blocked.
       authorize: (link) =>
@@ -616,6 +617,7 @@ export class FerryNode implements FerryApi {
         name: link.hello.name,
         platform: link.hello.platform,
         address: link.listenAddress ?? undefined,
+        caps: link.hello.caps,
       },
       Date.now(),
     );
@@ -690,6 +692,8 @@ export class FerryNode implements FerryApi {
   private toPeerDto(record: PeerRecord): PeerDto {
     return {
       id: record.id,
+      protocol: record.protocol,
+      capabilities: ferryCapabilities(record.caps),
       name: record.alias ?? record.name,
       announcedName: record.name,
       alias: record.alias,
@@ -736,6 +740,7 @@ export class FerryNode implements FerryApi {
         name: link.hello.name,
         platform: link.hello.platform,
         address: link.listenAddress ?? undefined,
+        caps: link.hello.caps,
       },
       Date.now(),
     );
@@ -757,6 +762,12 @@ export class FerryNode implements FerryApi {
     const peer = this.conversationPeer(conversationId);
     const peerId = peer.id;
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it messages');
+    if (!ferryCapabilities(peer.caps).chat) {
+      throw new FerryError(
+        'PEER_UNSUPPORTED',
+        `${peer.alias ?? peer.name} does not take messages (no "chat/1" in its hello)`,
+      );
+    }
     const message = this.chat.send(peerId, text, options ?? {});
     if (!this.connections.link(peerId)) this.keepConnected(peerId);
     return message;
@@ -866,6 +877,12 @@ export class FerryNode implements FerryApi {
     const peer = this.conversationPeer(conversationId);
     const peerId = peer.id;
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it files');
+    if (!ferryCapabilities(peer.caps).files) {
+      throw new FerryError(
+        'PEER_UNSUPPORTED',
+        `${peer.alias ?? peer.name} does not take files (no "transfer/1" in its hello)`,
+      );
+    }
     await refuseOwnData(this.dataDir, paths);
     return this.transfers.send(peerId, paths);
   }

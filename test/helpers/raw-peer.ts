@@ -66,7 +66,7 @@ export async function rawPeer(port: number, identity?: DeviceIdentity): Promise<
           name: 'raw',
           platform: 'test',
           port: 0,
-          caps: [],
+          caps: ['chat/1', 'transfer/1'],
           purpose: 'control',
           ...overrides,
         }),
@@ -80,9 +80,13 @@ export function until(check: () => boolean, timeoutMs = 5_000, what = 'condition
 }
 
 /** A raw control link: hello exchanged, ready for hand-made frames. */
-export async function rawControl(port: number, identity?: DeviceIdentity): Promise<RawPeer> {
+export async function rawControl(
+  port: number,
+  identity?: DeviceIdentity,
+  hello: Partial<RawHeader> = {},
+): Promise<RawPeer> {
   const peer = await rawPeer(port, identity);
-  peer.hello();
+  peer.hello(hello);
   await until(() => peer.frames.some((f) => f.type === 'hello'), 5_000, 'hello from the node');
   return peer;
 }

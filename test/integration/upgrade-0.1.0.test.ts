@@ -52,12 +52,16 @@ describe('upgrading a 0.1.0 data directory', () => {
     const summaryOf = (peerId: string) => conversations.find((c) => c.id === `direct:${peerId}`);
     const peers = (await node.listPeers())
       .filter((p) => known.has(p.id))
-      .map(({ online: _o, lastSeen: _l, ...p }) => ({
+      .map(({ online: _o, lastSeen: _l, protocol, capabilities, ...p }) => ({
+        // New since 0.1.0: every peer of a 0.1.0 data dir speaks Ferry, with its full abilities.
+        protocol,
+        files: capabilities.files && capabilities.chat && capabilities.verifiable,
         ...p,
         unread: summaryOf(p.id)?.unread ?? 0,
         lastMessage: summaryOf(p.id)?.lastMessage?.id ?? null,
       }));
-    expect(peers).toEqual(expected.peers);
+    expect(peers.map((p) => [p.protocol, p.files])).toEqual(expected.peers.map(() => ['ferry', true]));
+    expect(peers.map(({ protocol: _p, files: _f, ...p }) => p)).toEqual(expected.peers);
     expect(peers).toHaveLength(3);
 
     for (const peer of expected.peers) {

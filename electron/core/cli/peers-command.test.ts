@@ -51,6 +51,8 @@ function record(p: Partial<PeerRecord>): PeerRecord {
     certChanged: false,
     manual: false,
     blockedPeriods: [],
+    protocol: 'ferry',
+    caps: null,
     ...p,
   };
 }

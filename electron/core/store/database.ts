@@ -101,6 +101,7 @@ export const MIGRATIONS: readonly Migration[] = [
    * 4: conversations. Messages and transfers belong to a conversation (`direct:<peer id>`
    * for one peer; groups come later); a message is unique per (conversation, id). The
    * messages table is rebuilt for the new key, keeping every seq (the search index's rowid).
+   * Peers record the protocol they speak and the capabilities of their last hello.
    */ `
   CREATE TABLE conversations (
     id TEXT PRIMARY KEY,
@@ -147,6 +148,8 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
   END;
+  ALTER TABLE peers ADD COLUMN protocol TEXT NOT NULL DEFAULT 'ferry';
+  ALTER TABLE peers ADD COLUMN caps TEXT;
   ALTER TABLE transfers ADD COLUMN conversation_id TEXT;
   UPDATE transfers SET conversation_id = 'direct:' || peer_id;
   CREATE INDEX transfers_by_conversation ON transfers (conversation_id, created_at);

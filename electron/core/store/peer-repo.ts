@@ -14,6 +14,10 @@ export interface PeerRecord {
   manual: boolean;
   /** [from, to] ms; `to` is null while the block lasts. */
   blockedPeriods: [number, number | null][];
+  /** The wire protocol it speaks ('ferry' only, so far). */
+  protocol: 'ferry';
+  /** Capability strings of its last hello (e.g. `chat/1`); null until it has said hello. */
+  caps: string[] | null;
 }
 
 interface PeerRow {
@@ -29,6 +33,7 @@ interface PeerRow {
   cert_changed: number;
   manual: number;
   blocked_periods?: string;
+  caps?: string | null;
 }
 
 const MAX_ADDRESSES = 8;
@@ -54,7 +59,19 @@ function toRecord(row: PeerRow): PeerRecord {
     certChanged: row.cert_changed === 1,
     manual: row.manual === 1,
     blockedPeriods: parsePeriods(row.blocked_periods),
+    protocol: 'ferry',
+    caps: parseCaps(row.caps),
   };
+}
+
+function parseCaps(json: string | null | undefined): string[] | null {
+  if (json === null || json === undefined) return null;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? parsed.filter((c): c is string => typeof c === 'string') : null;
+  } catch {
+    return null;
+  }
 }
 
 function parsePeriods(json: string | undefined): [number, number | null][] {
@@ -85,7 +102,10 @@ export class PeerRepo {
   }
 
   /** Pins a newly met peer or refreshes a known one after a successful hello. */
-  upsertSeen(peer: { id: string; name: string; platform: string; address?: string }, now: number): PeerRecord {
+  upsertSeen(
+    peer: { id: string; name: string; platform: string; address?: string; caps?: string[] },
+    now: number,
+  ): PeerRecord {
     // SQLite's C strings end at a NUL: a peer's "Bob\0Mallory" would be stored as "Bob".
     peer = { ...peer, name: peer.name.replaceAll('\0', '\uFFFD'), platform: peer.platform.replaceAll('\0', '\uFFFD') };
     return this.db.transaction(() => {
@@ -108,6 +128,7 @@ export class PeerRepo {
           [peer.id, peer.name, peer.platform, JSON.stringify(merged), now, now],
         );
       }
+      if (peer.caps) this.db.run('UPDATE peers SET caps = ? WHERE id = ?', [JSON.stringify(peer.caps), peer.id]);
       return this.get(peer.id)!;
     });
   }

@@ -60,3 +60,17 @@ describe('ConversationView', () => {
     expect(wrapper.get('.banner.danger').text()).toContain('different security certificate');
   });
 });
+
+describe('ConversationView header', () => {
+  it('offers verification only for a device that can be verified', async () => {
+    const verifiable = mountWith(ConversationView, { props: { peer: peer() } });
+    await flushPromises();
+    expect(verifiable.wrapper.find('.conversation-header button.button.small').text()).toContain('Verify');
+    const base = peer();
+    const not = mountWith(ConversationView, {
+      props: { peer: peer({ capabilities: { ...base.capabilities, verifiable: false } }) },
+    });
+    await flushPromises();
+    expect(not.wrapper.find('.conversation-header button.button.small').exists()).toBe(false);
+  });
+});

@@ -31,6 +31,17 @@ export function settings(over: Partial<SettingsDto> = {}): SettingsDto {
 export function peer(over: Partial<PeerDto> = {}): PeerDto {
   return {
     id: BOB,
+    protocol: 'ferry',
+    capabilities: {
+      encrypted: true,
+      verifiable: true,
+      chat: true,
+      receipts: true,
+      files: true,
+      folders: true,
+      resume: true,
+      groups: false,
+    },
     name: 'Bob',
     announcedName: 'Bob',
     alias: null,

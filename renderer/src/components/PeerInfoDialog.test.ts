@@ -1,0 +1,34 @@
+import { flushPromises } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import { BOB, peer } from '../testing/fake-host';
+import { mountWith } from '../testing/mount-with';
+import PeerInfoDialog from './PeerInfoDialog.vue';
+
+const mountInfo = (p = peer(), locale: 'en' | 'zh-CN' = 'en') =>
+  mountWith(PeerInfoDialog, {
+    props: { peerId: BOB },
+    initialState: { peers: { byId: { [BOB]: p } } },
+    locale,
+  });
+
+describe('PeerInfoDialog', () => {
+  it('says how Ferry talks to the device and what it can do with it', async () => {
+    const { wrapper } = mountInfo();
+    await flushPromises();
+    expect(wrapper.get('.peer-connection').text()).toBe(
+      'Ferry · encrypted · can be verified · read receipts · files and folders · resumes transfers',
+    );
+    expect(wrapper.text()).toContain('Verification');
+  });
+
+  it('leaves out what the device did not announce, and offers no verification where it cannot be done', async () => {
+    const base = peer();
+    const limited = peer({
+      capabilities: { ...base.capabilities, verifiable: false, receipts: false, files: false, resume: false },
+    });
+    const { wrapper } = mountInfo(limited, 'zh-CN');
+    await flushPromises();
+    expect(wrapper.get('.peer-connection').text()).toBe('Ferry · 已加密');
+    expect(wrapper.text()).not.toContain('验证');
+  });
+});
