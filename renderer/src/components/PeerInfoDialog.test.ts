@@ -32,3 +32,20 @@ describe('PeerInfoDialog', () => {
     expect(wrapper.text()).not.toContain('验证');
   });
 });
+
+describe('PeerInfoDialog muting', () => {
+  it('mutes and unmutes the conversation through the engine', async () => {
+    const { wrapper, host } = mountInfo();
+    await flushPromises();
+    const toggle = wrapper.get('.mute-toggle');
+    expect(toggle.text()).toBe('Mute');
+    await toggle.trigger('click');
+    await flushPromises();
+    expect(host.setConversationMuted).toHaveBeenCalledWith(`direct:${BOB}`, true);
+    expect(wrapper.get('.mute-toggle').text()).toBe('Unmute');
+    await wrapper.get('.mute-toggle').trigger('click');
+    await flushPromises();
+    expect(host.setConversationMuted).toHaveBeenLastCalledWith(`direct:${BOB}`, false);
+    expect(wrapper.get('.mute-toggle').text()).toBe('Mute');
+  });
+});

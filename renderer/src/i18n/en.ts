@@ -197,6 +197,8 @@ const en = {
     capGroups: 'groups',
     block: 'Block',
     unblock: 'Unblock',
+    mute: 'Mute',
+    unmute: 'Unmute',
     forget: 'Forget',
     forgetConfirm:
       'Forget {name}? It disappears from your list and its certificate is no longer pinned. Your chat history stays.',

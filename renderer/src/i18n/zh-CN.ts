@@ -198,6 +198,8 @@ const zhCN: typeof en = {
     capGroups: '群组',
     block: '屏蔽',
     unblock: '取消屏蔽',
+    mute: '消息免打扰',
+    unmute: '取消免打扰',
     forget: '移除',
     forgetConfirm: '移除 {name}？它将从列表中消失，证书也不再固定。聊天记录会保留。',
     forgetYes: '移除此设备',

@@ -26,6 +26,17 @@ export const useConversationsStore = defineStore('conversations', () => {
     return byId.value[directConversationId(peerId)];
   }
 
+  /** Mutes or unmutes a conversation; resolves false (and keeps the state) when the engine refused. */
+  async function setMuted(conversationId: string, muted: boolean): Promise<boolean> {
+    try {
+      const summary = await useHost().setConversationMuted(conversationId, muted);
+      byId.value = { ...byId.value, [summary.id]: summary };
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   function applyEvent(event: FerryEvent): void {
     if (event.name === 'conversationUpdated') {
       byId.value = { ...byId.value, [event.payload.id]: event.payload };
@@ -34,5 +45,5 @@ export const useConversationsStore = defineStore('conversations', () => {
     }
   }
 
-  return { byId, totalUnread, load, ofPeer, applyEvent };
+  return { byId, totalUnread, load, ofPeer, setMuted, applyEvent };
 });
