@@ -183,6 +183,26 @@ describe('startFerryApp after ready (real engine)', () => {
     expect(JSON.stringify(history)).toContain('while the window was closed');
   });
 
+  it('a muted conversation raises no notification; its messages still count on the badge', async () => {
+    const win = await start();
+    win!.focused = false; // another app is in front
+    const { port } = await invoke<{ port: number }>('getSelf');
+    const peer = await startNode('peer');
+    const desktop = await peer.node.addPeer(`127.0.0.1:${port}`);
+    const peerId = (await peer.node.getSelf()).id;
+    await peer.node.sendMessage(`direct:${desktop.id}`, 'one');
+    await vi.waitFor(() => expect(fake.Notification.shown.map((n) => n.body)).toEqual(['one']), { timeout: 10_000 });
+    await invoke('setConversationMuted', `direct:${peerId}`, true);
+    await peer.node.sendMessage(`direct:${desktop.id}`, 'two');
+    await vi.waitFor(() => expect(fake.app.badgeCount).toBe(2), { timeout: 10_000 });
+    expect(fake.Notification.shown.map((n) => n.body)).toEqual(['one']);
+    await invoke('setConversationMuted', `direct:${peerId}`, false);
+    await peer.node.sendMessage(`direct:${desktop.id}`, 'three');
+    await vi.waitFor(() => expect(fake.Notification.shown.map((n) => n.body)).toEqual(['one', 'three']), {
+      timeout: 10_000,
+    });
+  });
+
   it("the badge shows the engine's unread total: it grows with messages and drops as they are read", async () => {
     await start();
     const { port } = await invoke<{ port: number }>('getSelf');

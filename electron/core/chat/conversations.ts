@@ -60,12 +60,18 @@ export class Conversations {
     return Number(this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE unread = 1')?.n ?? 0);
   }
 
-  /** Mutes or unmutes a conversation (recorded even before anything is in it). */
+  /**
+   * Mutes or unmutes a conversation (recorded even before anything is in it). The summary
+   * goes out at once, not on the next turn: a host deciding whether to notify must know
+   * before the next message of that conversation arrives.
+   */
   setMuted(conversationId: string, muted: boolean): ConversationDto {
     this.repo.ensure(conversationId, Date.now());
     this.repo.setMuted(conversationId, muted);
-    this.changed(conversationId);
-    return this.summary(conversationId);
+    this.pending.delete(conversationId);
+    const summary = this.summary(conversationId);
+    if (!this.closed) this.emit('conversationUpdated', summary);
+    return summary;
   }
 
   isMuted(conversationId: string): boolean {
