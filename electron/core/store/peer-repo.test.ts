@@ -31,9 +31,14 @@ describe('PeerRepo', () => {
       certChanged: false,
       manual: false,
       blockedPeriods: [],
+      protocol: 'ferry',
+      caps: null,
     });
     repo.update(A, { alias: 'Mum', verified: true, manual: true });
-    const again = repo.upsertSeen({ id: A, name: 'Alice 2', platform: 'win32', address: '10.0.0.2:53317' }, 200);
+    const again = repo.upsertSeen(
+      { id: A, name: 'Alice 2', platform: 'win32', address: '10.0.0.2:53317', caps: ['chat/1', 'x/2'] },
+      200,
+    );
     expect(again).toEqual({
       ...first,
       name: 'Alice 2',
@@ -43,8 +48,16 @@ describe('PeerRepo', () => {
       lastSeen: 200,
       verified: true,
       manual: true,
+      caps: ['chat/1', 'x/2'],
     });
     expect(repo.get(A)).toEqual(again);
+    // A refresh that says nothing about capabilities keeps the last ones heard.
+    expect(repo.upsertSeen({ id: A, name: 'Alice 2', platform: 'win32' }, 300).caps).toEqual(['chat/1', 'x/2']);
+    // Garbage in the column reads as "not heard yet", never as a crash.
+    db.run("UPDATE peers SET caps = 'not json' WHERE id = ?", [A]);
+    expect(repo.get(A)!.caps).toBeNull();
+    db.run("UPDATE peers SET caps = '[\"chat/1\", 5]' WHERE id = ?", [A]);
+    expect(repo.get(A)!.caps).toEqual(['chat/1']);
     db.close();
   });
 
