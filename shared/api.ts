@@ -65,7 +65,7 @@ export const settingsPatch = z
   .strict();
 
 /** Declares a request: its argument tuple (validated at every edge) and its result type. */
-function request<A extends z.ZodTuple>(args: A) {
+export function request<A extends z.ZodTuple>(args: A) {
   return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
 }
 

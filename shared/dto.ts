@@ -1,4 +1,5 @@
 /** Plain data that crosses the IPC / WebSocket boundary. No classes, no functions. */
+import type { NoticeCode } from './errors';
 
 /** Lower-case hex SHA-256 fingerprint of a device certificate (64 chars). */
 export type DeviceId = string;
@@ -122,7 +123,7 @@ export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface NoticeDto {
   level: LogLevel;
-  code: string;
+  code: NoticeCode;
   message: string;
   peerId?: DeviceId;
 }

@@ -60,6 +60,31 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/**
+ * Codes only notices carry: things that happened, not a failed request. A notice
+ * may also carry any ErrorCode (a refused connection, a failure reported as it
+ * happens); the UI translates both.
+ */
+export const NoticeOnlyCodes = {
+  PEER_DISCOVERED: 'PEER_DISCOVERED',
+  PEER_CONNECTED: 'PEER_CONNECTED',
+  PEER_DISCONNECTED: 'PEER_DISCONNECTED',
+  /** A discovered peer stopped announcing. */
+  PEER_EXPIRED: 'PEER_EXPIRED',
+  PEER_GOODBYE: 'PEER_GOODBYE',
+  /** UDP discovery could not start: add peers by address. */
+  DISCOVERY_UNAVAILABLE: 'DISCOVERY_UNAVAILABLE',
+  DISCOVERY_ERROR: 'DISCOVERY_ERROR',
+  /** Discovery packets were dropped (malformed, spoofed, too many). */
+  DISCOVERY_DROPPED: 'DISCOVERY_DROPPED',
+  /** A changed setting (the port) takes effect after a restart. */
+  RESTART_NEEDED: 'RESTART_NEEDED',
+} as const;
+
+export type NoticeOnlyCode = keyof typeof NoticeOnlyCodes;
+/** Every code the engine puts in a notice. */
+export type NoticeCode = ErrorCode | NoticeOnlyCode;
+
 /** The shape an error takes when it crosses a process boundary (IPC, WebSocket, wire). */
 export interface ErrorDto {
   code: ErrorCode;

@@ -3,7 +3,9 @@
  * event channel and a few host extras. The Electron preload and the browser-mode
  * client both implement exactly this; extras a host can't offer are absent.
  */
-import type { FerryApi, FerryEvent } from './api';
+import { z } from 'zod';
+import { request, type FerryApi, type FerryEvent } from './api';
+import type { ErrorDto } from './errors';
 
 export type FerryHost = FerryApi & {
   /** Every pushed event on one channel; returns an unsubscribe function. */
@@ -27,9 +29,35 @@ export type FerryHost = FerryApi & {
   onOpenConversation?(listener: (peerId: string) => void): () => void;
 };
 
-/** Host extras carried over IPC besides the contract requests. */
-export const hostRequests = ['pickFiles', 'pickFolder', 'openPath', 'showInFolder'] as const;
-export type HostRequestName = (typeof hostRequests)[number];
+/** An absolute path on any of our platforms (`/…`, `C:\…`, `\\server\…`); the host checks the rest. */
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(s) && !s.includes('\0'), 'must be an absolute path');
+
+/**
+ * Host extras: requests a host may offer besides the contract, declared like the
+ * contract's (argument tuple validated at the edge, result type). A host registers
+ * the ones it implements; to a host that doesn't, the name is an unknown request.
+ */
+export const hostExtras = {
+  pickFiles: request(z.tuple([])).returns<string[]>(),
+  pickFolder: request(z.tuple([])).returns<string | null>(),
+  openPath: request(z.tuple([absolutePath])).returns<void>(),
+  showInFolder: request(z.tuple([absolutePath])).returns<void>(),
+};
+
+export type HostRequestName = keyof typeof hostExtras;
+export type HostRequestArgs<K extends HostRequestName> = z.infer<(typeof hostExtras)[K]['args']>;
+export type HostRequestResult<K extends HostRequestName> = (typeof hostExtras)[K]['result'];
+/** What a host implements for the extras it offers. */
+export type HostExtrasApi = {
+  [K in HostRequestName]: (...args: HostRequestArgs<K>) => Promise<HostRequestResult<K>>;
+};
+
+/** Names of the host extras (Electron carries all of them over IPC). */
+export const hostRequests = Object.keys(hostExtras) as HostRequestName[];
 
 /** IPC channel names (Electron host). */
 export const IPC = {
@@ -39,4 +67,4 @@ export const IPC = {
 } as const;
 
 /** How a request's outcome crosses IPC: errors keep their code (a thrown Error would lose it). */
-export type IpcOutcome<T> = { ok: true; result: T } | { ok: false; error: { code: string; message: string } };
+export type IpcOutcome<T> = { ok: true; result: T } | { ok: false; error: ErrorDto };

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
 import { directConversationId, directPeerOf } from '../../shared/conversation-id';
+import type { NoticeOnlyCode } from '../../shared/errors';
 import type {
   ConversationDto,
   MessageDto,
@@ -409,7 +410,7 @@ export class FerryNode implements FerryApi {
   /** "id@address" announcements whose certificate did not match (spoofed or stale): ignored. */
   private readonly refusedClaims = new Set<string>();
 
-  private onPeerGone(peerId: string, code: string, what: string): void {
+  private onPeerGone(peerId: string, code: NoticeOnlyCode, what: string): void {
     const sighting = this.discovered.get(peerId);
     this.discovered.delete(peerId);
     // A refused claim may be tried again once its announcer went away and came back.

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { NoticeDto } from '../../shared/dto';
+import type { NoticeCode } from '../../shared/errors';
 import { NoticeLimiter } from './notice-limiter';
 
-const notice = (code: string, message = 'something happened'): NoticeDto => ({ level: 'warn', code, message });
+// The limiter treats a code as an opaque kind: made-up codes stand for many kinds.
+const notice = (code: string, message = 'something happened'): NoticeDto => ({
+  level: 'warn',
+  code: code as NoticeCode,
+  message,
+});
 
 /** How many notices of `code` get through in a row at `now`. */
 function shown(limiter: NoticeLimiter, code: string, now: number, max = 1000): number {

@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { requestNames } from '../../shared/api';
 import { hostRequests, IPC, type IpcOutcome } from '../../shared/host-api';
+import type { FerryApi } from '../../shared/api';
+import { engineWithBug } from '../../test/helpers/engine-with-bug';
 import { startNode } from '../../test/helpers/nodes';
+import { INTERNAL_MESSAGE } from '../core/api/dispatcher';
 import { registerIpc, type HostHandlers } from './ipc-adapter';
 
 type Handler = (event: unknown, ...args: unknown[]) => Promise<IpcOutcome<unknown>>;
@@ -22,27 +25,30 @@ function fakeIpcMain() {
   };
 }
 
+const opened: string[] = [];
 const host: HostHandlers = {
   pickFiles: async () => ['/tmp/a'],
   pickFolder: async () => null,
-  openPath: async () => undefined,
+  openPath: async (file) => void opened.push(file),
   showInFolder: async () => undefined,
 };
 
 const trusted = { trusted: true };
 const untrusted = { trusted: false };
 
-async function setup() {
+async function setup(engine?: (node: FerryApi) => FerryApi) {
   const a = await startNode('Alice');
   const ipcMain = fakeIpcMain();
+  const log: string[] = [];
   const unregister = registerIpc(ipcMain as never, {
-    engine: a.node,
+    engine: engine ? engine(a.node) : a.node,
     host,
     isTrustedSender: (event) => (event as unknown as typeof trusted).trusted,
+    log: (line) => log.push(line),
   });
   const call = (name: string, event: object, ...args: unknown[]) =>
     ipcMain.handlers.get(IPC.request(name))!(event, ...args);
-  return { a, ipcMain, unregister, call };
+  return { a, ipcMain, unregister, call, log };
 }
 
 describe('IPC adapter', () => {
@@ -89,5 +95,40 @@ describe('IPC adapter', () => {
       ok: false,
       error: { code: 'PEER_UNKNOWN', message: expect.stringMatching(/add it by address/) },
     });
+  });
+
+  it('names the bad argument by its path, for contract requests and host extras alike', async () => {
+    const { call } = await setup();
+    expect(await call('sendMessage', trusted, 'not-a-peer-id', 'hi')).toEqual({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is \"direct:\" and a device id' },
+    });
+    expect(await call('openPath', trusted, 'relative/file.txt')).toEqual({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: '0: must be an absolute path' },
+    });
+    expect(opened).toEqual([]);
+  });
+
+  it('has no handler for a name outside the contract and the extras (Electron refuses the invoke)', async () => {
+    const { ipcMain } = await setup();
+    for (const name of ['stop', 'constructor', 'subscribe', 'isReceivedFile'])
+      expect(ipcMain.handlers.has(IPC.request(name)), name).toBe(false);
+  });
+
+  it('answers an engine bug (a TypeError) with INTERNAL, not INVALID_ARGUMENT, and logs it once with the request name', async () => {
+    const { call, log } = await setup((node) =>
+      engineWithBug(node, 'listPeers', () => new TypeError("Cannot read properties of undefined (reading 'id')")),
+    );
+    expect(await call('listPeers', trusted)).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: INTERNAL_MESSAGE },
+    });
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/request "listPeers" via IPC; answered INTERNAL: TypeError: Cannot read properties/);
+    // The engine serves on, and a caller's mistake is not logged.
+    expect(await call('getSelf', trusted)).toMatchObject({ ok: true });
+    expect(await call('getSelf', trusted, 'unexpected')).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(log).toHaveLength(1);
   });
 });

@@ -6,7 +6,9 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { engineWithBug } from '../../../test/helpers/engine-with-bug';
 import { startNode, type TestNode } from '../../../test/helpers/nodes';
+import { INTERNAL_MESSAGE } from '../api/dispatcher';
 import { tempDir } from '../../../test/helpers/temp-dir';
 import { MAX_WS_MESSAGE, startBrowserHost, type BrowserHost, type BrowserHostOptions } from './browser-host';
 
@@ -266,6 +268,46 @@ describe('browser-mode server', () => {
     const result = await rpc(ws, { id: 6, call: 'updateSettings', args: [{ displayName: 'Alice B.' }] });
     expect(result).toMatchObject({ ok: true, result: { displayName: 'Alice B.' } });
     expect(await pushed).toMatchObject({ name: 'settingsUpdated', payload: { displayName: 'Alice B.' } });
+    ws.close();
+  });
+
+  it('maps errors over the WebSocket like every host: bad arguments by path, unknown names, kept codes, engine bugs INTERNAL and logged once', async () => {
+    const node = await startNode('Alice');
+    const log: string[] = [];
+    const engine = engineWithBug(
+      node.node,
+      'listPeers',
+      () => new TypeError("Cannot read properties of null (reading 'x')"),
+    );
+    const { host, origin } = await setup({ node, engine, log: (line) => log.push(line) });
+    const ws = await socketFor(host, origin);
+    expect(await rpc(ws, { id: 1, call: 'listPeers', args: [] })).toEqual({
+      id: 1,
+      ok: false,
+      error: { code: 'INTERNAL', message: INTERNAL_MESSAGE },
+    });
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/request "listPeers" via browser WebSocket; answered INTERNAL: TypeError: Cannot read/);
+    expect(
+      await rpc(ws, { id: 2, call: 'sendMessage', args: [`direct:${'a'.repeat(64)}`, 'hi', { replyTo: 'nope' }] }),
+    ).toEqual({
+      id: 2,
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: '2.replyTo: Invalid UUID' },
+    });
+    expect(await rpc(ws, { id: 3, call: 'openPath', args: ['/etc/passwd'] })).toMatchObject({
+      id: 3,
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^unknown request "openPath"; requests: /) },
+    });
+    expect(await rpc(ws, { id: 4, call: 'forgetPeer', args: ['b'.repeat(64)] })).toEqual({
+      id: 4,
+      ok: false,
+      error: { code: 'PEER_UNKNOWN', message: 'no such peer; add it by address first' },
+    });
+    expect(await rpc(ws, { id: 5, call: 'getSelf', args: [] })).toMatchObject({ id: 5, ok: true });
+    // Only the engine bug was logged.
+    expect(log).toHaveLength(1);
     ws.close();
   });
 

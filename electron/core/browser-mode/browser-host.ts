@@ -4,7 +4,8 @@
  * can't. Every request must name our host, come from our origin (for the socket
  * and uploads) and present the credentials request-guard.ts describes. Nothing a
  * request carries may throw out of a handler: a bad request gets a 4xx, the
- * engine keeps serving.
+ * engine keeps serving. Contract calls over the socket go through the engine's
+ * dispatcher (../api/dispatcher.ts); browser mode offers no host extras.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -16,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { FerryApi, FerryEvent } from '../../../shared/api';
 import type { TransferDto } from '../../../shared/dto';
 import { FerryError } from '../ferry-error';
-import { callEngine, toErrorDto } from './engine-call';
+import { Dispatcher, toErrorDto } from '../api/dispatcher';
 import { RequestGuard, sameToken } from './request-guard';
 import { receiveUpload, StagingTracker } from './staged-upload';
 import { INSTANCE_HEADER, INSTANCE_PATH } from './ui-instance';
@@ -44,6 +45,8 @@ export interface BrowserHostOptions {
   uploadStallMs?: number;
   /** A staged file no `sendFiles` claimed within this long is deleted. */
   stagedClaimTtlMs?: number;
+  /** Where an engine bug met by a request is logged, a line each (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface BrowserHost {
@@ -113,6 +116,16 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const stagingDir = path.resolve(options.stagingDir);
   const maxUploadBytes = options.maxUploadBytes ?? 64 * 1024 ** 3;
   const maxConcurrentUploads = options.maxConcurrentUploads ?? 4;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dispatcher = new Dispatcher({ engine: options.engine, host: 'browser WebSocket', log });
+  /** An unexpected error outside a contract call (an HTTP handler, an upload) is logged like one. */
+  const logBug = (what: string) => (err: unknown) => {
+    try {
+      log(`ferry: engine bug in ${what} (browser mode); answered INTERNAL: ${(err as Error)?.stack ?? String(err)}`);
+    } catch {
+      // logging must never be the thing that fails
+    }
+  };
   await stat(path.join(rendererDir, 'index.html')).catch(() => {
     throw new FerryError('NOT_FOUND', `no built renderer in ${rendererDir}; run "npm run build" first`);
   });
@@ -138,7 +151,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       // A handler bug must cost one request, never the engine.
-      if (!res.headersSent) send(res, 500, { error: toErrorDto(err) });
+      if (!res.headersSent) send(res, 500, { error: toErrorDto(err, logBug('an HTTP request')) });
       else res.destroy();
     });
   });
@@ -236,8 +249,15 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       });
       return send(res, 200, { path: file });
     } catch (err) {
-      const error = toErrorDto(err);
-      const status = error.code === 'UPLOAD_TOO_LARGE' ? 413 : error.code === 'DISK_FULL' ? 507 : 400;
+      const error = toErrorDto(err, logBug('an upload'));
+      const status =
+        error.code === 'UPLOAD_TOO_LARGE'
+          ? 413
+          : error.code === 'DISK_FULL'
+            ? 507
+            : error.code === 'INTERNAL'
+              ? 500
+              : 400;
       return refuse(status, error.code, error.message);
     } finally {
       uploading--;
@@ -291,7 +311,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       );
       return;
     }
-    const outcome = await callEngine(options.engine, request.call, request.args);
+    const outcome = await dispatcher.call(request.call, request.args);
     if (request.call === 'sendFiles' && Array.isArray(request.args) && Array.isArray(request.args[1])) {
       // Staged uploads belong to the transfer now, or go at once if it was refused.
       const ids = staging.uploadIds(request.args[1]);

@@ -5,13 +5,15 @@
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testIo, type TestIo } from '../../../test/helpers/cli-io';
 import { startNode } from '../../../test/helpers/nodes';
 import { tempDir } from '../../../test/helpers/temp-dir';
 import { randomFile, tree } from '../../../test/helpers/transfer';
 import { waitForValue } from '../../../test/helpers/wait';
 import { requestNames } from '../../../shared/api';
+import { INTERNAL_MESSAGE } from '../api/dispatcher';
+import { FerryNode } from '../ferry-node';
 import { listenCommand, reachableAddresses } from './listen-command';
 
 let savedDataDir: string | undefined;
@@ -195,8 +197,40 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     });
     expect(await call(l, 'selfDestruct', [])).toMatchObject({
       ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: `unknown call "selfDestruct"; calls: ${requestNames.join(', ')}` },
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: `unknown request "selfDestruct"; requests: ${requestNames.join(', ')}`,
+      },
     });
+    // Host extras are not offered on stdin.
+    expect(await call(l, 'pickFiles', [])).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^unknown request "pickFiles"/) },
+    });
+    expect(await call(l, 'sendMessage', [`direct:${'a'.repeat(64)}`, ''])).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: '1: Too small: expected string to have >=1 characters' },
+    });
+    expect(await call(l, 'forgetPeer', ['a'.repeat(64)])).toMatchObject({
+      ok: false,
+      error: { code: 'PEER_UNKNOWN', message: 'no such peer; add it by address first' },
+    });
+    for (const line of ['5', 'null', '[1]', '"getSelf"']) {
+      const before = l.t.jsonLines().length;
+      l.t.type(`${line}\n`);
+      const answer = await waitForValue(() =>
+        l.t
+          .jsonLines()
+          .slice(before)
+          .find((x) => x.event === 'result'),
+      );
+      expect(answer, line).toEqual({
+        event: 'result',
+        id: null,
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: 'a call is a JSON object {"id", "call", "args"}' },
+      });
+    }
     expect(await call(l, 'toString', [])).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await call(l, 'sendMessage', [42])).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await call(l, 'acceptTransfer', ['no-such-transfer'])).toMatchObject({
@@ -214,6 +248,34 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
     await call(l, 'getSelf', []);
     expect(l.t.jsonLines().filter((x) => x.event === 'result').length).toBe(before + 1);
     expect(await l.stop()).toBe(0);
+  });
+
+  it('an engine bug answers INTERNAL (not INVALID_ARGUMENT) and is logged once on stderr with the request name', async () => {
+    // No real engine bug exists to trigger: this one request of the real engine throws a TypeError.
+    const bug = vi.spyOn(FerryNode.prototype, 'listPeers').mockImplementation(async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'peers')");
+    });
+    try {
+      const l = await listen(['--data-dir', await tempDir()]);
+      expect(await call(l, 'listPeers', [])).toEqual({
+        event: 'result',
+        id: nextId - 1,
+        ok: false,
+        error: { code: 'INTERNAL', message: INTERNAL_MESSAGE },
+      });
+      expect(await call(l, 'getSelf', [])).toMatchObject({ ok: true });
+      const logged = l.t
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('ferry: engine bug'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(
+        /request "listPeers" via ferry listen stdin \(call id \d+\); answered INTERNAL: TypeError: Cannot read/,
+      );
+      expect(await l.stop()).toBe(0);
+    } finally {
+      bug.mockRestore();
+    }
   });
 
   it('--accept --accept-from any takes files from anyone into --download-dir', async () => {

@@ -1,8 +1,6 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { parseArgs as parseApiArgs, requestNames, type RequestName } from '../../../shared/api';
-import { FerryError } from '../ferry-error';
-import type { FerryNode } from '../ferry-node';
+import { Dispatcher } from '../api/dispatcher';
 import { installLastResort } from '../last-resort';
 import { defaultDataDir, NODE_OPTIONS, parsePort, printJson, processIo, type CliIo } from './cli-options';
 import { ListenTerminal } from './listen-terminal';
@@ -55,6 +53,12 @@ export async function listenCommand(argv: string[], io: CliIo = processIo()): Pr
     context: () => `ferry listen (port ${node.listeningPort})`,
     shutdown: () => node.stop(),
   });
+  // Calls on stdin go through the engine's dispatcher; an engine bug is logged on stderr.
+  const dispatcher = new Dispatcher({
+    engine: node,
+    host: 'ferry listen stdin',
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
   const self = await node.getSelf();
   const addresses = reachableAddresses(host, self.addresses);
   const input = createInterface({
@@ -74,14 +78,14 @@ export async function listenCommand(argv: string[], io: CliIo = processIo()): Pr
     await terminal.start();
     terminal.listening({ name: self.name, id: self.id, port: node.listeningPort, addresses });
     input.on('line', (line) => {
-      if (line.trim().startsWith('{')) void handleCall(node, line, (r) => terminal.callResult(r));
+      if (line.trim().startsWith('{')) void handleCall(dispatcher, line, (r) => terminal.callResult(r));
       else terminal.answer(line);
     });
   } else {
     const print = (value: Record<string, unknown>) => printJson(value, io.stdout);
     node.subscribe(({ name, payload }) => print({ event: name, ...(payload as object) }));
     print({ event: 'listening', id: self.id, name: self.name, port: node.listeningPort, addresses });
-    input.on('line', (line) => void handleCall(node, line, print));
+    input.on('line', (line) => void handleCall(dispatcher, line, print));
   }
 
   await stopped;
@@ -95,32 +99,29 @@ export async function listenCommand(argv: string[], io: CliIo = processIo()): Pr
   return 0;
 }
 
-/** Runs one `{"id":…,"call":…,"args":[…]}` line against the contract, validating like the IPC edge. */
+/**
+ * Runs one `{"id":…,"call":…,"args":[…]}` line through the dispatcher and
+ * replies `{event:'result', id, ok, result | error}`.
+ */
 async function handleCall(
-  node: FerryNode,
+  dispatcher: Dispatcher,
   line: string,
   reply: (result: Record<string, unknown>) => void,
 ): Promise<void> {
   if (!line.trim()) return;
-  let id: unknown = null;
+  let request: unknown;
   try {
-    const request = JSON.parse(line) as { id?: unknown; call?: unknown; args?: unknown };
-    id = request.id ?? null;
-    if (typeof request.call !== 'string' || !requestNames.includes(request.call as RequestName)) {
-      throw new FerryError(
-        'INVALID_ARGUMENT',
-        `unknown call "${String(request.call)}"; calls: ${requestNames.join(', ')}`,
-      );
-    }
-    const name = request.call as RequestName;
-    const args = parseApiArgs(name, request.args ?? []);
-    const result = await (node[name] as (...a: unknown[]) => Promise<unknown>)(...(args as unknown[]));
-    reply({ event: 'result', id, ok: true, result: result ?? null });
-  } catch (err) {
-    const error =
-      err instanceof SyntaxError
-        ? new FerryError('INVALID_ARGUMENT', 'not a JSON line')
-        : FerryError.from(err, 'INVALID_ARGUMENT');
-    reply({ event: 'result', id, ok: false, error: error.toDto() });
+    request = JSON.parse(line);
+  } catch {
+    reply({ event: 'result', id: null, ok: false, error: { code: 'INVALID_ARGUMENT', message: 'not a JSON line' } });
+    return;
   }
+  if (!request || typeof request !== 'object' || Array.isArray(request)) {
+    const message = 'a call is a JSON object {"id", "call", "args"}';
+    reply({ event: 'result', id: null, ok: false, error: { code: 'INVALID_ARGUMENT', message } });
+    return;
+  }
+  const { id = null, call, args } = request as { id?: unknown; call?: unknown; args?: unknown };
+  const outcome = await dispatcher.call(call, args, `call id ${String(JSON.stringify(id)).slice(0, 64)}`);
+  reply({ event: 'result', id, ...outcome });
 }

@@ -6,6 +6,7 @@
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
+import type { NoticeCode } from '../../../shared/errors';
 import { decodeAnnounce, encodeAnnounce, type Announce } from './announce-packet';
 import { ipv4Interfaces, type Ipv4Interface } from './network-interfaces';
 import { RateLimiter } from './rate-limiter';
@@ -24,7 +25,7 @@ export interface DiscoveryOptions {
   interfaces?: string[];
   self: () => Omit<Announce, 'kind' | 'v'>;
   protocolVersion: number;
-  log: (level: 'info' | 'warn', code: string, message: string) => void;
+  log: (level: 'info' | 'warn', code: NoticeCode, message: string) => void;
 }
 
 export interface Sighting {

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
-import type { ErrorCode } from '../../../shared/errors';
+import type { ErrorCode, NoticeCode } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
 import type { DeviceIdentity } from '../identity/device-identity';
 import { fingerprintOf, shortId } from '../identity/fingerprint';
@@ -36,7 +36,7 @@ export interface ConnectionManagerOptions {
   localHello: () => LocalHello;
   /** Last word on a handshaken peer: return an error to refuse it (blocked, …). */
   authorize: (link: PeerLink) => FerryError | null;
-  log: (level: 'info' | 'warn' | 'error', code: string, message: string, peerId?: string) => void;
+  log: (level: 'info' | 'warn' | 'error', code: NoticeCode, message: string, peerId?: string) => void;
   timers?: ConnectionTimers;
   handshakeTimeoutMs?: number;
   dialTimeoutMs?: number;

@@ -14,6 +14,16 @@ describe('toUiError', () => {
     expect(toUiError(new Error('Error: DISK_FULL: no space'))).toEqual({ code: 'DISK_FULL', message: 'no space' });
   });
 
+  it("keeps the renderer's own codes; a code the UI does not know becomes INTERNAL, its words kept", () => {
+    expect(toUiError(new RequestError('ENGINE_GONE', 'lost'))).toEqual({ code: 'ENGINE_GONE', message: 'lost' });
+    expect(toUiError(new RequestError('FROM_THE_FUTURE', 'new'))).toEqual({
+      code: 'INTERNAL',
+      message: 'FROM_THE_FUTURE: new',
+    });
+    expect(toUiError({ code: 'constructor', message: 'x' })).toEqual({ code: 'INTERNAL', message: 'constructor: x' });
+    expect(toUiError(new Error('ERR_SOMETHING: odd'))).toEqual({ code: 'INTERNAL', message: 'ERR_SOMETHING: odd' });
+  });
+
   it('anything else is INTERNAL with its message', () => {
     expect(toUiError(new Error('boom'))).toEqual({ code: 'INTERNAL', message: 'boom' });
     expect(toUiError('Not a CODE: here')).toEqual({ code: 'INTERNAL', message: 'Not a CODE: here' });

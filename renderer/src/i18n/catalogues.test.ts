@@ -3,7 +3,8 @@ import { parse as parseSfc } from '@vue/compiler-sfc';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../../shared/errors';
+import { ErrorCodes, NoticeOnlyCodes } from '../../../shared/errors';
+import { RendererErrorCodes } from '../client/request-error';
 import en from './en';
 import { resolveLocale } from './index';
 import zhCN from './zh-CN';
@@ -23,10 +24,24 @@ describe('string catalogues', () => {
     }
   });
 
-  it('translates every error code the engine can return, in both languages', () => {
-    for (const code of Object.keys(ErrorCodes)) {
+  it('translates every error code the engine can return or the renderer raises, in both languages', () => {
+    for (const code of [...Object.keys(ErrorCodes), ...Object.keys(RendererErrorCodes)]) {
       expect(en.errors, code).toHaveProperty(code);
       expect(zhCN.errors, code).toHaveProperty(code);
+    }
+    // Nothing else: a string for a code nobody raises is dead.
+    expect(Object.keys(en.errors).sort()).toEqual(
+      ['unknown', ...Object.keys(ErrorCodes), ...Object.keys(RendererErrorCodes)].sort(),
+    );
+  });
+
+  it('translates every notice code in both languages: notice-only codes under notices, error codes under errors', () => {
+    for (const code of Object.keys(NoticeOnlyCodes)) {
+      expect(en.notices, code).toHaveProperty(code);
+      expect(zhCN.notices, code).toHaveProperty(code);
+    }
+    for (const code of Object.keys(en.notices)) {
+      expect(Object.hasOwn(NoticeOnlyCodes, code) || Object.hasOwn(ErrorCodes, code), code).toBe(true);
     }
   });
 
@@ -36,7 +51,7 @@ describe('string catalogues', () => {
       return get(en) === get(zhCN);
     });
     // Only names that are the same in every language may match.
-    expect(same.sort()).toEqual(['app.name', 'settings.languageEn', 'settings.languageZh']);
+    expect(same.sort()).toEqual(['app.name', 'peerInfo.protocolFerry', 'settings.languageEn', 'settings.languageZh']);
   });
 
   it('templates contain no literal user-visible text (everything goes through vue-i18n)', () => {

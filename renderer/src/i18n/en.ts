@@ -1,4 +1,7 @@
 /** English strings. zh-CN.ts must have exactly the same keys (a test checks). */
+import type { NoticeCode, NoticeOnlyCode } from '../../../shared/errors';
+import type { UiErrorCode } from '../client/request-error';
+
 const en = {
   app: {
     name: 'Ferry',
@@ -216,10 +219,21 @@ const en = {
     unverify: 'Mark as not verified',
     alreadyVerified: 'You verified this device.',
   },
+  // Every code only notices carry; an ErrorCode in a notice is translated from `errors` unless overridden here.
   notices: {
     PORT_IN_USE:
       'Ferry’s usual port was taken, so it listens on another one for now. Others can still add you by the address shown at the top left.',
-  },
+    PEER_DISCOVERED: 'A device running Ferry was found on the network.',
+    PEER_CONNECTED: 'Connected.',
+    PEER_DISCONNECTED: 'Disconnected. Ferry reconnects when the device is back.',
+    PEER_EXPIRED: 'A device stopped announcing itself on the network.',
+    PEER_GOODBYE: 'A device closed Ferry.',
+    DISCOVERY_UNAVAILABLE:
+      'Automatic discovery is off on this network, so others can’t see you by themselves. Add devices by address instead.',
+    DISCOVERY_ERROR: 'Discovery on the network ran into a problem ({message}). You can still add devices by address.',
+    DISCOVERY_DROPPED: 'Ferry ignored discovery messages it could not trust or that came too fast.',
+    RESTART_NEEDED: 'The new port is used after Ferry restarts.',
+  } satisfies Record<NoticeOnlyCode, string> & Partial<Record<NoticeCode, string>>,
   notify: {
     newMessage: 'Message from {name}',
     filesOffered: '{name} wants to send you files',
@@ -265,7 +279,6 @@ const en = {
     UNAUTHORIZED: 'This page lost its access to Ferry. Open the link Ferry printed when it started.',
     INTERNAL: 'Something went wrong inside Ferry. Try again; if it keeps happening, restart Ferry.',
     ENGINE_GONE: 'Lost the connection to the Ferry engine. Try again in a moment.',
-    NOT_SUPPORTED: 'This build of Ferry can’t do that yet.',
     UPLOAD_TOO_LARGE: 'That file is larger than browser mode accepts.',
     UPLOAD_FAILED: 'The file could not be handed to Ferry. Try again.',
     UPLOAD_BUSY: 'Too many files are being handed to Ferry at once. Try again in a moment.',
@@ -273,7 +286,7 @@ const en = {
     REQUEST_TOO_LARGE: 'Too many files at once for browser mode. Send them in smaller groups.',
     BAD_PORT: 'Enter a port number from 0 to 65535.',
     EMPTY_NAME: 'Enter a display name.',
-  },
+  } satisfies Record<UiErrorCode | 'unknown', string>,
 };
 
 export default en;

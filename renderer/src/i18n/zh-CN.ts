@@ -217,6 +217,15 @@ const zhCN: typeof en = {
   },
   notices: {
     PORT_IN_USE: 'Ferry 的常用端口已被占用，暂时改用其他端口。对方仍可以用左上角显示的地址添加你。',
+    PEER_DISCOVERED: '在网络中发现了一台运行 Ferry 的设备。',
+    PEER_CONNECTED: '已连接。',
+    PEER_DISCONNECTED: '连接已断开。设备回来后 Ferry 会自动重新连接。',
+    PEER_EXPIRED: '有一台设备不再在网络中广播自己。',
+    PEER_GOODBYE: '有一台设备关闭了 Ferry。',
+    DISCOVERY_UNAVAILABLE: '当前网络无法自动发现设备，别人也无法自动看到你。请改为按地址添加设备。',
+    DISCOVERY_ERROR: '网络发现遇到问题（{message}）。你仍可以按地址添加设备。',
+    DISCOVERY_DROPPED: 'Ferry 忽略了一些无法信任或发送过快的发现消息。',
+    RESTART_NEEDED: '新端口将在 Ferry 重启后生效。',
   },
   notify: {
     newMessage: '来自 {name} 的消息',
@@ -262,7 +271,6 @@ const zhCN: typeof en = {
     UNAUTHORIZED: '此页面已失去对 Ferry 的访问权限，请打开 Ferry 启动时输出的链接。',
     INTERNAL: 'Ferry 内部出错。请重试；如果反复出现，请重启 Ferry。',
     ENGINE_GONE: '与 Ferry 引擎的连接已断开，请稍后重试。',
-    NOT_SUPPORTED: '当前版本的 Ferry 还不支持这个操作。',
     UPLOAD_TOO_LARGE: '文件超过了浏览器模式允许的大小。',
     UPLOAD_FAILED: '无法把文件交给 Ferry，请重试。',
     UPLOAD_BUSY: '同时交给 Ferry 的文件太多，请稍后重试。',
