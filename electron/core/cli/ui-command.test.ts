@@ -160,12 +160,14 @@ describe('ferry ui', () => {
     expect(new URL(url!).port).toBe(String(first.line.port));
     expect(url).not.toBe(first.line.url);
     const j = testIo();
-    expect(await uiCommand(['--data-dir', first.dataDir, '--json', '--no-open'], j.io)).toBe(0);
+    expect(
+      await uiCommand(['--data-dir', first.dataDir, '--renderer-dir', await renderer(), '--json', '--no-open'], j.io),
+    ).toBe(0);
     expect(j.jsonLines()).toEqual([
       { event: 'ui', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/u), existing: true },
     ]);
     const tryOpen = testIo();
-    expect(await uiCommand(['--data-dir', first.dataDir], tryOpen.io)).toBe(0);
+    expect(await uiCommand(['--data-dir', first.dataDir, '--renderer-dir', await renderer()], tryOpen.io)).toBe(0);
     expect(tryOpen.stdout()).toMatch(/\n {2}Could not open a browser by itself: copy the link above into one\.\n$/u);
     await stop(first);
   });
