@@ -431,5 +431,4 @@ describe('ListenTerminal: a peer that goes away mid-transfer', () => {
     // Told once that it started (a resume is not a new start).
     expect(s.lines().filter((l) => l.startsWith('receiving 1 item(s)'))).toHaveLength(1);
   }, 60_000);
-
 });
