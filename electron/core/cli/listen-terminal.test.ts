@@ -410,6 +410,34 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
       `  ${Math.floor((first.bytesDone / first.totalBytes) * 100)} % of 1.0 MiB from Alice (${formatBytes(first.speed)}/s)`,
     );
   }, 60_000);
+  it('a terminal started during a transfer shows the share already done', async () => {
+    const s = await screen({}, 'any');
+    const alice = await startNode('Alice');
+    const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 512 * 1024);
+    const file = await randomFile(path.join(await tempDir(), 'mid.bin'), 1024 * 1024);
+    const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
+    await s.bob.waitFor('transferProgress', (p) => p.id === offer.id && p.bytesDone > 0, 20_000);
+    // A second terminal on the same engine (as after a restart that resumed the transfer).
+    const t = testIo({ tty: true });
+    const late = new ListenTerminal(
+      s.bob.node,
+      createInterface({ input: new PassThrough(), output: t.io.stdout, terminal: false }),
+      { autoAccept: 'any', settings: await s.bob.node.getSettings() },
+      t.io.stdout,
+    );
+    await late.start();
+    const seen: TransferProgressDto[] = [];
+    s.bob.node.subscribe((e) => {
+      if (e.name === 'transferProgress') seen.push(e.payload as TransferProgressDto);
+    });
+    await t.waitForOut(' % of ');
+    proxy.unthrottle();
+    const first = seen.find((p) => p.id === offer.id)!;
+    expect(first.bytesDone).toBeGreaterThan(0);
+    expect(first.bytesDone).toBeLessThan(first.totalBytes);
+    const share = Math.floor((first.bytesDone / first.totalBytes) * 100);
+    expect(t.stdout()).toContain(`  ${share} % of 1.0 MiB (${formatBytes(first.speed)}/s)\n`);
+  }, 60_000);
 });
 
 describe('ListenTerminal: a peer that goes away mid-transfer', () => {
