@@ -207,6 +207,10 @@ describe('ListenTerminal: incoming offers', () => {
     expect(s.lines()).toContain('  docs/empty/');
     expect(s.lines()).toContain('  docs/d0 (2 B)');
     expect(s.lines().join('\n')).not.toContain('more');
+    // Accepted: each file is told as received, the folders are not.
+    s.answer('y');
+    await s.waitForLine('received docs/d6 from Alice');
+    expect(s.lines().filter((l) => l.startsWith('received '))).toHaveLength(7);
   });
 
   it('n declines; other words ask again; "no", "yes", "all" are answers too', async () => {
