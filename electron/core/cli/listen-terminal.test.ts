@@ -9,14 +9,17 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { TransferDto } from '../../../shared/dto';
+import type { TransferDto, TransferProgressDto } from '../../../shared/dto';
 import { testIo, type TestIo } from '../../../test/helpers/cli-io';
 import { throttledProxy } from '../../../test/helpers/cli-process';
 import { startNode, stopNode, type TestNode } from '../../../test/helpers/nodes';
 import { tempDir } from '../../../test/helpers/temp-dir';
+import { rawControl } from '../../../test/helpers/raw-peer';
+import { sendOffer } from '../../../test/helpers/raw-offer';
 import { randomFile } from '../../../test/helpers/transfer';
 import type { FerryNodeOptions } from '../ferry-node';
 import { ListenTerminal } from './listen-terminal';
+import { formatBytes } from './transfer-progress';
 
 interface Screen {
   bob: TestNode;
@@ -204,6 +207,10 @@ describe('ListenTerminal: incoming offers', () => {
     expect(s.lines()).toContain('  docs/empty/');
     expect(s.lines()).toContain('  docs/d0 (2 B)');
     expect(s.lines().join('\n')).not.toContain('more');
+    // Accepted: each file is told as received, the folders are not.
+    s.answer('y');
+    await s.waitForLine('received docs/d6 from Alice');
+    expect(s.lines().filter((l) => l.startsWith('received '))).toHaveLength(7);
   });
 
   it('n declines; other words ask again; "no", "yes", "all" are answers too', async () => {
@@ -284,6 +291,18 @@ describe('ListenTerminal: incoming offers', () => {
     await s.waitForLine('the offer of 1 item(s), 1 B from Alice expired unanswered');
   });
 
+  it('an offer that fails here is said to have failed, with the reason, and is not asked about', async () => {
+    const s = await screen();
+    const raw = await rawControl(s.bob.node.listeningPort);
+    // Every name refused: the engine fails the offer at once.
+    sendOffer(raw, [{ path: '..', size: 1 }]);
+    await s.waitForLine(' failed: ');
+    expect(s.lines().filter((l) => l.includes(' failed: '))).toEqual([
+      'receiving 1 item(s), 1 B from raw failed: Every name in the offer was refused: refused the name "..": it climbs out of its folder ("." or "..").',
+    ]);
+    expect(s.t.stdout()).not.toContain('Accept?');
+  });
+
   it('accepting into a download folder that cannot be made says why', async () => {
     const blocker = path.join(await tempDir(), 'file');
     await writeFile(blocker, 'not a folder');
@@ -346,6 +365,10 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
     const out = await s.bob.node.sendFiles(`direct:${aliceAsSeen.id}`, await files(3, 2));
     await s.bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done');
     await s.waitForLine('sent 3 item(s), 6 B to Alice');
+    // Progress of a send names no sender.
+    expect(s.lines().filter((l) => l.includes(' % of '))).toEqual([
+      expect.stringMatching(/^ {2}\d{1,3} % of 6 B \(\d+ B\/s\)$/u),
+    ]);
     const carolAsSeen = await s.bob.node.addPeer(carol.address);
     const declined = await s.bob.node.sendFiles(`direct:${carolAsSeen.id}`, await files(1));
     const atCarol = await carol.waitFor('transferUpdated', (t) => t.id === declined.id && t.state === 'offered');
@@ -365,6 +388,60 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
     for (const l of progress)
       expect(l).toMatch(/^ {2}\d{1,3} % of 195\.3 KiB from Alice \(\d+(\.\d)? (B|KiB|MiB|GiB)\/s\)$/u);
   });
+
+  it('at most one progress line per transfer every 5 s; the share and speed are the first event’s', async () => {
+    const s = await screen({}, 'any');
+    const seen: { at: number; p: TransferProgressDto }[] = [];
+    s.bob.node.subscribe((e) => {
+      if (e.name === 'transferProgress') seen.push({ at: Date.now(), p: e.payload as TransferProgressDto });
+    });
+    const alice = await startNode('Alice');
+    // Slowed down so that one transfer gives many progress events (≤ 10 a second).
+    const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 2 * 1024 * 1024);
+    const file = await randomFile(path.join(await tempDir(), 'one.bin'), 1024 * 1024);
+    const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
+    await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 30_000);
+    await s.waitForLine('received one.bin');
+    const events = seen.filter((e) => e.p.id === offer.id);
+    expect(events.length).toBeGreaterThan(2);
+    const span = events.at(-1)!.at - events[0]!.at;
+    const progress = s.lines().filter((l) => l.includes(' % of '));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.length).toBeLessThanOrEqual(1 + Math.floor(span / 5_000));
+    const first = events[0]!.p;
+    expect(first.bytesDone).toBeLessThan(first.totalBytes);
+    expect(progress[0]).toBe(
+      `  ${Math.floor((first.bytesDone / first.totalBytes) * 100)} % of 1.0 MiB from Alice (${formatBytes(first.speed)}/s)`,
+    );
+  }, 60_000);
+  it('a terminal started during a transfer shows the share already done', async () => {
+    const s = await screen({}, 'any');
+    const alice = await startNode('Alice');
+    const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 512 * 1024);
+    const file = await randomFile(path.join(await tempDir(), 'mid.bin'), 1024 * 1024);
+    const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
+    await s.bob.waitFor('transferProgress', (p) => p.id === offer.id && p.bytesDone > 0, 20_000);
+    // A second terminal on the same engine (as after a restart that resumed the transfer).
+    const t = testIo({ tty: true });
+    const late = new ListenTerminal(
+      s.bob.node,
+      createInterface({ input: new PassThrough(), output: t.io.stdout, terminal: false }),
+      { autoAccept: 'any', settings: await s.bob.node.getSettings() },
+      t.io.stdout,
+    );
+    await late.start();
+    const seen: TransferProgressDto[] = [];
+    s.bob.node.subscribe((e) => {
+      if (e.name === 'transferProgress') seen.push(e.payload as TransferProgressDto);
+    });
+    await t.waitForOut(' % of ');
+    proxy.unthrottle();
+    const first = seen.find((p) => p.id === offer.id)!;
+    expect(first.bytesDone).toBeGreaterThan(0);
+    expect(first.bytesDone).toBeLessThan(first.totalBytes);
+    const share = Math.floor((first.bytesDone / first.totalBytes) * 100);
+    expect(t.stdout()).toContain(`  ${share} % of 1.0 MiB (${formatBytes(first.speed)}/s)\n`);
+  }, 60_000);
 });
 
 describe('ListenTerminal: a peer that goes away mid-transfer', () => {
@@ -377,8 +454,10 @@ describe('ListenTerminal: a peer that goes away mid-transfer', () => {
     await s.bob.waitFor('transferProgress', (p) => p.id === offer.id && p.bytesDone > 0, 20_000);
     proxy.away();
     await s.waitForLine('receiving from Alice paused; waiting for Alice to come back…');
-    proxy.unthrottle();
     proxy.back();
+    // Still slowed down: the resumed transfer is seen moving before it ends.
+    await s.waitForLine('receiving from Alice again');
+    proxy.unthrottle();
     await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 30_000);
     await s.waitForLine('received big.bin from Alice');
     // Told once that it started (a resume is not a new start).

@@ -14,6 +14,7 @@ import { tempDir } from '../../../test/helpers/temp-dir';
 import { waitForValue } from '../../../test/helpers/wait';
 import { askRunningInstance, readEndpoint } from '../browser-mode/ui-instance';
 import { FerryNode } from '../ferry-node';
+import { DEFAULT_PORT } from '../net/address';
 import { uiCommand } from './ui-command';
 
 const saved = { path: process.env.PATH, dataDir: process.env.FERRY_DATA_DIR };
@@ -127,6 +128,8 @@ describe('ferry ui', () => {
     );
     expect(await stop(u)).toBe(0);
     expect(u.t.stdout().endsWith('copy the link above into one.\n')).toBe(true);
+    // Stopped by Ctrl-C: the SIGTERM listener is gone too.
+    expect(u.t.io.signals.listenerCount('SIGINT') + u.t.io.signals.listenerCount('SIGTERM')).toBe(0);
   });
 
   it('--no-open: no attempt, no "could not open" line', async () => {
@@ -139,6 +142,10 @@ describe('ferry ui', () => {
     const quiet = await ui(['--no-open', '--ui-host', 'localhost'], { json: false });
     expect(quiet.t.stdout()).not.toContain('Warning');
     await stop(quiet);
+    const six = await ui(['--no-open', '--ui-host', '::1'], { json: false });
+    expect(six.t.stdout()).toContain('  Open: http://[::1]:');
+    expect(six.t.stdout()).not.toContain('Warning');
+    await stop(six);
     const loud = await ui(['--no-open', '--ui-host', '127.0.0.2'], { json: false });
     expect(loud.t.stdout()).toContain(
       '  Warning: the UI listens on 127.0.0.2, not only this computer. Anyone who gets the link can use Ferry as you.\n',
@@ -160,12 +167,14 @@ describe('ferry ui', () => {
     expect(new URL(url!).port).toBe(String(first.line.port));
     expect(url).not.toBe(first.line.url);
     const j = testIo();
-    expect(await uiCommand(['--data-dir', first.dataDir, '--json', '--no-open'], j.io)).toBe(0);
+    expect(
+      await uiCommand(['--data-dir', first.dataDir, '--renderer-dir', await renderer(), '--json', '--no-open'], j.io),
+    ).toBe(0);
     expect(j.jsonLines()).toEqual([
       { event: 'ui', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/u), existing: true },
     ]);
     const tryOpen = testIo();
-    expect(await uiCommand(['--data-dir', first.dataDir], tryOpen.io)).toBe(0);
+    expect(await uiCommand(['--data-dir', first.dataDir, '--renderer-dir', await renderer()], tryOpen.io)).toBe(0);
     expect(tryOpen.stdout()).toMatch(/\n {2}Could not open a browser by itself: copy the link above into one\.\n$/u);
     await stop(first);
   });
@@ -207,6 +216,61 @@ describe('ferry ui', () => {
       await new Promise((r) => again.close(r));
     } finally {
       await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('an engine --port that is taken fails with PORT_IN_USE; without --port, a taken default port is no obstacle', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    // The default port: taken by this test, or already by something else.
+    const onDefault = net.createServer();
+    await new Promise<void>((resolve) => {
+      onDefault.once('error', () => resolve());
+      onDefault.listen(DEFAULT_PORT, '127.0.0.1', () => resolve());
+    });
+    try {
+      /** Starts ferry ui; resolves with "started" once it printed its link, or the error code it failed with. */
+      const attempt = async (engine: string[]) => {
+        const t = testIo();
+        const dataDir = await tempDir('ferry-ui-');
+        const done = uiCommand(
+          [
+            ...engine,
+            '--no-discovery',
+            '--renderer-dir',
+            await renderer(),
+            '--data-dir',
+            dataDir,
+            '--json',
+            '--no-open',
+          ],
+          t.io,
+        );
+        const u: Ui = { t, done, dataDir, line: {} };
+        running.add(u);
+        return Promise.race([
+          done.then(
+            () => 'ended',
+            (err: { code?: string }) => err.code,
+          ),
+          waitForValue(() => t.jsonLines().find((l) => l.event === 'ui')).then((l) => {
+            u.line = l;
+            return 'started';
+          }),
+        ]).then((outcome) => ({ outcome, u }));
+      };
+      const refused = await attempt(['--host', '127.0.0.1', '--port', String(taken)]);
+      expect(refused.outcome).toBe('PORT_IN_USE');
+      running.delete(refused.u);
+      const fallback = await attempt(['--host', '127.0.0.1']);
+      expect(fallback.outcome).toBe('started');
+      expect(fallback.u.line.enginePort).toEqual(expect.any(Number));
+      expect(fallback.u.line.enginePort).not.toBe(DEFAULT_PORT);
+      await stop(fallback.u);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+      if (onDefault.listening) await new Promise((r) => onDefault.close(r));
     }
   });
 

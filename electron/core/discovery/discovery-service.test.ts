@@ -145,6 +145,18 @@ describe('discovery service (in-process, loopback)', () => {
     expect(a.saw('goodbye', 'd'.repeat(64))).toBe(0);
   });
 
+  it('without expiryMs, a silent peer expires after three announce intervals and a second', async () => {
+    const port = randomUdpPort();
+    const a = await service('Alice', port, { announceIntervalMs: 100 });
+    const send = await rawPeer();
+    const ghost = '9'.repeat(64);
+    send(announce(ghost), port);
+    await waitUntil(() => a.saw('expired', ghost) === 1, { what: 'the ghost to expire', timeoutMs: 5_000 });
+    const seenAt = a.events.find((e) => e.kind === 'seen' && e.id === ghost)!.at;
+    const expiredAt = a.events.find((e) => e.kind === 'expired' && e.id === ghost)!.at;
+    expect(expiredAt - seenAt).toBeGreaterThanOrEqual(1_290);
+  });
+
   it('a forgotten peer counts as new on its next announce; only an announce gets a reply', async () => {
     const port = randomUdpPort();
     const a = await service('Alice', port);
