@@ -103,6 +103,7 @@ const offerHeader = (fileCount: number, totalBytes: number): OfferHeader => ({
   fileCount,
   totalBytes,
   createdAt: 1,
+  bodyLength: 0,
 });
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 
