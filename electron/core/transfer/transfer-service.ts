@@ -2,16 +2,16 @@
  * File transfers: the domain side. Offers and answers reach the peer through
  * transfer-protocol.ts; the sender's bytes move in send-pump.ts, the receiver's in
  * transfer-receiver.ts (over inbound-channels.ts); every state change goes through
- * the table in transfer-state.ts; transfer-events.ts tells the UI. State lives in
- * SQLite; this class holds the unfinished transfers and decides what happens next.
+ * the table in transfer-state.ts (applied by transfer-ledger.ts, which also keeps the
+ * records and tells the UI through transfer-events.ts). This class decides what
+ * happens next: what the user asks, what the peer says, what the bytes did.
  */
-import type { TransferDto, TransferFileDto, TransferState } from '../../../shared/dto';
-import type { EventSink } from '../event-sink';
+import type { TransferDto, TransferFileDto } from '../../../shared/dto';
 import { FerryError } from '../ferry-error';
 import type { PeerLink } from '../net/connection-manager';
 import type { DecodedFrame } from '../protocol/frame-codec';
 import type { ControlHeader, OfferAnswerHeader, OfferEntry, OfferHeader } from '../protocol/frames';
-import type { Transfer, TransferFile, TransferRepo } from '../store/transfer-repo';
+import type { Transfer, TransferFile } from '../store/transfer-repo';
 import type { DataChannel } from './data-channel';
 import { InboundChannels } from './inbound-channels';
 import { buildOffer } from './offer-builder';
@@ -19,7 +19,7 @@ import { OfferExpiry } from './offer-expiry';
 import { discardPart } from './part-file';
 import { placeFiles, prepareSaveDir } from './save-folder';
 import { SendPump } from './send-pump';
-import { TransferEvents } from './transfer-events';
+import { TransferLedger } from './transfer-ledger';
 import {
   dispatchTransferFrame,
   refuse,
@@ -31,48 +31,20 @@ import {
   type TransferFrameHandler,
 } from './transfer-protocol';
 import type { ReceiverHost } from './transfer-receiver';
-import { allSettled, bytesOf, fileDto, incomingTransfer, outgoingTransfer, sameOffer } from './transfer-records';
+import { allSettled, bytesOf, incomingTransfer, outgoingTransfer, sameOffer } from './transfer-records';
+import {
+  DEFAULT_OFFER_QUOTA,
+  DEFAULT_OFFER_TTL_MS,
+  type OfferQuota,
+  type TransferServiceDeps,
+} from './transfer-options';
 import { isFinal, isOver, transition } from './transfer-state';
 
-export const DEFAULT_OFFER_TTL_MS = 10 * 60_000;
-/** Files carried in a TransferDto; the rest are paged with files(). */
-export const FILES_IN_DTO = 100;
-
-/** What one peer may have waiting for an answer here at once. */
-export interface OfferQuota {
-  /** Unanswered incoming offers. */
-  maxPendingOffers: number;
-  /** Entries across those offers. */
-  maxPendingEntries: number;
-}
-export const DEFAULT_OFFER_QUOTA: OfferQuota = { maxPendingOffers: 16, maxPendingEntries: 20_000 };
-
-export type AutoAccept = 'off' | 'verified' | 'any';
-
-export interface TransferServiceDeps {
-  repo: TransferRepo;
-  emit: EventSink;
-  linkOf: (peerId: string) => PeerLink | undefined;
-  /** Opens a data connection to the peer (purpose "transfer") and hands over its socket. */
-  dialData: (peerId: string) => Promise<DataChannel>;
-  /** Asks the connection layer to (re)connect the peer's control link. */
-  keepConnected: (peerId: string) => void;
-  isVerified: (peerId: string) => boolean;
-  downloadDir: () => string;
-  /** "verified" honours settings.autoAcceptVerified; the CLI may force "any" or "verified". */
-  autoAccept: () => AutoAccept;
-  offerTtlMs?: number;
-  offerQuota?: Partial<OfferQuota>;
-  /** Free bytes where a transfer would be saved (null when unknown). */
-  freeBytes?: (dir: string) => Promise<number | null>;
-  /** Something went wrong outside any request (a timer, a stream): tell the user, never throw. */
-  report?: (context: string, err: unknown) => void;
-}
+export { FILES_IN_DTO } from './transfer-ledger';
+export { DEFAULT_OFFER_QUOTA, DEFAULT_OFFER_TTL_MS, type AutoAccept, type OfferQuota } from './transfer-options';
 
 export class TransferService implements ReceiverHost {
-  /** Unfinished transfers (and finished ones read by id until they are listed again). */
-  private readonly live = new Map<string, Transfer>();
-  private readonly events: TransferEvents;
+  private readonly ledger: TransferLedger;
   private readonly pump: SendPump;
   private readonly inbound = new InboundChannels();
   private readonly expiry = new OfferExpiry();
@@ -87,17 +59,17 @@ export class TransferService implements ReceiverHost {
   constructor(private readonly deps: TransferServiceDeps) {
     this.ttl = deps.offerTtlMs ?? DEFAULT_OFFER_TTL_MS;
     this.quota = { ...DEFAULT_OFFER_QUOTA, ...deps.offerQuota };
-    this.events = new TransferEvents(deps.emit, (t) => this.toDto(t));
+    this.ledger = new TransferLedger(deps.repo, deps.emit);
     this.pump = new SendPump({
       dialData: (peerId) => deps.dialData(peerId),
       linkUp: (peerId) => deps.linkOf(peerId) !== undefined,
-      fileActive: (t, f) => this.setFile(t, f, 'active'),
+      fileActive: (t, f) => this.ledger.setFile(t, f, 'active'),
       fileBytes: (t, f, n) => this.fileBytes(t, f, n),
       fileDone: (t, f) => this.fileDone(t, f, null),
       fileFailed: (t, f, e) => this.fileFailed(t, f, e),
       complete: (t) => this.complete(t),
       pause: (t, e) => {
-        this.setState(t, 'paused', e);
+        this.ledger.setState(t, 'paused', e);
         deps.keepConnected(t.peerId);
       },
       fail: (t, e) => this.fail(t, e, true),
@@ -112,15 +84,14 @@ export class TransferService implements ReceiverHost {
 
   /** Transfers held in memory (finished ones are dropped from it; tests prove it stays bounded). */
   get liveCount(): number {
-    return this.live.size;
+    return this.ledger.size;
   }
 
   /** After a (re)start: whatever was moving is paused until its peer is back; offers keep their deadline. */
   start(): string[] {
     const peers = new Set<string>();
-    for (const id of this.deps.repo.unfinishedIds()) {
-      const t = this.get(id)!;
-      if (t.state === 'active') this.setState(t, 'paused', null, false);
+    for (const t of this.ledger.unfinished()) {
+      if (t.state === 'active') this.ledger.setState(t, 'paused', null, false);
       if (t.state === 'offered') this.armExpiry(t);
       if (t.direction === 'out') peers.add(t.peerId);
     }
@@ -130,53 +101,40 @@ export class TransferService implements ReceiverHost {
   /** Stops moving bytes; resolves once every sender and receiver has recorded where it stopped (the database is still open). */
   async stop(): Promise<void> {
     this.expiry.stop();
-    this.events.stop();
+    this.ledger.events.stop();
     await Promise.allSettled([this.pump.stop(), this.inbound.stop()]);
     await Promise.allSettled([...this.cleanups]);
-    for (const t of this.live.values()) if (t.state === 'active') this.deps.repo.saveAll(t);
+    for (const t of this.ledger.held()) if (t.state === 'active') this.ledger.save(t);
   }
 
   get(id: string): Transfer | undefined {
-    let t = this.live.get(id);
-    if (!t) {
-      t = this.deps.repo.get(id);
-      if (t) this.live.set(id, t);
-    }
-    return t;
-  }
-
-  private require(id: string): Transfer {
-    const t = this.get(id);
-    if (!t) throw new FerryError('NOT_FOUND', 'no such transfer');
-    return t;
+    return this.ledger.get(id);
   }
 
   list(peerId?: string, options: { before?: number; limit?: number; includeEnded?: boolean } = {}): TransferDto[] {
-    // Finished transfers are read for the listing and not kept in memory.
-    return this.deps.repo
-      .ids(peerId, options.limit ?? 100, options)
-      .map((id) => this.toDto(this.live.get(id) ?? this.deps.repo.get(id)!));
+    return this.ledger.list(peerId, options);
   }
 
   isReceivedFile(file: string): boolean {
-    return this.deps.repo.isSavedPath(file);
+    return this.ledger.isSavedPath(file);
   }
 
   /** One page of a transfer's files. */
   files(id: string, offset = 0, limit = 500): TransferFileDto[] {
-    const t = this.live.get(id) ?? this.deps.repo.get(id);
-    if (!t) throw new FerryError('NOT_FOUND', 'no such transfer');
-    return t.files.slice(offset, offset + limit).map(fileDto);
+    return this.ledger.files(id, offset, limit);
+  }
+
+  toDto(t: Transfer): TransferDto {
+    return this.ledger.toDto(t);
   }
 
   // ── what the user does ──────────────────────────────────────────────────────
 
   async send(peerId: string, paths: string[]): Promise<TransferDto> {
     const t = outgoingTransfer(peerId, await buildOffer(paths));
-    this.deps.repo.insert(t);
-    this.live.set(t.id, t);
+    this.ledger.add(t);
     this.armExpiry(t, this.ttl + 30_000); // the receiver's clock decides; ours is the backstop
-    this.events.updated(t);
+    this.ledger.events.updated(t);
     const link = this.deps.linkOf(peerId);
     if (link) sendOffer(link, t);
     else this.deps.keepConnected(peerId);
@@ -184,7 +142,7 @@ export class TransferService implements ReceiverHost {
   }
 
   async accept(id: string, saveDir?: string): Promise<TransferDto> {
-    const t = this.require(id);
+    const t = this.ledger.require(id);
     if (t.direction !== 'in') throw new FerryError('INVALID_ARGUMENT', 'only incoming offers can be accepted');
     if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
     const dir = saveDir ?? this.deps.downloadDir();
@@ -193,7 +151,7 @@ export class TransferService implements ReceiverHost {
     t.saveDir = resolved;
     this.expiry.clear(t.id);
     await placeFiles(t, resolved);
-    this.setState(t, 'active', null);
+    this.ledger.setState(t, 'active', null);
     const link = this.deps.linkOf(t.peerId);
     if (link) sendAnswer(link, t);
     if (allSettled(t)) this.complete(t);
@@ -201,18 +159,18 @@ export class TransferService implements ReceiverHost {
   }
 
   decline(id: string): TransferDto {
-    const t = this.require(id);
+    const t = this.ledger.require(id);
     if (t.direction !== 'in' || t.state !== 'offered')
       throw new FerryError('INVALID_ARGUMENT', 'only a waiting incoming offer can be declined');
     this.expiry.clear(t.id);
-    this.setState(t, 'declined', new FerryError('OFFER_DECLINED', 'you declined this offer'));
+    this.ledger.setState(t, 'declined', new FerryError('OFFER_DECLINED', 'you declined this offer'));
     const link = this.deps.linkOf(t.peerId);
     if (link) sendAnswer(link, t);
     return this.toDto(t);
   }
 
   cancel(id: string): TransferDto {
-    const t = this.require(id);
+    const t = this.ledger.require(id);
     transition(t.state, 'cancelled'); // "this transfer is already done" before anything stops
     const error = new FerryError(
       'CANCELLED',
@@ -229,7 +187,7 @@ export class TransferService implements ReceiverHost {
    * receiver asks the sender, who alone can move bytes.
    */
   resume(id: string, tellPeer = true): TransferDto {
-    const t = this.require(id);
+    const t = this.ledger.require(id);
     if (t.state !== 'paused' && t.state !== 'failed' && t.state !== 'active') {
       throw new FerryError('INVALID_ARGUMENT', `a transfer that is ${t.state} cannot be resumed`);
     }
@@ -239,11 +197,11 @@ export class TransferService implements ReceiverHost {
     const link = this.deps.linkOf(t.peerId);
     if (t.direction === 'out') {
       if (link && tellPeer) sendResume(link, t);
-      this.setState(t, 'active', null);
+      this.ledger.setState(t, 'active', null);
       this.pump.start(t);
       if (!link) this.deps.keepConnected(t.peerId);
     } else {
-      this.setState(t, 'paused', null);
+      this.ledger.setState(t, 'paused', null);
       if (link) sendResume(link, t);
       else this.deps.keepConnected(t.peerId);
     }
@@ -253,7 +211,7 @@ export class TransferService implements ReceiverHost {
   /** Files that failed for a reason other than their name get another go. */
   private retryFailedFiles(t: Transfer): void {
     for (const f of t.files) {
-      if (f.state === 'failed' && f.error?.code !== 'NAME_REJECTED') this.setFile(t, f, 'pending', null);
+      if (f.state === 'failed' && f.error?.code !== 'NAME_REJECTED') this.ledger.setFile(t, f, 'pending', null);
     }
   }
 
@@ -290,20 +248,19 @@ export class TransferService implements ReceiverHost {
       return;
     }
     const t = incomingTransfer(header.id, link.peerId, entries, total);
-    this.deps.repo.insert(t);
-    this.live.set(t.id, t);
+    this.ledger.add(t);
     if (t.files.every((f) => f.state === 'failed')) {
       // Nothing could be saved: refuse at once instead of asking the user (or answering accept).
       const error = new FerryError(
         'NAME_REJECTED',
         `every name in the offer was refused: ${t.files[0]!.error!.message}`,
       );
-      this.setState(t, 'failed', error);
+      this.ledger.setState(t, 'failed', error);
       sendStop(link, t, 'failed', error);
       return;
     }
     this.armExpiry(t);
-    this.events.updated(t);
+    this.ledger.events.updated(t);
     const mode = this.deps.autoAccept();
     if (mode === 'any' || (mode === 'verified' && this.deps.isVerified(link.peerId))) {
       this.accept(t.id).catch((err) => this.fail(t, FerryError.from(err), true));
@@ -313,7 +270,7 @@ export class TransferService implements ReceiverHost {
   private withinQuota(peerId: string, entries: number): boolean {
     let offers = 0;
     let total = entries;
-    for (const t of this.live.values()) {
+    for (const t of this.ledger.held()) {
       if (t.peerId !== peerId || t.direction !== 'in' || t.state !== 'offered') continue;
       offers++;
       total += t.files.length;
@@ -326,15 +283,15 @@ export class TransferService implements ReceiverHost {
     if (!t || t.state !== 'offered') return;
     this.expiry.clear(t.id);
     if (!answer.accept) {
-      this.setState(t, 'declined', new FerryError('OFFER_DECLINED', 'the receiver declined the offer'));
+      this.ledger.setState(t, 'declined', new FerryError('OFFER_DECLINED', 'the receiver declined the offer'));
       return;
     }
     for (const r of answer.rejected ?? []) {
       const f = t.files[r.index];
-      if (f) this.setFile(t, f, 'failed', { code: 'NAME_REJECTED', message: r.message });
+      if (f) this.ledger.setFile(t, f, 'failed', { code: 'NAME_REJECTED', message: r.message });
     }
-    for (const f of t.files) if (f.isDirectory && f.state === 'pending') this.setFile(t, f, 'done');
-    this.setState(t, 'active', null);
+    for (const f of t.files) if (f.isDirectory && f.state === 'pending') this.ledger.setFile(t, f, 'done');
+    this.ledger.setState(t, 'active', null);
     this.pump.start(t);
   }
 
@@ -351,7 +308,7 @@ export class TransferService implements ReceiverHost {
     } else if (t.saveDir !== null && (t.state === 'paused' || t.state === 'failed')) {
       // The sender resumed by hand and is about to send again: be ready to receive.
       this.retryFailedFiles(t);
-      this.setState(t, 'paused', null);
+      this.ledger.setState(t, 'paused', null);
     }
   }
 
@@ -362,12 +319,11 @@ export class TransferService implements ReceiverHost {
 
   /** The peer's control link is up: re-offer what is unanswered, restart what was moving. */
   onLinkUp(link: PeerLink): void {
-    for (const id of this.deps.repo.unfinishedIds()) {
-      const t = this.get(id)!;
+    for (const t of this.ledger.unfinished()) {
       if (t.peerId !== link.peerId || t.direction !== 'out') continue;
       if (t.state === 'offered') sendOffer(link, t);
       else if (t.state === 'paused' || t.state === 'active') {
-        if (t.state === 'paused') this.setState(t, 'active', null);
+        if (t.state === 'paused') this.ledger.setState(t, 'active', null);
         this.pump.start(t);
       }
     }
@@ -396,24 +352,24 @@ export class TransferService implements ReceiverHost {
   }
 
   fileStarted(t: Transfer, f: TransferFile): void {
-    if (t.state === 'paused') this.setState(t, 'active', null, false);
-    this.setFile(t, f, 'active');
+    if (t.state === 'paused') this.ledger.setState(t, 'active', null, false);
+    this.ledger.setFile(t, f, 'active');
   }
 
   fileBytes(t: Transfer, f: TransferFile, bytesDone: number): void {
     f.bytesDone = bytesDone;
-    this.events.progress(t, f, bytesDone, bytesOf(t));
+    this.ledger.events.progress(t, f, bytesDone, bytesOf(t));
   }
 
   fileDone(t: Transfer, f: TransferFile, savedPath: string | null): void {
     f.bytesDone = f.size;
     f.saved = savedPath;
-    this.setFile(t, f, 'done', null);
+    this.ledger.setFile(t, f, 'done', null);
     if (t.direction === 'in' && allSettled(t)) this.complete(t);
   }
 
   fileFailed(t: Transfer, f: TransferFile, error: FerryError): void {
-    this.setFile(t, f, 'failed', error.toDto());
+    this.ledger.setFile(t, f, 'failed', error.toDto());
     if (t.direction === 'in' && allSettled(t)) this.complete(t);
   }
 
@@ -424,13 +380,13 @@ export class TransferService implements ReceiverHost {
   interrupted(t: Transfer, f: TransferFile, bytesOnDisk: number): void {
     if (isOver(t.state)) return;
     f.bytesDone = bytesOnDisk;
-    this.setFile(t, f, 'pending');
+    this.ledger.setFile(t, f, 'pending');
     if (this.inbound.count(t.id) <= 1) {
       const error = new FerryError(
         'PEER_GONE',
         'the connection to the sender dropped; it resumes when the sender is back',
       );
-      this.setState(t, 'paused', error);
+      this.ledger.setState(t, 'paused', error);
     }
   }
 
@@ -445,7 +401,7 @@ export class TransferService implements ReceiverHost {
     this.expiry.clear(t.id);
     this.pump.abort(t.id);
     const receiversDone = this.inbound.cut(t.id);
-    this.setState(t, state, error);
+    this.ledger.setState(t, state, error);
     if (t.direction === 'in' && state === 'cancelled') {
       // A cancelled transfer won't resume: once its receivers have let go, its partial files go (finished ones stay).
       const cleanup = receiversDone
@@ -464,7 +420,7 @@ export class TransferService implements ReceiverHost {
     if (isFinal(t.state)) return;
     this.pump.abort(t.id);
     void this.inbound.cut(t.id);
-    this.setState(t, 'failed', error);
+    this.ledger.setState(t, 'failed', error);
     if (tellPeer) sendStop(this.deps.linkOf(t.peerId), t, 'failed', error);
   }
 
@@ -472,41 +428,11 @@ export class TransferService implements ReceiverHost {
   private complete(t: Transfer): void {
     if (isOver(t.state)) return;
     const failed = t.files.find((f) => f.state === 'failed');
-    this.events.forget(t.id);
-    if (!failed) return this.setState(t, 'done', null);
+    this.ledger.events.forget(t.id);
+    if (!failed) return this.ledger.setState(t, 'done', null);
     const n = t.files.filter((f) => f.state === 'failed').length;
     const message = `${n} of ${t.files.length} files did not arrive: ${failed.error!.message}`;
-    this.setState(t, 'failed', new FerryError(failed.error!.code as FerryError['code'], message));
-  }
-
-  /** The only place a transfer's state changes; the table in transfer-state.ts decides whether it may. */
-  private setState(t: Transfer, state: TransferState, error: FerryError | null, emit = true): void {
-    t.state = transition(t.state, state);
-    t.error = error ? error.toDto() : null;
-    t.updatedAt = Date.now();
-    if (state !== 'active') this.events.idle(t.id);
-    this.deps.repo.saveAll(t);
-    if (emit) this.events.updated(t);
-    if (isFinal(state)) this.retire(t);
-  }
-
-  /**
-   * A finished transfer leaves memory (the database keeps it); an incoming offer
-   * that ended unanswered also drops its file list, so unanswered offer floods
-   * cost neither memory nor disk.
-   */
-  private retire(t: Transfer): void {
-    this.events.forget(t.id);
-    this.live.delete(t.id);
-    if (t.direction === 'in' && (t.state === 'expired' || t.state === 'declined')) this.deps.repo.dropFiles(t.id);
-  }
-
-  private setFile(t: Transfer, f: TransferFile, state: TransferFile['state'], error = f.error): void {
-    f.state = state;
-    f.error = state === 'failed' ? error : null;
-    t.updatedAt = Date.now();
-    this.deps.repo.saveFile(t.id, f);
-    this.events.fileChanged(t);
+    this.ledger.setState(t, 'failed', new FerryError(failed.error!.code as FerryError['code'], message));
   }
 
   private armExpiry(t: Transfer, ttl = this.ttl): void {
@@ -514,32 +440,11 @@ export class TransferService implements ReceiverHost {
       if (t.state !== 'offered') return;
       const error = new FerryError('OFFER_EXPIRED', 'nobody answered the offer in time');
       try {
-        this.setState(t, 'expired', error);
+        this.ledger.setState(t, 'expired', error);
       } catch (err) {
         this.deps.report?.('an offer that expired', err);
       }
       sendStop(this.deps.linkOf(t.peerId), t, 'expired', error);
     });
-  }
-
-  toDto(t: Transfer): TransferDto {
-    const bytesDone = bytesOf(t);
-    const { speed, etaSeconds } = this.events.rate(t, bytesDone);
-    return {
-      id: t.id,
-      peerId: t.peerId,
-      direction: t.direction,
-      state: t.state,
-      createdAt: t.createdAt,
-      updatedAt: t.updatedAt,
-      files: t.files.slice(0, FILES_IN_DTO).map(fileDto),
-      fileCount: t.fileCount ?? t.files.length,
-      totalBytes: t.totalBytes,
-      bytesDone,
-      speed,
-      etaSeconds,
-      saveDir: t.saveDir,
-      error: t.error,
-    };
   }
 }
