@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
-import { isErrorCode } from '../../../shared/errors';
+import { errorCodeFrom } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
 import {
   encodeFrame,
@@ -152,10 +152,7 @@ export class FramedConnection<H extends { type: string; bodyLength?: number }> e
           break;
         case 'error': {
           const { code, message } = frame.header as unknown as { code: string; message: string };
-          this.closeError ??= new FerryError(
-            isErrorCode(code) ? code : 'INTERNAL',
-            `peer closed the connection: ${message}`,
-          );
+          this.closeError ??= new FerryError(errorCodeFrom(code), `peer closed the connection: ${message}`);
           this.socket.end();
           break;
         }

@@ -5,7 +5,7 @@
  * bounded queue, so a slow disk pauses the socket (TCP backpressure to the sender).
  */
 import type { TLSSocket } from 'node:tls';
-import { isErrorCode } from '../../../shared/errors';
+import { errorCodeFrom } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/limits';
 import { FerryError } from '../ferry-error';
 import { encodeFrame, LENGTH_PREFIX_BYTES, type RawHeader } from '../protocol/frame-codec';
@@ -141,7 +141,7 @@ export class DataChannel {
     }
     if (header.type === 'error') {
       const { code, message } = header;
-      throw new FerryError(isErrorCode(code) ? code : 'INTERNAL', `peer: ${message}`);
+      throw new FerryError(errorCodeFrom(code), `peer: ${message}`);
     }
     if (header.type === 'bye')
       throw new FerryError('PEER_GONE', `the peer closed the data connection (${header.reason})`);

@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { errorCodeFrom } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
 import type { TransferFile } from '../store/transfer-repo';
 import type { DataChannel } from './data-channel';
@@ -86,6 +87,6 @@ export async function sendFile(
 
 function verdict(result: { ok: boolean; code?: string; message?: string }): SendOutcome {
   if (result.ok) return { ok: true };
-  const code = result.code && /^[A-Z_]+$/.test(result.code) ? result.code : 'INTERNAL';
-  return { ok: false, error: new FerryError(code as FerryError['code'], result.message ?? code) };
+  const code = errorCodeFrom(result.code);
+  return { ok: false, error: new FerryError(code, result.message ?? code) };
 }
