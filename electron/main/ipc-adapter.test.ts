@@ -101,7 +101,7 @@ describe('IPC adapter', () => {
     const { call } = await setup();
     expect(await call('sendMessage', trusted, 'not-a-peer-id', 'hi')).toEqual({
       ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is \"direct:\" and a device id' },
+      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is "direct:" and a device id' },
     });
     expect(await call('openPath', trusted, 'relative/file.txt')).toEqual({
       ok: false,
