@@ -56,7 +56,7 @@ describe('PeerRepo', () => {
     // Garbage in the column reads as "not heard yet", never as a crash.
     db.run("UPDATE peers SET caps = 'not json' WHERE id = ?", [A]);
     expect(repo.get(A)!.caps).toBeNull();
-    db.run("UPDATE peers SET caps = '[\"chat/1\", 5]' WHERE id = ?", [A]);
+    db.run('UPDATE peers SET caps = \'["chat/1", 5]\' WHERE id = ?', [A]);
     expect(repo.get(A)!.caps).toEqual(['chat/1']);
     db.close();
   });
