@@ -29,7 +29,7 @@ interface Screen {
   lines: () => string[];
   /** A line typed at the prompt. */
   answer: (text: string) => void;
-  waitForLine: (match: string | RegExp) => Promise<void>;
+  waitForLine: (match: string | RegExp, timeoutMs?: number) => Promise<void>;
 }
 
 const PROMPT = /Accept\? \[y\]es \/ \[n\]o \/ \[a\]ll from .* \(this run\): /gu;
@@ -61,7 +61,7 @@ async function screen(options: Partial<FerryNodeOptions> = {}, autoAccept?: 'ver
     t,
     lines,
     answer: (text) => void input.write(`${text}\n`),
-    waitForLine: (match) => t.waitForOut(typeof match === 'string' ? match : match),
+    waitForLine: (match, timeoutMs) => t.waitForOut(match, 'stdout', timeoutMs),
   };
 }
 
@@ -452,14 +452,28 @@ describe('ListenTerminal: a peer that goes away mid-transfer', () => {
     const file = await randomFile(path.join(await tempDir(), 'big.bin'), 2 * 1024 * 1024);
     const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
     await s.bob.waitFor('transferProgress', (p) => p.id === offer.id && p.bytesDone > 0, 20_000);
+    const states: string[] = [];
+    s.bob.node.subscribe((e) => {
+      if (e.name === 'transferUpdated' && e.payload.id === offer.id) states.push(e.payload.state);
+    });
     proxy.away();
     await s.waitForLine('receiving from Alice paused; waiting for Alice to come back…');
-    proxy.back();
-    // Still slowed down: the resumed transfer is seen moving before it ends.
-    await s.waitForLine('receiving from Alice again');
     proxy.unthrottle();
+    proxy.back();
     await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 30_000);
     await s.waitForLine('received big.bin from Alice');
+    // The resume was announced as such, before the end.
+    const lines = s.lines();
+    // The engine said so at once: paused, then active again, then done (never paused → done).
+    expect(states[0]).toBe('paused');
+    expect(states.indexOf('active')).toBeGreaterThan(0);
+    expect(states.at(-1)).toBe('done');
+    expect(lines.indexOf('receiving from Alice again')).toBeGreaterThan(
+      lines.indexOf('receiving from Alice paused; waiting for Alice to come back…'),
+    );
+    expect(lines.indexOf('receiving from Alice again')).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('received big.bin')),
+    );
     // Told once that it started (a resume is not a new start).
     expect(s.lines().filter((l) => l.startsWith('receiving 1 item(s)'))).toHaveLength(1);
   }, 60_000);

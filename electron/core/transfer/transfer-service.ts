@@ -352,7 +352,9 @@ export class TransferService implements ReceiverHost {
   }
 
   fileStarted(t: Transfer, f: TransferFile): void {
-    if (t.state === 'paused') this.ledger.setState(t, 'active', null, false);
+    // A resumed transfer says so at once: a file that finishes within the coalescing window
+    // would otherwise go from paused to done without ever showing it was moving again.
+    if (t.state === 'paused') this.ledger.setState(t, 'active', null);
     this.ledger.setFile(t, f, 'active');
   }
 
