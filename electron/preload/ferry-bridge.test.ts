@@ -32,7 +32,7 @@ describe('preload bridge', () => {
     await expect(bridge.getSelf()).resolves.toEqual({ id: 'x' });
     expect(ipc.invoke).toHaveBeenCalledWith(IPC.request('getSelf'));
     await bridge.sendMessage(`direct:${'a'.repeat(64)}`, 'hi');
-    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC.request('sendMessage'), 'a'.repeat(64), 'hi');
+    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC.request('sendMessage'), `direct:${'a'.repeat(64)}`, 'hi');
   });
 
   it('turns an error outcome into an Error that keeps its code', async () => {
