@@ -54,7 +54,8 @@ export function isOperational(err: unknown): boolean {
   return typeof e?.code === 'string' && OPERATIONAL_CODES.has(e.code);
 }
 
-function describe(err: unknown): string {
+/** An error for a log line: its stack, or what a thrown non-Error was. */
+export function describeError(err: unknown): string {
   if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
   try {
     return `non-error value: ${JSON.stringify(err)}`;
@@ -71,7 +72,7 @@ export function installLastResort(options: LastResortOptions): () => void {
   let stopping = false;
 
   const once = (kind: string, err: unknown): boolean => {
-    const text = describe(err);
+    const text = describeError(err);
     // Same kind, same message, same place: one log line, however often it repeats.
     const key = `${kind}|${text.split('\n').slice(0, 2).join('|')}`;
     const n = (seen.get(key) ?? 0) + 1;
@@ -82,26 +83,28 @@ export function installLastResort(options: LastResortOptions): () => void {
   const onRejection = (reason: unknown) => {
     if (!once('rejection', reason)) return;
     log(
-      `ferry: unhandled promise rejection in ${safeContext(options)} (kept running; reported once): ${describe(reason)}`,
+      `ferry: unhandled promise rejection in ${safeContext(options)} (kept running; reported once): ${describeError(reason)}`,
     );
   };
 
   const onException = (err: unknown) => {
     if (isOperational(err)) {
       if (once('exception', err))
-        log(`ferry: uncaught exception in ${safeContext(options)} (kept running; reported once): ${describe(err)}`);
+        log(
+          `ferry: uncaught exception in ${safeContext(options)} (kept running; reported once): ${describeError(err)}`,
+        );
       return;
     }
     if (stopping) return;
     stopping = true;
     log(
-      `ferry: unexpected error in ${safeContext(options)}; stopping cleanly so no data is damaged. Start Ferry again; if it repeats, report this: ${describe(err)}`,
+      `ferry: unexpected error in ${safeContext(options)}; stopping cleanly so no data is damaged. Start Ferry again; if it repeats, report this: ${describeError(err)}`,
     );
     const timer = setTimeout(() => exit(UNSAFE_EXIT_CODE), 5_000);
     timer.unref();
     options
       .shutdown()
-      .catch((e: unknown) => log(`ferry: stopping after the error failed too: ${describe(e)}`))
+      .catch((e: unknown) => log(`ferry: stopping after the error failed too: ${describeError(e)}`))
       .finally(() => {
         clearTimeout(timer);
         exit(UNSAFE_EXIT_CODE);

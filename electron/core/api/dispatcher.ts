@@ -18,6 +18,7 @@ import { requests, type FerryApi, type RequestName } from '../../../shared/api';
 import type { ErrorDto } from '../../../shared/errors';
 import { hostExtras, type HostExtrasApi, type HostRequestName } from '../../../shared/host-api';
 import { FerryError } from '../ferry-error';
+import { describeError } from '../last-resort';
 
 export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorDto };
 
@@ -91,7 +92,7 @@ export class Dispatcher {
   private logBug(name: string, caller: string | undefined, err: unknown): void {
     try {
       this.options.log(
-        `ferry: engine bug in request "${name}" via ${this.options.host}${caller ? ` (${caller})` : ''}; answered INTERNAL: ${describe(err)}`,
+        `ferry: engine bug in request "${name}" via ${this.options.host}${caller ? ` (${caller})` : ''}; answered INTERNAL: ${describeError(err)}`,
       );
     } catch {
       // logging must never be the thing that fails
@@ -128,13 +129,4 @@ export function toErrorDto(err: unknown, onBug: (err: unknown) => void = () => {
   if (err instanceof FerryError) return err.toDto();
   onBug(err);
   return { code: 'INTERNAL', message: INTERNAL_MESSAGE };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
-  try {
-    return `non-error value: ${JSON.stringify(err)}`;
-  } catch {
-    return `non-error value: ${String(err)}`;
-  }
 }
