@@ -145,4 +145,7 @@ it('saves screenshots of the main views in light and dark', async () => {
   await zh.page.click(`[data-peer-id="${bob.node.identity.id}"]`);
   await zh.page.waitForSelector('.bubble');
   await shoot(zh.page, 'conversation-zh-CN-light', ['Q3 review slides.pdf', /我马上到/]);
+  await zh.page.getByRole('button', { name: '设备信息' }).click();
+  await zh.page.getByRole('dialog').waitFor();
+  await shoot(zh.page, 'device-info-zh-CN-light', ['设备信息', /Ferry · 已加密 · 可验证身份/, '消息免打扰']);
 });
