@@ -424,7 +424,12 @@ export class FerryNode implements FerryApi {
   private wantsConnection(peerId: string): boolean {
     const record = this.peers.get(peerId);
     if (!record || record.blocked) return false;
-    return record.manual || this.messages.unacked(peerId).length > 0;
+    return record.manual || this.owesMessages(peerId);
+  }
+
+  /** Messages to this peer that it has not acknowledged yet. */
+  private owesMessages(peerId: string): boolean {
+    return this.messages.unacked(directConversationId(peerId)).length > 0;
   }
 
   private async listen(host: string, portFallback: boolean): Promise<void> {
@@ -445,7 +450,7 @@ export class FerryNode implements FerryApi {
   private resumeConnections(): void {
     for (const peer of this.peers.all()) {
       if (peer.blocked || peer.certChanged) continue;
-      if (peer.manual || this.messages.unacked(peer.id).length > 0) this.keepConnected(peer.id);
+      if (peer.manual || this.owesMessages(peer.id)) this.keepConnected(peer.id);
     }
   }
 
@@ -682,7 +687,7 @@ export class FerryNode implements FerryApi {
     });
     this.emitPeer(link.peerId);
     // Owed messages keep the peer on the redial list until they are delivered.
-    if (this.messages.unacked(directConversationId(link.peerId)).length > 0) this.keepConnected(link.peerId);
+    if (this.owesMessages(link.peerId)) this.keepConnected(link.peerId);
   }
 
   private emitPeer(peerId: string): void {

@@ -60,6 +60,29 @@ describe('chat', () => {
     expect(page.messages.filter((m) => m.id === queued.id)).toHaveLength(1);
   });
 
+  it('after a restart, redials a peer it owes messages to, even one it never added by hand', async () => {
+    const a = await startNode('Alice');
+    const b = await startNode('Bob');
+    // Bob dials Alice: to Alice, Bob is a peer that called, not one she added.
+    const alice = await b.node.addPeer(a.address);
+    const bobId = b.node.identity.id;
+    await a.waitFor('peerUpdated', (p) => p.id === bobId && p.online);
+    expect((await a.node.listPeers()).find((p) => p.id === bobId)?.manual).toBe(false);
+    // Bob forgets Alice, so nothing but Alice's owed message can bring the two together again.
+    await b.node.forgetPeer(alice.id);
+    const bob = { dataDir: b.dataDir, port: b.node.listeningPort };
+    await stopNode(b);
+    await a.waitFor('peerUpdated', (p) => p.id === bobId && !p.online);
+    const owed = await a.node.sendMessage(`direct:${bobId}`, 'owed across a restart');
+    expect(owed.state).toBe('queued');
+    const alicesDir = a.dataDir;
+    await stopNode(a);
+
+    const b2 = await startNode('Bob', bob);
+    await startNode('Alice', { dataDir: alicesDir });
+    await b2.waitFor('messageAdded', (m) => m.id === owed.id, 15_000);
+  });
+
   it('stores a re-sent message once (ids make retries idempotent)', async () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
