@@ -48,7 +48,28 @@ export default tseslint.config(
   },
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   // Process boundaries (also checked by scripts/check-boundaries.mjs in the tests).
-  { files: ['electron/core/**', 'shared/**'], rules: { 'no-restricted-imports': ['error', electronImports] } },
+  {
+    files: ['electron/core/**', 'electron/cli/**', 'electron/browser-mode/**', 'shared/**'],
+    rules: { 'no-restricted-imports': ['error', electronImports] },
+  },
+  {
+    files: ['electron/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronImports,
+          patterns: [
+            ...electronImports.patterns,
+            {
+              group: ['**/electron/cli/**', '**/electron/browser-mode/**', '**/cli/*', '**/browser-mode/*'],
+              message: 'The engine never imports its hosts (the CLI, browser mode, the Electron shell).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['shared/**'],
     rules: {

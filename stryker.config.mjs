@@ -1,5 +1,5 @@
 // Mutation testing of the engine (docs/TESTING.md).
-//   npm run mutation                              every module of electron/core, every engine test
+//   npm run mutation                              the engine and its Node hosts, with their tests
 //   npm run mutation -- --mutate <file or glob>   a chosen set, judged by the tests beside it
 //   FERRY_MUTATION_TESTS=<glob,glob> npm run mutation -- --mutate <f>   judged by chosen tests
 import { existsSync } from 'node:fs';
@@ -34,7 +34,7 @@ if (!process.env.FERRY_MUTATION_TESTS) {
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.stryker.config.ts', related: true },
-  mutate: ['electron/core/**/*.ts', '!electron/core/**/*.test.ts'],
+  mutate: ['electron/{core,cli,browser-mode}/**/*.ts', '!electron/**/*.test.ts'],
   coverageAnalysis: 'perTest',
   // Two cores, shared: never more than two test-runner processes.
   concurrency: 2,

@@ -13,7 +13,7 @@ export default defineConfig({
     name: 'stryker',
     environment: 'node',
     passWithNoTests: true,
-    include: only ?? ['electron/core/**/*.test.ts', 'test/integration/transfer-*.test.ts'],
+    include: only ?? ['electron/{core,cli,browser-mode}/**/*.test.ts', 'test/integration/transfer-*.test.ts'],
     exclude: [
       'node_modules/**',
       'test/e2e/**',

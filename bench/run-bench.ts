@@ -383,7 +383,7 @@ async function fanout(): Promise<void> {
 async function bundleCli(): Promise<void> {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [path.join(root, 'electron/core/cli/ferry-cli.ts')],
+    entryPoints: [path.join(root, 'electron/cli/ferry-cli.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',

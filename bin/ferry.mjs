@@ -4,7 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../electron/core/cli/ferry-cli.ts');
+const { main } = await import('../electron/cli/ferry-cli.ts');
 const code = await main(process.argv.slice(2));
 // The command has stopped its node: exit now rather than wait for sockets the
 // OS is still closing, once what was printed has been handed to the OS.

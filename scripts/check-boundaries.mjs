@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Fails when an import crosses the process boundaries in DESIGN.md:
-//   electron/core and shared never import 'electron', electron/main, electron/preload or renderer;
+//   the engine (electron/core), its Node hosts (electron/cli, electron/browser-mode) and shared never
+//   import 'electron', electron/main, electron/preload or renderer;
+//   the engine never imports any of its hosts (electron/cli, electron/browser-mode, electron/main);
 //   shared imports nothing of ours outside shared/;
 //   renderer never imports 'electron' or anything under electron/.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -24,7 +26,7 @@ function* walk(dir) {
 export function findViolations(root) {
   const violations = [];
   const rel = (p) => path.relative(root, p).split(path.sep).join('/');
-  const areas = ['electron/core', 'shared', 'renderer'].filter((a) => {
+  const areas = ['electron/core', 'electron/cli', 'electron/browser-mode', 'shared', 'renderer'].filter((a) => {
     try {
       return statSync(path.join(root, a)).isDirectory();
     } catch {
@@ -39,11 +41,13 @@ export function findViolations(root) {
         const target = spec.startsWith('.') ? rel(path.resolve(path.dirname(file), spec)) : null;
         const isElectron = spec === 'electron' || spec.startsWith('electron/');
         let why = null;
-        if (area === 'electron/core' || area === 'shared') {
+        if (area !== 'renderer') {
           if (isElectron) why = "imports 'electron'";
           else if (target && /^(electron\/main|electron\/preload|renderer)(\/|$)/.test(target))
             why = `imports ${target}`;
         }
+        if (area === 'electron/core' && target && /^electron\/(cli|browser-mode)(\/|$)/.test(target))
+          why = `imports its host ${target}`;
         if (area === 'shared' && target && !target.startsWith('shared/') && target !== 'shared')
           why = `imports ${target} from outside shared/`;
         if (area === 'renderer') {

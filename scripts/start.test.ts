@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmod, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { defaultDataDir } from '../electron/core/cli/cli-options';
+import { defaultDataDir } from '../electron/cli/cli-options';
 import { devUserDataDir, engineDataDir } from '../electron/main/app-profile';
 import { tempDir } from '../test/helpers/temp-dir';
 // @ts-expect-error: plain JS script without types

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach } from 'vitest';
-import { startBrowserHost, type BrowserHost } from '../../electron/core/browser-mode/browser-host';
+import { startBrowserHost, type BrowserHost } from '../../electron/browser-mode/browser-host';
 import type { TestNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
-import type { CliIo } from '../../electron/core/cli/cli-options';
+import type { CliIo } from '../../electron/cli/cli-options';
 import { waitUntil } from './wait';
 
 export interface TestIo {

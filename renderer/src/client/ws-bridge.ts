@@ -1,6 +1,6 @@
 /**
  * Browser mode: `window.ferry` rebuilt over a WebSocket to the local engine
- * (electron/core/browser-mode). Requests are `{id, call, args}`, answers
+ * (electron/browser-mode). Requests are `{id, call, args}`, answers
  * `{id, ok, result | error}`, pushes `{event}`. The tab's session key arrives
  * once in the URL fragment, is moved to sessionStorage (which belongs to this
  * origin, port included) and wiped from the address bar; it goes with the

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Dispatcher } from '../api/dispatcher';
-import { installLastResort } from '../last-resort';
+import { Dispatcher } from '../core/api/dispatcher';
+import { installLastResort } from '../core/last-resort';
 import { defaultDataDir, NODE_OPTIONS, parsePort, printJson, processIo, type CliIo } from './cli-options';
 import { ListenTerminal } from './listen-terminal';
 
@@ -37,7 +37,7 @@ export async function listenCommand(argv: string[], io: CliIo = processIo()): Pr
   const host = values.host ?? '0.0.0.0';
   const autoAccept = values.accept ? acceptFrom : undefined;
 
-  const { FerryNode } = await import('../ferry-node');
+  const { FerryNode } = await import('../core/ferry-node');
   const node = await FerryNode.start({
     autoAccept,
     dataDir: values['data-dir'] ?? defaultDataDir(),

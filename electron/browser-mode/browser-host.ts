@@ -14,14 +14,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { FerryApi, FerryEvent } from '../../../shared/api';
-import type { TransferDto } from '../../../shared/dto';
-import { FerryError } from '../ferry-error';
-import { Dispatcher, toErrorDto } from '../api/dispatcher';
+import type { FerryApi, FerryEvent } from '../../shared/api';
+import type { TransferDto } from '../../shared/dto';
+import { FerryError } from '../core/ferry-error';
+import { Dispatcher, toErrorDto } from '../core/api/dispatcher';
 import { RequestGuard, sameToken } from './request-guard';
 import { receiveUpload, StagingTracker } from './staged-upload';
 import { INSTANCE_HEADER, INSTANCE_PATH } from './ui-instance';
-import { CONTENT_TYPES as TYPES } from '../content-types';
+import { CONTENT_TYPES as TYPES } from '../core/content-types';
 
 export interface BrowserEngine extends FerryApi {
   subscribe(listener: (event: FerryEvent) => void): () => void;

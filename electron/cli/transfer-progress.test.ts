@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { TransferProgressDto } from '../../../shared/dto';
-import { testIo } from '../../../test/helpers/cli-io';
+import type { TransferProgressDto } from '../../shared/dto';
+import { testIo } from '../../test/helpers/cli-io';
 import { formatBytes, formatEta, ProgressPrinter, progressBar } from './transfer-progress';
 
 afterEach(() => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { shortId } from '../identity/fingerprint';
-import type { PeerRecord } from '../store/peer-repo';
+import { shortId } from '../core/identity/fingerprint';
+import type { PeerRecord } from '../core/store/peer-repo';
 import { defaultDataDir, processIo, type CliIo } from './cli-options';
 import { terminalSafe, terminalSafeJson } from './terminal-text';
 
@@ -14,8 +14,8 @@ export const PEERS_OPTIONS = {
 /** `ferry peers`: the peers this data dir knows, as a table or JSON. */
 export async function peersCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values } = parseArgs({ args: argv, options: PEERS_OPTIONS, strict: true });
-  const { FerryDatabase } = await import('../store/database');
-  const { PeerRepo } = await import('../store/peer-repo');
+  const { FerryDatabase } = await import('../core/store/database');
+  const { PeerRepo } = await import('../core/store/peer-repo');
   const db = FerryDatabase.open(path.join(path.resolve(values['data-dir'] ?? defaultDataDir()), 'ferry.db'));
   try {
     const peers = new PeerRepo(db).all();

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testIo } from '../../../test/helpers/cli-io';
-import { tempDir } from '../../../test/helpers/temp-dir';
-import { FerryDatabase } from '../store/database';
-import { PeerRepo, type PeerRecord } from '../store/peer-repo';
+import { testIo } from '../../test/helpers/cli-io';
+import { tempDir } from '../../test/helpers/temp-dir';
+import { FerryDatabase } from '../core/store/database';
+import { PeerRepo, type PeerRecord } from '../core/store/peer-repo';
 import { formatTable, peersCommand } from './peers-command';
 
 const ID_A = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2';

@@ -1,15 +1,15 @@
 import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { TransferDto } from '../../../shared/dto';
-import type { FerryNode } from '../ferry-node';
-import { FerryError } from '../ferry-error';
-import { DEFAULT_PORT, formatAddress, parseAddress } from '../net/address';
-import { buildOffer, sourceError, type LocalEntry } from '../transfer/offer-builder';
+import type { TransferDto } from '../../shared/dto';
+import type { FerryNode } from '../core/ferry-node';
+import { FerryError } from '../core/ferry-error';
+import { DEFAULT_PORT, formatAddress, parseAddress } from '../core/net/address';
+import { buildOffer, sourceError, type LocalEntry } from '../core/transfer/offer-builder';
 import { defaultDataDir, processIo, type CliIo } from './cli-options';
 import { plainError, sentence } from './plain-error';
 import { terminalSafe, terminalSafeJson } from './terminal-text';
 import { formatBytes, ProgressPrinter } from './transfer-progress';
-import { directConversationId } from '../../../shared/conversation-id';
+import { directConversationId } from '../../shared/conversation-id';
 
 export const SEND_OPTIONS = {
   to: { type: 'string' },
@@ -90,7 +90,7 @@ export async function sendCommand(argv: string[], io: CliIo = processIo()): Prom
   io.signals.on('SIGINT', onSignal);
   io.signals.on('SIGTERM', onSignal);
 
-  const { FerryNode } = await import('../ferry-node');
+  const { FerryNode } = await import('../core/ferry-node');
   // port 0: a sender needs no fixed port and must not clash with a running Ferry.
   const node = await FerryNode.start({
     dataDir: values['data-dir'] ?? defaultDataDir(),

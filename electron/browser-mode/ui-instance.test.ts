@@ -7,8 +7,8 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNode } from '../../../test/helpers/nodes';
-import { tempDir } from '../../../test/helpers/temp-dir';
+import { startNode } from '../../test/helpers/nodes';
+import { tempDir } from '../../test/helpers/temp-dir';
 import { startBrowserHost, type BrowserHost } from './browser-host';
 import { keyFor } from './request-guard';
 import {

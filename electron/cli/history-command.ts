@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { MessageDto, TransferState } from '../../../shared/dto';
-import { FerryError } from '../ferry-error';
-import type { FerryDatabase } from '../store/database';
-import type { PeerRecord } from '../store/peer-repo';
-import type { Transfer } from '../store/transfer-repo';
+import type { MessageDto, TransferState } from '../../shared/dto';
+import { FerryError } from '../core/ferry-error';
+import type { FerryDatabase } from '../core/store/database';
+import type { PeerRecord } from '../core/store/peer-repo';
+import type { Transfer } from '../core/store/transfer-repo';
 import { defaultDataDir, processIo, type CliIo } from './cli-options';
 import { terminalSafe, terminalSafeJson, terminalSafeMultiline } from './terminal-text';
 
@@ -42,7 +42,7 @@ export interface ConversationHistory {
 /** `ferry history`: the conversations of a data dir with their messages and file activity. */
 export async function historyCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { values } = parseArgs({ args: argv, options: HISTORY_OPTIONS, strict: true });
-  const { FerryDatabase } = await import('../store/database');
+  const { FerryDatabase } = await import('../core/store/database');
   const db = FerryDatabase.open(path.join(path.resolve(values['data-dir'] ?? defaultDataDir()), 'ferry.db'));
   try {
     let conversations = await readHistory(db);
@@ -59,10 +59,10 @@ export async function historyCommand(argv: string[], io: CliIo = processIo()): P
 
 /** Every conversation with everything in it, most recent activity first. */
 export async function readHistory(db: FerryDatabase): Promise<ConversationHistory[]> {
-  const { PeerRepo } = await import('../store/peer-repo');
-  const { MessageRepo } = await import('../store/message-repo');
-  const { TransferRepo } = await import('../store/transfer-repo');
-  const { ConversationRepo } = await import('../store/conversation-repo');
+  const { PeerRepo } = await import('../core/store/peer-repo');
+  const { MessageRepo } = await import('../core/store/message-repo');
+  const { TransferRepo } = await import('../core/store/transfer-repo');
+  const { ConversationRepo } = await import('../core/store/conversation-repo');
   const messageRepo = new MessageRepo(db);
   const transferRepo = new TransferRepo(db);
   const peers = new PeerRepo(db);
@@ -90,7 +90,7 @@ export async function readHistory(db: FerryDatabase): Promise<ConversationHistor
   return out.sort((a, b) => b.lastActivity - a.lastActivity);
 }
 
-function allMessages(repo: import('../store/message-repo').MessageRepo, conversationId: string): MessageDto[] {
+function allMessages(repo: import('../core/store/message-repo').MessageRepo, conversationId: string): MessageDto[] {
   const all: MessageDto[] = [];
   let before: number | undefined;
   for (;;) {

@@ -1,5 +1,5 @@
 /** How `ferry send` shows a transfer: a redrawn bar on a terminal, plain lines otherwise. */
-import type { TransferProgressDto } from '../../../shared/dto';
+import type { TransferProgressDto } from '../../shared/dto';
 import type { CliOutput } from './cli-options';
 
 export function formatBytes(n: number): string {

@@ -17,12 +17,12 @@ import {
   markStopped,
   writeEndpoint,
 } from '../browser-mode/ui-instance';
-import { FerryError } from '../ferry-error';
-import { FerryNode } from '../ferry-node';
-import { installLastResort } from '../last-resort';
+import { FerryError } from '../core/ferry-error';
+import { FerryNode } from '../core/ferry-node';
+import { installLastResort } from '../core/last-resort';
 import { defaultDataDir, parsePort, printJson, processIo, UI_OPTIONS, type CliIo } from './cli-options';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function uiCommand(argv: string[], io: CliIo = processIo()): Promise<number> {

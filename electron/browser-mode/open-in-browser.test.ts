@@ -7,8 +7,8 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test/helpers/temp-dir';
-import { waitForValue } from '../../../test/helpers/wait';
+import { tempDir } from '../../test/helpers/temp-dir';
+import { waitForValue } from '../../test/helpers/wait';
 import { openInBrowser } from './open-in-browser';
 
 const realPath = process.env.PATH;

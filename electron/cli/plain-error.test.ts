@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FerryError } from '../ferry-error';
+import { FerryError } from '../core/ferry-error';
 import { plainError, sentence } from './plain-error';
 
 describe('sentence', () => {

@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testIo } from '../../../test/helpers/cli-io';
-import { startNode } from '../../../test/helpers/nodes';
-import { tempDir } from '../../../test/helpers/temp-dir';
-import { waitForValue } from '../../../test/helpers/wait';
+import { testIo } from '../../test/helpers/cli-io';
+import { startNode } from '../../test/helpers/nodes';
+import { tempDir } from '../../test/helpers/temp-dir';
+import { waitForValue } from '../../test/helpers/wait';
 import { LISTEN_OPTIONS } from './listen-command';
 import { SEND_OPTIONS } from './send-command';
 import { main, version, wantsHelp } from './ferry-cli';
@@ -33,7 +33,7 @@ async function run(argv: string[]) {
 
 describe('version', () => {
   it('is the package version', () => {
-    const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../package.json'), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as {
       version: string;
     };
     expect(version()).toBe(pkg.version);

@@ -9,12 +9,12 @@ import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testIo, type TestIo } from '../../../test/helpers/cli-io';
-import { tempDir } from '../../../test/helpers/temp-dir';
-import { waitForValue } from '../../../test/helpers/wait';
+import { testIo, type TestIo } from '../../test/helpers/cli-io';
+import { tempDir } from '../../test/helpers/temp-dir';
+import { waitForValue } from '../../test/helpers/wait';
 import { askRunningInstance, readEndpoint } from '../browser-mode/ui-instance';
-import { FerryNode } from '../ferry-node';
-import { DEFAULT_PORT } from '../net/address';
+import { FerryNode } from '../core/ferry-node';
+import { DEFAULT_PORT } from '../core/net/address';
 import { uiCommand } from './ui-command';
 
 const saved = { path: process.env.PATH, dataDir: process.env.FERRY_DATA_DIR };

@@ -6,10 +6,10 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { engineWithBug } from '../../../test/helpers/engine-with-bug';
-import { startNode, type TestNode } from '../../../test/helpers/nodes';
-import { INTERNAL_MESSAGE } from '../api/dispatcher';
-import { tempDir } from '../../../test/helpers/temp-dir';
+import { engineWithBug } from '../../test/helpers/engine-with-bug';
+import { startNode, type TestNode } from '../../test/helpers/nodes';
+import { INTERNAL_MESSAGE } from '../core/api/dispatcher';
+import { tempDir } from '../../test/helpers/temp-dir';
 import { MAX_WS_MESSAGE, startBrowserHost, type BrowserHost, type BrowserHostOptions } from './browser-host';
 
 const hosts: BrowserHost[] = [];

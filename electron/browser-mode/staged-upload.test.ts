@@ -7,11 +7,11 @@ import { createServer, request } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNode } from '../../../test/helpers/nodes';
-import { tempDir } from '../../../test/helpers/temp-dir';
+import { startNode } from '../../test/helpers/nodes';
+import { tempDir } from '../../test/helpers/temp-dir';
 import { startBrowserHost, type BrowserHost } from './browser-host';
-import { waitUntil } from '../../../test/helpers/wait';
-import { FerryError } from '../ferry-error';
+import { waitUntil } from '../../test/helpers/wait';
+import { FerryError } from '../core/ferry-error';
 import { receiveUpload, stagedFileName, stagedRelativePath, StagingTracker, type UploadOptions } from './staged-upload';
 
 const hosts: BrowserHost[] = [];

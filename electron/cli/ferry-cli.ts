@@ -32,7 +32,7 @@ const commands: Record<string, { run: Command; usage: string; options: Options }
 };
 
 export function version(): string {
-  const pkg = path.resolve(import.meta.dirname, '../../../package.json');
+  const pkg = path.resolve(import.meta.dirname, '../../package.json');
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 

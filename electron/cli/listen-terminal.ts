@@ -4,16 +4,9 @@
  * Everything a peer supplied is printed through terminalSafe.
  */
 import type { Interface } from 'node:readline';
-import type { FerryEvent } from '../../../shared/api';
-import type {
-  MessageDto,
-  NoticeDto,
-  PeerDto,
-  SettingsDto,
-  TransferDto,
-  TransferProgressDto,
-} from '../../../shared/dto';
-import type { FerryNode } from '../ferry-node';
+import type { FerryEvent } from '../../shared/api';
+import type { MessageDto, NoticeDto, PeerDto, SettingsDto, TransferDto, TransferProgressDto } from '../../shared/dto';
+import type { FerryNode } from '../core/ferry-node';
 import type { CliOutput } from './cli-options';
 import { sentence } from './plain-error';
 import { terminalSafe, terminalSafeJson, terminalSafeMultiline } from './terminal-text';

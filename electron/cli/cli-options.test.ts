@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testIo } from '../../../test/helpers/cli-io';
+import { testIo } from '../../test/helpers/cli-io';
 import { defaultDataDir, parsePort, printJson, processIo } from './cli-options';
 
 const KEYS = ['FERRY_DATA_DIR', 'XDG_CONFIG_HOME', 'APPDATA'] as const;

@@ -2,12 +2,12 @@
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testIo } from '../../../test/helpers/cli-io';
-import { tempDir } from '../../../test/helpers/temp-dir';
-import { FerryDatabase } from '../store/database';
-import { MessageRepo } from '../store/message-repo';
-import { PeerRepo } from '../store/peer-repo';
-import { TransferRepo, type Transfer } from '../store/transfer-repo';
+import { testIo } from '../../test/helpers/cli-io';
+import { tempDir } from '../../test/helpers/temp-dir';
+import { FerryDatabase } from '../core/store/database';
+import { MessageRepo } from '../core/store/message-repo';
+import { PeerRepo } from '../core/store/peer-repo';
+import { TransferRepo, type Transfer } from '../core/store/transfer-repo';
 import { formatConversation, formatList, historyCommand, pickConversation, readHistory } from './history-command';
 
 const BOB = 'b0b0'.padEnd(64, '1');
@@ -204,7 +204,7 @@ describe('printing history', () => {
 });
 
 describe('historyCommand', () => {
-  const fixture = path.resolve(import.meta.dirname, '../../../test/fixtures/datadir-0.1.0/alice');
+  const fixture = path.resolve(import.meta.dirname, '../../test/fixtures/datadir-0.1.0/alice');
 
   it('prints the list, one conversation, or JSON of the data dir it is given', async () => {
     const dataDir = await tempDir('ferry-history-cmd-');

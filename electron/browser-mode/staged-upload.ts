@@ -17,8 +17,8 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LIMITS } from '../../../shared/limits';
-import { FerryError } from '../ferry-error';
+import { LIMITS } from '../../shared/limits';
+import { FerryError } from '../core/ferry-error';
 
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 
