@@ -43,6 +43,8 @@ import { freeBytes, storageError } from './store/storage-error';
 import { NoticeLimiter } from './notice-limiter';
 import type { DecodedFrame } from './protocol/frame-codec';
 import type { ControlHeader } from './protocol/frames';
+import { FerrySession } from './session/ferry-session';
+import type { PeerInbox, PeerSession } from './session/peer-session';
 import { DataChannel } from './transfer/data-channel';
 import { TransferService, type AutoAccept, type OfferQuota } from './transfer/transfer-service';
 
@@ -83,9 +85,6 @@ const BACKUP_EVERY_MS = 24 * 3600_000;
 /** At most this many announced-but-unverified peers are dialed at once; the rest wait in a bounded queue. */
 const ANNOUNCE_DIALS = 4;
 const ANNOUNCE_QUEUE_MAX = 64;
-/** Frames that make us store something a peer sent, refused while the data folder's disk is (nearly) full. */
-const STORING_FRAMES = new Set(['message', 'offer']);
-
 /** Answers that won't change by dialing the same announced address again. */
 const REFUSALS = new Set([
   'PEER_ID_MISMATCH',
@@ -143,6 +142,10 @@ export class FerryNode implements FerryApi {
   private readonly conversations: Conversations;
   private readonly notices = new NoticeLimiter();
   private freeSpace: { bytes: number | null; at: number } = { bytes: null, at: 0 };
+  /** The Ferry session of each control link. */
+  private readonly sessions = new WeakMap<PeerLink, FerrySession>();
+  /** Where every peer session delivers what its peer says. */
+  private readonly inbox: PeerInbox;
 
   private constructor(
     readonly identity: DeviceIdentity,
@@ -184,11 +187,11 @@ export class FerryNode implements FerryApi {
     this.chatQuota = new ChatQuota({ ...DEFAULT_CHAT_QUOTA, ...options.chatQuota }, (id) =>
       this.messages.unreadVolume(id),
     );
-    this.chat = new ChatService(this.messages, (id) => this.connections.link(id), this.emit, this.chatQuota);
+    this.chat = new ChatService(this.messages, (id) => this.sessionOf(id), this.emit, this.chatQuota);
     this.transfers = new TransferService({
       repo: new TransferRepo(db),
       emit: this.emit,
-      linkOf: (id) => this.connections.link(id),
+      sessionOf: (id) => this.sessionOf(id),
       dialData: (id) => this.dialData(id),
       keepConnected: (id) => this.keepConnected(id),
       isVerified: (id) => this.peers.get(id)?.verified === true,
@@ -199,6 +202,7 @@ export class FerryNode implements FerryApi {
       report: (context, err) => this.reportFailure(context, err),
       freeBytes: async (dir) => freeBytes(dir),
     });
+    this.inbox = this.guardedInbox();
     this.connections.on(
       'side',
       this.safely('a data connection', (link) => {
@@ -491,11 +495,55 @@ export class FerryNode implements FerryApi {
   };
 
   private onLinkUp(link: PeerLink): void {
+    const session = new FerrySession(link);
+    this.sessions.set(link, session);
     try {
-      this.linkUp(link);
+      this.linkUp(session);
     } catch (err) {
-      this.refuseFrame(link, err, 'hello');
+      this.refuseFrame(session, err, 'hello');
     }
+  }
+
+  /** The peer's session while it is reachable. */
+  private sessionOf(peerId: string): PeerSession | undefined {
+    const link = this.connections.link(peerId);
+    return link && this.sessions.get(link);
+  }
+
+  /**
+   * The chat and transfer inboxes, behind what holds for every protocol: what a peer
+   * sent while it was blocked is dropped, not queued for later (a message is
+   * acknowledged so its sender stops retrying, but not stored; an offer expires as if
+   * nobody answered; the peer learns nothing of the block), and nothing is stored while
+   * the data folder's disk is (nearly) full.
+   */
+  private guardedInbox(): PeerInbox {
+    const chat = this.chat;
+    const transfers = this.transfers.inbox;
+    return {
+      chat: {
+        message: (session, message) => {
+          if (this.peers.wasBlockedAt(session.peerId, message.sentAt)) return session.acknowledge(message.id);
+          this.checkFreeSpace();
+          chat.message(session, message);
+        },
+        delivered: (session, id) => chat.delivered(session, id),
+        read: (session, ids) => chat.read(session, ids),
+      },
+      transfers: {
+        offered: (session, offer) => {
+          if (this.peers.wasBlockedAt(session.peerId, offer.createdAt)) {
+            session.stop(offer.id, 'expired', { code: 'OFFER_EXPIRED', message: 'nobody answered the offer in time' });
+            return;
+          }
+          this.checkFreeSpace();
+          transfers.offered(session, offer);
+        },
+        answered: transfers.answered,
+        stopped: transfers.stopped,
+        resumeAsked: transfers.resumeAsked,
+      },
+    };
   }
 
   /**
@@ -504,15 +552,13 @@ export class FerryNode implements FerryApi {
    * refuses the frame unacknowledged (the peer keeps it and retries after it
    * reconnects), anything else is reported and costs only this link.
    */
-  private onControlFrame(link: PeerLink, frame: DecodedFrame<ControlHeader>): void {
+  private onControlFrame(session: FerrySession, frame: DecodedFrame<ControlHeader>): void {
     try {
-      if (this.sentWhileBlocked(link, frame)) return;
-      if (STORING_FRAMES.has(frame.header.type)) this.checkFreeSpace();
-      if (!this.chat.onFrame(link, frame) && !this.transfers.onFrame(link, frame)) {
-        link.conn.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
+      if (!session.receive(frame, this.inbox)) {
+        session.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
       }
     } catch (err) {
-      this.refuseFrame(link, err, frame.header.type);
+      this.refuseFrame(session, err, frame.header.type);
     }
   }
 
@@ -544,30 +590,6 @@ export class FerryNode implements FerryApi {
     }
   }
 
-  /**
-   * What a peer sent while it was blocked is dropped, not queued for later: a
-   * message is acked (so its sender stops retrying) but not stored, an offer
-   * expires as if nobody answered. The peer learns nothing of the block.
-   */
-  private sentWhileBlocked(link: PeerLink, frame: DecodedFrame<ControlHeader>): boolean {
-    const h = frame.header;
-    if (h.type === 'message' && this.peers.wasBlockedAt(link.peerId, h.sentAt)) {
-      link.conn.send({ type: 'ack', id: h.id });
-      return true;
-    }
-    if (h.type === 'offer' && this.peers.wasBlockedAt(link.peerId, h.createdAt)) {
-      link.conn.send({
-        type: 'transfer-stop',
-        id: h.id,
-        state: 'expired',
-        code: 'OFFER_EXPIRED',
-        message: 'nobody answered the offer in time',
-      });
-      return true;
-    }
-    return false;
-  }
-
   /** Throws DATA_DIR_FULL when the data folder's disk is below the floor (asked at most once a second). */
   private checkFreeSpace(): void {
     const now = Date.now();
@@ -582,7 +604,7 @@ export class FerryNode implements FerryApi {
   }
 
   /** A frame we could not take: tell the user (bounded), tell the peer without local details, drop the link. */
-  private refuseFrame(link: PeerLink, err: unknown, frameType: string): void {
+  private refuseFrame(session: PeerSession, err: unknown, frameType: string): void {
     const storage = storageError(err, this.dataDir);
     const rateLimited = err instanceof FerryError && err.code === 'RATE_LIMITED';
     const local = storage ?? (rateLimited ? err : null);
@@ -592,12 +614,12 @@ export class FerryNode implements FerryApi {
         code: local.code,
         message:
           local.code === 'RATE_LIMITED'
-            ? `refused a "${frameType}" from ${link.hello.name}: ${local.message}`
-            : `could not store a "${frameType}" from ${link.hello.name}: ${local.message}`,
-        peerId: link.peerId,
+            ? `refused a "${frameType}" from ${session.name}: ${local.message}`
+            : `could not store a "${frameType}" from ${session.name}: ${local.message}`,
+        peerId: session.peerId,
       });
       // The peer hears the code and a message with no local paths; it keeps what was not acked.
-      link.conn.fail(
+      session.fail(
         new FerryError(
           local.code,
           local.code === 'RATE_LIMITED'
@@ -610,13 +632,14 @@ export class FerryNode implements FerryApi {
     this.emit('notice', {
       level: 'error',
       code: 'INTERNAL',
-      message: `failed to handle a "${frameType}" frame from ${link.hello.name}: ${(err as Error)?.stack ?? String(err)}`,
-      peerId: link.peerId,
+      message: `failed to handle a "${frameType}" frame from ${session.name}: ${(err as Error)?.stack ?? String(err)}`,
+      peerId: session.peerId,
     });
-    link.conn.fail(new FerryError('INTERNAL', `the receiver failed to handle a "${frameType}" frame`));
+    session.fail(new FerryError('INTERNAL', `the receiver failed to handle a "${frameType}" frame`));
   }
 
-  private linkUp(link: PeerLink): void {
+  private linkUp(session: FerrySession): void {
+    const { link } = session;
     this.peers.upsertSeen(
       {
         id: link.peerId,
@@ -629,7 +652,7 @@ export class FerryNode implements FerryApi {
     );
     // The pinned certificate answered again: whatever answered before was someone else.
     if (this.peers.get(link.peerId)?.certChanged) this.peers.update(link.peerId, { certChanged: false });
-    link.conn.on('frame', (frame) => this.onControlFrame(link, frame));
+    link.conn.on('frame', (frame) => this.onControlFrame(session, frame));
     this.emit('notice', {
       level: 'info',
       code: 'PEER_CONNECTED',
@@ -637,8 +660,8 @@ export class FerryNode implements FerryApi {
       peerId: link.peerId,
     });
     this.emitPeer(link.peerId);
-    this.chat.onLinkUp(link);
-    this.transfers.onLinkUp(link);
+    this.chat.onSessionUp(session);
+    this.transfers.onSessionUp(session);
   }
 
   /**

@@ -1,6 +1,6 @@
 /** What the transfer service needs from the node, and its limits. */
 import type { EventSink } from '../event-sink';
-import type { PeerLink } from '../net/connection-manager';
+import type { PeerSession } from '../session/peer-session';
 import type { TransferRepo } from '../store/transfer-repo';
 import type { DataChannel } from './data-channel';
 
@@ -20,7 +20,8 @@ export type AutoAccept = 'off' | 'verified' | 'any';
 export interface TransferServiceDeps {
   repo: TransferRepo;
   emit: EventSink;
-  linkOf: (peerId: string) => PeerLink | undefined;
+  /** The peer's session, while it is reachable. */
+  sessionOf: (peerId: string) => PeerSession | undefined;
   /** Opens a data connection to the peer (purpose "transfer") and hands over its socket. */
   dialData: (peerId: string) => Promise<DataChannel>;
   /** Asks the connection layer to (re)connect the peer's control link. */

@@ -1,6 +1,6 @@
 /**
- * File transfers: the domain side. Offers and answers reach the peer through
- * transfer-protocol.ts; the sender's bytes move in send-pump.ts, the receiver's in
+ * File transfers: the domain side. Offers and answers reach the peer through its
+ * PeerSession (session/peer-session.ts), and the peer's reach us through `inbox`; the sender's bytes move in send-pump.ts, the receiver's in
  * transfer-receiver.ts (over inbound-channels.ts); every state change goes through
  * the table in transfer-state.ts (applied by transfer-ledger.ts, which also keeps the
  * records and tells the UI through transfer-events.ts). This class decides what
@@ -9,8 +9,7 @@
 import type { TransferDto, TransferFileDto } from '../../../shared/dto';
 import { FerryError } from '../ferry-error';
 import type { PeerLink } from '../net/connection-manager';
-import type { DecodedFrame } from '../protocol/frame-codec';
-import type { ControlHeader, OfferAnswerHeader, OfferEntry, OfferHeader } from '../protocol/frames';
+import type { IncomingOffer, OfferAnswer, PeerSession, StopState, TransferInbox } from '../session/peer-session';
 import type { Transfer, TransferFile } from '../store/transfer-repo';
 import type { DataChannel } from './data-channel';
 import { InboundChannels } from './inbound-channels';
@@ -20,16 +19,6 @@ import { discardPart } from './part-file';
 import { placeFiles, prepareSaveDir } from './save-folder';
 import { SendPump } from './send-pump';
 import { TransferLedger } from './transfer-ledger';
-import {
-  dispatchTransferFrame,
-  refuse,
-  sendAnswer,
-  sendOffer,
-  sendResume,
-  sendStop,
-  type StopState,
-  type TransferFrameHandler,
-} from './transfer-protocol';
 import type { ReceiverHost } from './transfer-receiver';
 import { allSettled, bytesOf, incomingTransfer, outgoingTransfer, sameOffer } from './transfer-records';
 import {
@@ -50,7 +39,8 @@ export class TransferService implements ReceiverHost {
   private readonly expiry = new OfferExpiry();
   /** .part files of cancelled transfers being removed (stop() waits for them). */
   private readonly cleanups = new Set<Promise<void>>();
-  private readonly frames: TransferFrameHandler;
+  /** Where the peers' sessions deliver what they say about transfers. */
+  readonly inbox: TransferInbox;
   private readonly ttl: number;
   private readonly quota: OfferQuota;
   /** Bytes written into .part files since start (tests prove resume never rewrites). */
@@ -62,7 +52,7 @@ export class TransferService implements ReceiverHost {
     this.ledger = new TransferLedger(deps.repo, deps.emit);
     this.pump = new SendPump({
       dialData: (peerId) => deps.dialData(peerId),
-      linkUp: (peerId) => deps.linkOf(peerId) !== undefined,
+      linkUp: (peerId) => deps.sessionOf(peerId) !== undefined,
       fileActive: (t, f) => this.ledger.setFile(t, f, 'active'),
       fileBytes: (t, f, n) => this.fileBytes(t, f, n),
       fileDone: (t, f) => this.fileDone(t, f, null),
@@ -74,11 +64,11 @@ export class TransferService implements ReceiverHost {
       },
       fail: (t, e) => this.fail(t, e, true),
     });
-    this.frames = {
-      offered: (link, header, entries, total) => this.onOffer(link, header, entries, total),
-      answered: (link, answer) => this.onAnswer(link, answer),
-      stopped: (link, id, state, error) => this.onStop(link, id, state, error),
-      resumeAsked: (link, id) => this.onResumeAsked(link, id),
+    this.inbox = {
+      offered: (session, offer) => this.onOffer(session, offer),
+      answered: (session, answer) => this.onAnswer(session, answer),
+      stopped: (session, id, state, error) => this.onStop(session, id, state, error),
+      resumeAsked: (session, id) => this.onResumeAsked(session, id),
     };
   }
 
@@ -135,8 +125,8 @@ export class TransferService implements ReceiverHost {
     this.ledger.add(t);
     this.armExpiry(t, this.ttl + 30_000); // the receiver's clock decides; ours is the backstop
     this.ledger.events.updated(t);
-    const link = this.deps.linkOf(peerId);
-    if (link) sendOffer(link, t);
+    const session = this.deps.sessionOf(peerId);
+    if (session) session.offer(t);
     else this.deps.keepConnected(peerId);
     return this.toDto(t);
   }
@@ -152,8 +142,7 @@ export class TransferService implements ReceiverHost {
     this.expiry.clear(t.id);
     await placeFiles(t, resolved);
     this.ledger.setState(t, 'active', null);
-    const link = this.deps.linkOf(t.peerId);
-    if (link) sendAnswer(link, t);
+    this.deps.sessionOf(t.peerId)?.answer(t);
     if (allSettled(t)) this.complete(t);
     return this.toDto(t);
   }
@@ -164,8 +153,7 @@ export class TransferService implements ReceiverHost {
       throw new FerryError('INVALID_ARGUMENT', 'only a waiting incoming offer can be declined');
     this.expiry.clear(t.id);
     this.ledger.setState(t, 'declined', new FerryError('OFFER_DECLINED', 'you declined this offer'));
-    const link = this.deps.linkOf(t.peerId);
-    if (link) sendAnswer(link, t);
+    this.deps.sessionOf(t.peerId)?.answer(t);
     return this.toDto(t);
   }
 
@@ -177,7 +165,7 @@ export class TransferService implements ReceiverHost {
       t.direction === 'out' ? 'the sender cancelled the transfer' : 'the receiver cancelled the transfer',
     );
     this.stopLocally(t, 'cancelled', error);
-    sendStop(this.deps.linkOf(t.peerId), t, 'cancelled', error);
+    this.deps.sessionOf(t.peerId)?.stop(t.id, 'cancelled', error);
     return this.toDto(t);
   }
 
@@ -194,15 +182,15 @@ export class TransferService implements ReceiverHost {
     if (t.direction === 'in' && t.saveDir === null)
       throw new FerryError('INVALID_ARGUMENT', 'this offer was never accepted');
     this.retryFailedFiles(t);
-    const link = this.deps.linkOf(t.peerId);
+    const session = this.deps.sessionOf(t.peerId);
     if (t.direction === 'out') {
-      if (link && tellPeer) sendResume(link, t);
+      if (session && tellPeer) session.askResume(t.id);
       this.ledger.setState(t, 'active', null);
       this.pump.start(t);
-      if (!link) this.deps.keepConnected(t.peerId);
+      if (!session) this.deps.keepConnected(t.peerId);
     } else {
       this.ledger.setState(t, 'paused', null);
-      if (link) sendResume(link, t);
+      if (session) session.askResume(t.id);
       else this.deps.keepConnected(t.peerId);
     }
     return this.toDto(t);
@@ -217,37 +205,33 @@ export class TransferService implements ReceiverHost {
 
   // ── what the peer does ──────────────────────────────────────────────────────
 
-  /** Handles transfer frames on a control link; returns false for anything else. */
-  onFrame(link: PeerLink, frame: DecodedFrame<ControlHeader>): boolean {
-    return dispatchTransferFrame(link, frame, this.frames);
-  }
-
-  private onOffer(link: PeerLink, header: OfferHeader, entries: OfferEntry[], total: number): void {
-    const known = this.get(header.id);
+  private onOffer(session: PeerSession, offer: IncomingOffer): void {
+    const { entries } = offer;
+    const known = this.get(offer.id);
     if (known && !sameOffer(known, entries)) {
       // docs/PROTOCOL.md §9 "Transfer ids": an id names one set of files, once.
       const message = 'this transfer id already names other files; offer them under a new id';
-      sendStop(link, header, 'failed', { code: 'BAD_FRAME', message });
+      session.stop(offer.id, 'failed', { code: 'BAD_FRAME', message });
       return;
     }
-    if (!known && !this.withinQuota(link.peerId, entries.length)) {
+    if (!known && !this.withinQuota(session.peerId, entries.length)) {
       // Not stored, not shown: the sender hears why and may offer again once earlier offers are answered.
       const error = new FerryError(
         'RATE_LIMITED',
         `too many offers from this device wait for an answer (at most ${this.quota.maxPendingOffers} offers, ${this.quota.maxPendingEntries} entries); offer again later`,
       );
-      sendStop(link, header, 'declined', error);
-      this.deps.report?.(`an offer from ${link.hello.name}`, error);
+      session.stop(offer.id, 'declined', error);
+      this.deps.report?.(`an offer from ${session.name}`, error);
       return;
     }
     if (known) {
       // The sender re-sent an offer after a reconnect: repeat our answer.
-      if (known.peerId !== link.peerId || known.direction !== 'in')
-        refuse(link, new FerryError('BAD_FRAME', 'offer id already in use'));
-      else sendAnswer(link, known);
+      if (known.peerId !== session.peerId || known.direction !== 'in')
+        session.fail(new FerryError('BAD_FRAME', 'offer id already in use'));
+      else session.answer(known);
       return;
     }
-    const t = incomingTransfer(header.id, link.peerId, entries, total);
+    const t = incomingTransfer(offer.id, session.peerId, entries, offer.totalBytes);
     this.ledger.add(t);
     if (t.files.every((f) => f.state === 'failed')) {
       // Nothing could be saved: refuse at once instead of asking the user (or answering accept).
@@ -256,13 +240,13 @@ export class TransferService implements ReceiverHost {
         `every name in the offer was refused: ${t.files[0]!.error!.message}`,
       );
       this.ledger.setState(t, 'failed', error);
-      sendStop(link, t, 'failed', error);
+      session.stop(t.id, 'failed', error);
       return;
     }
     this.armExpiry(t);
     this.ledger.events.updated(t);
     const mode = this.deps.autoAccept();
-    if (mode === 'any' || (mode === 'verified' && this.deps.isVerified(link.peerId))) {
+    if (mode === 'any' || (mode === 'verified' && this.deps.isVerified(session.peerId))) {
       this.accept(t.id).catch((err) => this.fail(t, FerryError.from(err), true));
     }
   }
@@ -278,8 +262,8 @@ export class TransferService implements ReceiverHost {
     return offers < this.quota.maxPendingOffers && total <= this.quota.maxPendingEntries;
   }
 
-  private onAnswer(link: PeerLink, answer: OfferAnswerHeader): void {
-    const t = this.mine(link, answer.id, 'out');
+  private onAnswer(session: PeerSession, answer: OfferAnswer): void {
+    const t = this.mine(session, answer.id, 'out');
     if (!t || t.state !== 'offered') return;
     this.expiry.clear(t.id);
     if (!answer.accept) {
@@ -295,13 +279,13 @@ export class TransferService implements ReceiverHost {
     this.pump.start(t);
   }
 
-  private onStop(link: PeerLink, id: string, state: StopState, error: FerryError): void {
-    const t = this.mine(link, id);
+  private onStop(session: PeerSession, id: string, state: StopState, error: FerryError): void {
+    const t = this.mine(session, id);
     if (t && !isFinal(t.state)) this.stopLocally(t, state, error);
   }
 
-  private onResumeAsked(link: PeerLink, id: string): void {
-    const t = this.mine(link, id);
+  private onResumeAsked(session: PeerSession, id: string): void {
+    const t = this.mine(session, id);
     if (!t) return;
     if (t.direction === 'out') {
       if (t.state === 'paused' || t.state === 'failed' || t.state === 'active') this.resume(t.id, false);
@@ -312,16 +296,16 @@ export class TransferService implements ReceiverHost {
     }
   }
 
-  private mine(link: PeerLink, id: string, direction?: 'in' | 'out'): Transfer | undefined {
+  private mine(session: PeerSession, id: string, direction?: 'in' | 'out'): Transfer | undefined {
     const t = this.get(id);
-    return t && t.peerId === link.peerId && (!direction || t.direction === direction) ? t : undefined;
+    return t && t.peerId === session.peerId && (!direction || t.direction === direction) ? t : undefined;
   }
 
-  /** The peer's control link is up: re-offer what is unanswered, restart what was moving. */
-  onLinkUp(link: PeerLink): void {
+  /** A peer's session came up: re-offer what is unanswered, restart what was moving. */
+  onSessionUp(session: PeerSession): void {
     for (const t of this.ledger.unfinished()) {
-      if (t.peerId !== link.peerId || t.direction !== 'out') continue;
-      if (t.state === 'offered') sendOffer(link, t);
+      if (t.peerId !== session.peerId || t.direction !== 'out') continue;
+      if (t.state === 'offered') session.offer(t);
       else if (t.state === 'paused' || t.state === 'active') {
         if (t.state === 'paused') this.ledger.setState(t, 'active', null);
         this.pump.start(t);
@@ -423,7 +407,7 @@ export class TransferService implements ReceiverHost {
     this.pump.abort(t.id);
     void this.inbound.cut(t.id);
     this.ledger.setState(t, 'failed', error);
-    if (tellPeer) sendStop(this.deps.linkOf(t.peerId), t, 'failed', error);
+    if (tellPeer) this.deps.sessionOf(t.peerId)?.stop(t.id, 'failed', error);
   }
 
   /** Every file has a verdict: done if all arrived, else failed with the first file's reason. */
@@ -446,7 +430,7 @@ export class TransferService implements ReceiverHost {
       } catch (err) {
         this.deps.report?.('an offer that expired', err);
       }
-      sendStop(this.deps.linkOf(t.peerId), t, 'expired', error);
+      this.deps.sessionOf(t.peerId)?.stop(t.id, 'expired', error);
     });
   }
 }
