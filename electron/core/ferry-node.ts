@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
 import { directConversationId, directPeerOf } from '../../shared/conversation-id';
-import type { NoticeOnlyCode } from '../../shared/errors';
 import type {
   ConversationDto,
   MessageDto,
@@ -26,7 +25,8 @@ import { ChatService } from './chat/chat-service';
 import { Conversations } from './chat/conversations';
 import type { EventSink } from './event-sink';
 import { FerryError } from './ferry-error';
-import { DiscoveryService, type DiscoveryOptions, type Sighting } from './discovery/discovery-service';
+import type { DiscoveryOptions } from './discovery/discovery-service';
+import { FerryDiscovery } from './discovery/ferry-discovery';
 import { loadOrCreateIdentity, type DeviceIdentity } from './identity/device-identity';
 import { verificationCode } from './identity/fingerprint';
 import { DEFAULT_PORT, formatAddress, parseAddress } from './net/address';
@@ -82,18 +82,6 @@ export interface FerryNodeOptions {
 /** Default floor of free space in the data folder (the database must never fill the disk). */
 export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
 const BACKUP_EVERY_MS = 24 * 3600_000;
-/** At most this many announced-but-unverified peers are dialed at once; the rest wait in a bounded queue. */
-const ANNOUNCE_DIALS = 4;
-const ANNOUNCE_QUEUE_MAX = 64;
-/** Answers that won't change by dialing the same announced address again. */
-const REFUSALS = new Set([
-  'PEER_ID_MISMATCH',
-  'PEER_CERT_CHANGED',
-  'PEER_BLOCKED',
-  'PROTOCOL_VERSION',
-  'SELF_CONNECTION',
-]);
-
 export const CAPABILITIES = OWN_CAPABILITIES;
 
 export function defaultSettings(): SettingsDto {
@@ -133,9 +121,7 @@ export class FerryNode implements FerryApi {
   readonly transfers: TransferService;
   private port = 0;
   private stopped = false;
-  private discovery: DiscoveryService | null = null;
-  /** Where announcements say peers are: claims until a TLS handshake proves them. */
-  private readonly discovered = new Map<string, Sighting>();
+  private discovery: FerryDiscovery | null = null;
   private readonly dataDir: string;
   private readonly minFreeBytes: number;
   private readonly chatQuota: ChatQuota;
@@ -255,16 +241,26 @@ export class FerryNode implements FerryApi {
   }
 
   private async startDiscovery(options: FerryNodeOptions['discoveryOptions']): Promise<void> {
-    const discovery = new DiscoveryService({
-      ...options,
-      protocolVersion: PROTOCOL_VERSION,
+    const discovery = new FerryDiscovery({
+      service: options,
       self: () => ({
         id: this.identity.id,
         name: this.settings.displayName,
         platform: process.platform,
         port: this.port,
       }),
-      log: (level, code, message) => this.emit('notice', { level, code, message }),
+      host: {
+        known: (peerId) => this.peers.get(peerId),
+        connected: (peerId) => this.connections.link(peerId) !== undefined,
+        reached: (peerId) => this.keepConnected(peerId),
+        gone: (peerId) => {
+          if (!this.wantsConnection(peerId)) this.connections.forget(peerId);
+          this.emitPeer(peerId);
+        },
+      },
+      dial: (address, expectedId) => this.connections.dial(address, { expectedId, claimedBy: 'announce' }),
+      notice: (notice) => this.emit('notice', notice),
+      safely: (context, fn) => this.safely(context, fn),
     });
     try {
       await discovery.start();
@@ -278,98 +274,11 @@ export class FerryNode implements FerryApi {
       return;
     }
     this.discovery = discovery;
-    discovery.on(
-      'seen',
-      this.safely('an announcement', (s) => this.onSighting(s, true)),
-    );
-    discovery.on(
-      'heard',
-      this.safely('an announcement', (s) => this.onSighting(s, false)),
-    );
-    discovery.on(
-      'expired',
-      this.safely('a silent peer', (id) => this.onPeerGone(id, 'PEER_EXPIRED', 'stopped announcing')),
-    );
-    discovery.on(
-      'goodbye',
-      this.safely('a goodbye', (id) => this.onPeerGone(id, 'PEER_GOODBYE', 'said goodbye')),
-    );
-  }
-
-  /** An announcement: a claim to verify by dialing with the claimed id as the expected certificate. */
-  private onSighting(sighting: Sighting, first: boolean): void {
-    const record = this.peers.get(sighting.id);
-    if (record?.blocked) return;
-    const address = formatAddress({ host: sighting.host, port: sighting.port });
-    this.discovered.set(sighting.id, sighting);
-    if (first) {
-      this.emit('notice', {
-        level: 'info',
-        code: 'PEER_DISCOVERED',
-        message: `${sighting.name} announced itself at ${address}`,
-        peerId: sighting.id,
-      });
-    }
-    if (sighting.v !== PROTOCOL_VERSION) {
-      if (first) {
-        this.emit('notice', {
-          level: 'warn',
-          code: 'PROTOCOL_VERSION',
-          message: `${sighting.name} runs Ferry protocol ${sighting.v}, this Ferry ${PROTOCOL_VERSION}; update both to the same version`,
-          peerId: sighting.id,
-        });
-      }
-      return;
-    }
-    const claim = `${sighting.id}@${address}`;
-    if (this.connections.link(sighting.id) || this.dialingAnnounced.has(sighting.id) || this.refusedClaims.has(claim))
-      return;
-    // Retried on each announcement (every few seconds) while the peer is not connected.
-    // Unverified claims are dialed from a bounded queue by a few workers: a flood of fake ids
-    // costs a fixed number of sockets; peers we already know jump the queue.
-    if (this.announceQueue.length >= ANNOUNCE_QUEUE_MAX) {
-      const victim = record ? this.announceQueue.findIndex((s) => !this.peers.get(s.id)) : -1;
-      if (victim < 0) {
-        this.announceStats.dropped++;
-        return;
-      }
-      this.dialingAnnounced.delete(this.announceQueue[victim]!.id);
-      this.announceQueue.splice(victim, 1);
-      this.announceStats.dropped++;
-    }
-    this.dialingAnnounced.add(sighting.id);
-    if (record) this.announceQueue.unshift(sighting);
-    else this.announceQueue.push(sighting);
-    this.dialAnnounced();
-  }
-
-  private dialAnnounced(): void {
-    while (this.announceActive < ANNOUNCE_DIALS && this.announceQueue.length > 0 && !this.stopped) {
-      const sighting = this.announceQueue.shift()!;
-      const address = formatAddress({ host: sighting.host, port: sighting.port });
-      const claim = `${sighting.id}@${address}`;
-      this.announceActive++;
-      this.connections
-        .dial(address, { expectedId: sighting.id, claimedBy: 'announce' })
-        .then(() => this.keepConnected(sighting.id))
-        .catch((err: unknown) => {
-          // Logged by the connection manager. A claim the certificate contradicted is not tried again.
-          if (err instanceof FerryError && REFUSALS.has(err.code)) {
-            if (this.refusedClaims.size >= 4096) this.refusedClaims.delete(this.refusedClaims.values().next().value!);
-            this.refusedClaims.add(claim);
-          }
-        })
-        .finally(() => {
-          this.announceActive--;
-          this.dialingAnnounced.delete(sighting.id);
-          this.dialAnnounced();
-        });
-    }
   }
 
   /** Announcement dialing, for tests and the soak run: running now, waiting, dropped for lack of room. */
   get announceDialing(): { active: number; queued: number; dropped: number } {
-    return { active: this.announceActive, queued: this.announceQueue.length, dropped: this.announceStats.dropped };
+    return this.discovery?.dialStats ?? { active: 0, queued: 0, dropped: 0 };
   }
 
   private readonly startupEvents: FerryEvent[] = [];
@@ -405,23 +314,6 @@ export class FerryNode implements FerryApi {
       this.reportFailure('the daily database backup', err);
       return null;
     }
-  }
-
-  private readonly dialingAnnounced = new Set<string>();
-  private readonly announceQueue: Sighting[] = [];
-  private announceActive = 0;
-  private readonly announceStats = { dropped: 0 };
-  /** "id@address" announcements whose certificate did not match (spoofed or stale): ignored. */
-  private readonly refusedClaims = new Set<string>();
-
-  private onPeerGone(peerId: string, code: NoticeOnlyCode, what: string): void {
-    const sighting = this.discovered.get(peerId);
-    this.discovered.delete(peerId);
-    // A refused claim may be tried again once its announcer went away and came back.
-    for (const claim of this.refusedClaims) if (claim.startsWith(`${peerId}@`)) this.refusedClaims.delete(claim);
-    if (sighting) this.emit('notice', { level: 'info', code, message: `${sighting.name} ${what}`, peerId });
-    if (!this.wantsConnection(peerId)) this.connections.forget(peerId);
-    this.emitPeer(peerId);
   }
 
   /** Reasons to keep redialing a peer that is not announcing: added by hand, or owed messages. */
@@ -460,12 +352,9 @@ export class FerryNode implements FerryApi {
 
   private keepConnected(peerId: string): void {
     this.connections.keepConnected(peerId, () => {
-      const sighting = this.discovered.get(peerId);
+      const announced = this.discovery?.announcedAddress(peerId);
       // Addresses a handshake proved come first; an announcement is only a claim.
-      return {
-        known: this.peers.get(peerId)?.addresses ?? [],
-        announced: sighting ? [formatAddress({ host: sighting.host, port: sighting.port })] : [],
-      };
+      return { known: this.peers.get(peerId)?.addresses ?? [], announced: announced ? [announced] : [] };
     });
   }
 

@@ -333,12 +333,14 @@ describe('LAN discovery', () => {
     const discovery = (
       a.node as unknown as {
         discovery: {
-          dropped: Record<'rate' | 'malformed' | 'oversized' | 'foreign', number>;
-          knownCount: number;
-          on(event: 'seen', listener: (s: { id: string }) => void): void;
+          service: {
+            dropped: Record<'rate' | 'malformed' | 'oversized' | 'foreign', number>;
+            knownCount: number;
+            on(event: 'seen', listener: (s: { id: string }) => void): void;
+          };
         };
       }
-    ).discovery;
+    ).discovery.service;
     // A last announcement from another loopback address (its own rate budget) queues behind
     // the flood on the socket: once it is seen, everything that arrived before it was handled.
     const sentinelId = 'e'.repeat(64);
@@ -386,7 +388,7 @@ describe('LAN discovery', () => {
     // on would long have answered Carol too.
     const c = await startNode('Carol', discoveryOn(port));
     type Emitter = { on(e: 'seen' | 'heard', l: (s: { id: string }) => void): void };
-    const carolDiscovery = (c.node as unknown as { discovery: Emitter }).discovery;
+    const carolDiscovery = (c.node as unknown as { discovery: { service: Emitter } }).discovery.service;
     const carolSaw: string[] = [];
     let bobHeard = 0;
     carolDiscovery.on('seen', (s) => carolSaw.push(s.id));
