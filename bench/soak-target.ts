@@ -27,7 +27,7 @@ node.subscribe((e) => {
   const peer = e.payload as PeerDto;
   if (peer.id === goodId && !peer.verified) void node.setPeerVerified(goodId, true);
 });
-process.stdout.write(`${JSON.stringify({ port: node.listeningPort, id: node.identity.id })}\n`);
+process.stdout.write(`${JSON.stringify({ port: node.listeningPort, id: node.peerId })}\n`);
 setInterval(() => {
   process.stdout.write(
     `${JSON.stringify({ rss: process.memoryUsage().rss, notices, live: node.transfers.liveCount, dials: node.announceDialing })}\n`,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { MessageDto, TransferDto } from '../shared/dto';
+import { ferryPeerId } from '../shared/peer-id';
 import { encodeAnnounce } from '../electron/core/discovery/announce-packet';
 import { FerryNode } from '../electron/core/ferry-node';
 import { createIdentity } from '../electron/core/identity/device-identity';
@@ -46,7 +47,7 @@ const target = spawn(
     path.join(import.meta.dirname, 'soak-target.ts'),
     path.join(work, 'target'),
     String(udpPort),
-    good.identity.id,
+    ferryPeerId(good.identity.id),
   ],
   { stdio: ['ignore', 'pipe', 'pipe'] },
 );

@@ -19,13 +19,14 @@ import type {
   TransferProgressDto,
 } from './dto';
 import { CONVERSATION_ID } from './conversation-id';
+import { PEER_ID } from './peer-id';
 import { LIMITS } from './limits';
 
 const encoder = new TextEncoder();
 const utf8Length = (s: string) => encoder.encode(s).length;
 
-const deviceId = z.string().regex(/^[0-9a-f]{64}$/, 'a device id is 64 lower-case hex characters');
-const conversationId = z.string().regex(CONVERSATION_ID, 'a conversation id is "direct:" and a device id');
+const deviceId = z.string().regex(PEER_ID, 'a peer id is "ferry:" and 64 lower-case hex characters');
+const conversationId = z.string().regex(CONVERSATION_ID, 'a conversation id is "direct:" and a peer id');
 const messageId = z.uuid();
 const text = z
   .string()

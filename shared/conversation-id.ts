@@ -3,10 +3,11 @@
  * `direct:<peer id>` is the one with a single peer (groups come with their own kind).
  */
 import type { DeviceId } from './dto';
+import { PEER_ID_SOURCE } from './peer-id';
 
 export type ConversationId = string;
 
-const DIRECT = /^direct:([0-9a-f]{64})$/;
+const DIRECT = new RegExp(`^direct:(${PEER_ID_SOURCE})$`);
 
 /** The direct conversation with a peer. */
 export function directConversationId(peerId: DeviceId): ConversationId {

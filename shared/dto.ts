@@ -1,7 +1,7 @@
 /** Plain data that crosses the IPC / WebSocket boundary. No classes, no functions. */
 import type { NoticeCode } from './errors';
 
-/** Lower-case hex SHA-256 fingerprint of a device certificate (64 chars). */
+/** A peer id: `ferry:` and the lower-case hex SHA-256 fingerprint of its certificate (shared/peer-id.ts). */
 export type DeviceId = string;
 
 export interface SelfDto {

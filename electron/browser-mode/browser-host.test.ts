@@ -238,7 +238,7 @@ describe('browser-mode server', () => {
     const { host, origin, node } = await setup();
     const ws = await socketFor(host, origin);
     const self = await rpc(ws, { id: 1, call: 'getSelf', args: [] });
-    expect(self).toMatchObject({ id: 1, ok: true, result: { id: node.node.identity.id, name: 'Alice' } });
+    expect(self).toMatchObject({ id: 1, ok: true, result: { id: node.node.peerId, name: 'Alice' } });
 
     expect(await rpc(ws, { id: 2, call: 'sendMessage', args: ['not-a-device-id', 'hi'] })).toMatchObject({
       id: 2,
@@ -254,10 +254,12 @@ describe('browser-mode server', () => {
       error: { code: 'INVALID_ARGUMENT' },
     });
     expect(await rpc(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await rpc(ws, { id: 5, call: 'sendMessage', args: [`direct:${'a'.repeat(64)}`, 'hi'] })).toMatchObject({
-      ok: false,
-      error: { code: 'PEER_UNKNOWN' },
-    });
+    expect(await rpc(ws, { id: 5, call: 'sendMessage', args: [`direct:ferry:${'a'.repeat(64)}`, 'hi'] })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'PEER_UNKNOWN' },
+      },
+    );
 
     const pushed = new Promise<Record<string, unknown>>((resolve) =>
       ws.on('message', (d) => {
@@ -289,7 +291,11 @@ describe('browser-mode server', () => {
     expect(log).toHaveLength(1);
     expect(log[0]).toMatch(/request "listPeers" via browser WebSocket; answered INTERNAL: TypeError: Cannot read/);
     expect(
-      await rpc(ws, { id: 2, call: 'sendMessage', args: [`direct:${'a'.repeat(64)}`, 'hi', { replyTo: 'nope' }] }),
+      await rpc(ws, {
+        id: 2,
+        call: 'sendMessage',
+        args: [`direct:ferry:${'a'.repeat(64)}`, 'hi', { replyTo: 'nope' }],
+      }),
     ).toEqual({
       id: 2,
       ok: false,
@@ -300,7 +306,7 @@ describe('browser-mode server', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^unknown request "openPath"; requests: /) },
     });
-    expect(await rpc(ws, { id: 4, call: 'forgetPeer', args: ['b'.repeat(64)] })).toEqual({
+    expect(await rpc(ws, { id: 4, call: 'forgetPeer', args: [`ferry:${'b'.repeat(64)}`] })).toEqual({
       id: 4,
       ok: false,
       error: { code: 'PEER_UNKNOWN', message: 'no such peer; add it by address first' },
@@ -400,7 +406,7 @@ describe('staged uploads and what may be sent', () => {
     const alice = await startNode('Alice');
     const bob = await startNode('Bob');
     await alice.node.addPeer(bob.address);
-    await bob.waitFor('peerUpdated', (p) => p.id === alice.node.identity.id && p.online);
+    await bob.waitFor('peerUpdated', (p) => p.id === alice.node.peerId && p.online);
     return { alice, bob };
   }
 
@@ -430,7 +436,7 @@ describe('staged uploads and what may be sent', () => {
       await writeFile(paths[i]!, String(i));
     }
     const ws = await socketFor(host, origin);
-    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, paths] });
+    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${bob.node.peerId}`, paths] });
     expect(sent).toMatchObject({ ok: true, result: { fileCount: 10_000, state: 'offered' } });
     const id = (sent.result as { id: string }).id;
     await bob.waitFor('transferUpdated', (t) => t.id === id, 30_000);
@@ -447,14 +453,16 @@ describe('staged uploads and what may be sent', () => {
     const ws = await socketFor(host, origin);
 
     const refused = await upload(host, origin, session, 'refused.txt', 'no');
-    expect(await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${'a'.repeat(64)}`, [refused]] })).toMatchObject({
+    expect(
+      await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:ferry:${'a'.repeat(64)}`, [refused]] }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'PEER_UNKNOWN' },
     });
     expect(await exists(path.dirname(refused))).toBe(false);
 
     const staged = await upload(host, origin, session, 'hello.txt', 'hello bob');
-    const sent = await rpc(ws, { id: 2, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [staged]] });
+    const sent = await rpc(ws, { id: 2, call: 'sendFiles', args: [`direct:${bob.node.peerId}`, [staged]] });
     const id = (sent.result as { id: string }).id;
     expect(await exists(`${path.dirname(staged)}.transfer`)).toBe(true);
     await bob.waitFor('transferUpdated', (t) => t.id === id);
@@ -488,7 +496,7 @@ describe('staged uploads and what may be sent', () => {
     const { session } = await login(first.host);
     const staged = await upload(first.host, first.origin, session, 'later.txt', 'later');
     const ws = await socketFor(first.host, first.origin);
-    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [staged]] });
+    const sent = await rpc(ws, { id: 1, call: 'sendFiles', args: [`direct:${bob.node.peerId}`, [staged]] });
     const id = (sent.result as { id: string }).id;
     ws.close();
     await first.host.close();
@@ -550,18 +558,17 @@ describe('staged uploads and what may be sent', () => {
     ];
     let id = 1;
     for (const p of forbidden) {
-      expect(
-        await rpc(ws, { id: id++, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [p]] }),
-        p,
-      ).toMatchObject({
-        ok: false,
-        error: { code: 'PATH_NOT_ALLOWED' },
-      });
+      expect(await rpc(ws, { id: id++, call: 'sendFiles', args: [`direct:${bob.node.peerId}`, [p]] }), p).toMatchObject(
+        {
+          ok: false,
+          error: { code: 'PATH_NOT_ALLOWED' },
+        },
+      );
     }
     expect(bob.events.some((e) => e.name === 'transferUpdated')).toBe(false);
     // Browser mode's own staging folder inside the data dir is the one exception.
     const staged = await upload(host, origin, session, 'ok.txt', 'fine');
-    expect(await rpc(ws, { id, call: 'sendFiles', args: [`direct:${bob.node.identity.id}`, [staged]] })).toMatchObject({
+    expect(await rpc(ws, { id, call: 'sendFiles', args: [`direct:${bob.node.peerId}`, [staged]] })).toMatchObject({
       ok: true,
     });
     ws.close();

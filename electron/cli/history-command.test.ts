@@ -10,9 +10,9 @@ import { PeerRepo } from '../core/store/peer-repo';
 import { TransferRepo, type Transfer } from '../core/store/transfer-repo';
 import { formatConversation, formatList, historyCommand, pickConversation, readHistory } from './history-command';
 
-const BOB = 'b0b0'.padEnd(64, '1');
-const BOB2 = 'b0b0'.padEnd(64, '2');
-const QUIET = 'c'.repeat(64);
+const BOB = `ferry:${'b0b0'.padEnd(64, '1')}`;
+const BOB2 = `ferry:${'b0b0'.padEnd(64, '2')}`;
+const QUIET = `ferry:${'c'.repeat(64)}`;
 const open: FerryDatabase[] = [];
 afterEach(() => {
   for (const db of open.splice(0)) db.close();
@@ -138,6 +138,8 @@ describe('pickConversation', () => {
     expect(pickConversation(all, BOB2).peer.id).toBe(BOB2);
     expect(pickConversation(all, ` CCCC `).peer.id).toBe(QUIET);
     expect(pickConversation(all, 'direct:cccc cccc').peer.id).toBe(QUIET);
+    expect(pickConversation(all, 'direct:ferry:cccc').peer.id).toBe(QUIET);
+    expect(pickConversation(all, 'ferry:b0b01').peer.id).toBe(BOB);
     expect(pickConversation(all, 'b0b01').peer.id).toBe(BOB);
     // Fewer than 4 characters never match by prefix.
     expect(() => pickConversation(all, 'ccc')).toThrow(/no conversation "ccc" in this data dir/u);
@@ -197,9 +199,9 @@ describe('printing history', () => {
     s.messages.insert(message(BOB, 1));
     s.messages.insert(message(QUIET, 2));
     const table = formatList(await readHistory(s.db)).split('\n');
-    expect(table[0]).toBe('CONVERSATION     WITH             MESSAGES  FILES  UNREAD  LAST ACTIVITY');
-    expect(table[1]).toBe('direct:cccccccc  Carol (blocked)  1         0      1       1970-01-01 00:00:02');
-    expect(table[2]).toBe('direct:b0b01111  小明             1         0      1       1970-01-01 00:00:01');
+    expect(table[0]).toBe('CONVERSATION           WITH             MESSAGES  FILES  UNREAD  LAST ACTIVITY');
+    expect(table[1]).toBe('direct:ferry:cccccccc  Carol (blocked)  1         0      1       1970-01-01 00:00:02');
+    expect(table[2]).toBe('direct:ferry:b0b01111  小明             1         0      1       1970-01-01 00:00:01');
   });
 });
 
@@ -220,7 +222,7 @@ describe('historyCommand', () => {
     ).toHaveLength(3);
     const one = testIo();
     expect(await historyCommand(['--data-dir', dataDir, '--conversation', '05f30f31'], one.io)).toBe(0);
-    expect(one.stdout()).toContain('Conversation with Carol (direct:05f30f31');
+    expect(one.stdout()).toContain('Conversation with Carol (direct:ferry:05f30f31');
     expect(one.stdout()).toContain('Hi Carol 👋');
     const json = testIo();
     expect(await historyCommand(['--data-dir', dataDir, '--conversation', '05f30f31', '--json'], json.io)).toBe(0);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MessageDto, TransferState } from '../../shared/dto';
+import { fingerprintOfPeer } from '../../shared/peer-id';
 import { FerryError } from '../core/ferry-error';
 import type { FerryDatabase } from '../core/store/database';
 import type { PeerRecord } from '../core/store/peer-repo';
@@ -137,13 +138,17 @@ function fileActivity(t: Transfer): FileActivity {
   };
 }
 
-/** By full id, by peer id, or by an unambiguous start of the peer's fingerprint. */
+/** By full id, by peer id, or by an unambiguous start of the peer's fingerprint (with or without `ferry:`). */
 export function pickConversation(all: ConversationHistory[], wanted: string): ConversationHistory {
   const key = wanted.trim().toLowerCase();
   const exact = all.find((c) => c.id === key || c.peer.id === key);
   if (exact) return exact;
-  const bare = key.replace(/^direct:/u, '').replace(/\s+/gu, '');
-  const matches = bare.length >= 4 ? all.filter((c) => c.peer.id.startsWith(bare)) : [];
+  const bare = key
+    .replace(/^direct:/u, '')
+    .replace(/^ferry:/u, '')
+    .replace(/\s+/gu, '');
+  const matches =
+    bare.length >= 4 ? all.filter((c) => (fingerprintOfPeer(c.peer.id) ?? c.peer.id).startsWith(bare)) : [];
   if (matches.length === 1) return matches[0]!;
   throw new FerryError(
     'NOT_FOUND',
@@ -161,7 +166,7 @@ export function formatList(conversations: ConversationHistory[]): string {
   const rows = [
     ['CONVERSATION', 'WITH', 'MESSAGES', 'FILES', 'UNREAD', 'LAST ACTIVITY'],
     ...conversations.map((c) => [
-      `direct:${c.peer.id.slice(0, 8)}`,
+      `direct:ferry:${(fingerprintOfPeer(c.peer.id) ?? c.peer.id).slice(0, 8)}`,
       terminalSafe(c.peer.name) + (c.peer.blocked ? ' (blocked)' : ''),
       String(c.messages.length),
       String(c.files.length),

@@ -207,11 +207,11 @@ describe('ferry listen: JSON lines (not a terminal)', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^unknown request "pickFiles"/) },
     });
-    expect(await call(l, 'sendMessage', [`direct:${'a'.repeat(64)}`, ''])).toMatchObject({
+    expect(await call(l, 'sendMessage', [`direct:ferry:${'a'.repeat(64)}`, ''])).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: '1: Too small: expected string to have >=1 characters' },
     });
-    expect(await call(l, 'forgetPeer', ['a'.repeat(64)])).toMatchObject({
+    expect(await call(l, 'forgetPeer', [`ferry:${'a'.repeat(64)}`])).toMatchObject({
       ok: false,
       error: { code: 'PEER_UNKNOWN', message: 'no such peer; add it by address first' },
     });
@@ -354,7 +354,9 @@ describe('ferry listen on a terminal', () => {
     const done = listenCommand([...LOCAL, '--data-dir', await tempDir(), '--name', 'Bob\u001b[2J'], t.io);
     running.add({ t, done, port: 0, id: '', stop: async () => done });
     await t.waitForOut('Ctrl-C stops.');
-    expect(t.stdout()).toMatch(/Listening on 127\.0\.0\.1:\d+ as "Bob\[2J" \(id [0-9a-f]{16}…\)\. Ctrl-C stops\./u);
+    expect(t.stdout()).toMatch(
+      /Listening on 127\.0\.0\.1:\d+ as "Bob\[2J" \(id ferry:[0-9a-f]{16}…\)\. Ctrl-C stops\./u,
+    );
     expect(t.stdout()).toContain('Incoming files are asked about here');
     t.type('  {"id":7,"call":"getSelf","args":[]}\n');
     await t.waitForOut('"id":7');

@@ -86,15 +86,15 @@ describe('ListenTerminal: where it listens', () => {
     const s = await screen();
     s.terminal.listening({
       name: 'Bob\u001b]0;x\u0007',
-      id: '0123456789abcdef0123',
+      id: 'ferry:0123456789abcdef0123',
       port: 47820,
       addresses: ['127.0.0.1', '10.0.0.2'],
     });
-    s.terminal.listening({ name: '', id: 'fedcba9876543210ffff', port: 5, addresses: [] });
+    s.terminal.listening({ name: '', id: 'ferry:fedcba9876543210ffff', port: 5, addresses: [] });
     expect(s.lines()).toEqual([
-      'Listening on 127.0.0.1:47820, 10.0.0.2:47820 as "Bob]0;x" (id 0123456789abcdef…). Ctrl-C stops.',
+      'Listening on 127.0.0.1:47820, 10.0.0.2:47820 as "Bob]0;x" (id ferry:0123456789abcdef…). Ctrl-C stops.',
       'Incoming files are asked about here; other computers add this one by the address above.',
-      'Listening on port 5 as "?" (id fedcba9876543210…). Ctrl-C stops.',
+      'Listening on port 5 as "?" (id ferry:fedcba9876543210…). Ctrl-C stops.',
       'Incoming files are asked about here; other computers add this one by the address above.',
     ]);
   });

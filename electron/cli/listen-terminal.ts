@@ -45,7 +45,7 @@ export class ListenTerminal {
     const where = self.addresses.length
       ? self.addresses.map((a) => `${a}:${self.port}`).join(', ')
       : `port ${self.port}`;
-    this.print(`Listening on ${where} as "${terminalSafe(self.name)}" (id ${self.id.slice(0, 16)}…). Ctrl-C stops.`);
+    this.print(`Listening on ${where} as "${terminalSafe(self.name)}" (id ${self.id.slice(0, 22)}…). Ctrl-C stops.`);
     this.print('Incoming files are asked about here; other computers add this one by the address above.');
   }
 

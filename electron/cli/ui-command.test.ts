@@ -112,7 +112,7 @@ describe('ferry ui', () => {
     // The data folder says no UI runs (pid 0), keeping the port for the next start.
     expect(await readEndpoint(u.dataDir)).toEqual({ pid: 0, host: '127.0.0.1', port: u.line.port });
     const node = await FerryNode.start({ dataDir: u.dataDir, port: 0, host: '127.0.0.1', discovery: false });
-    expect(node.identity.id).toBe(u.line.id);
+    expect(node.peerId).toBe(u.line.id);
     await node.stop();
   });
 

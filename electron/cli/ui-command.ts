@@ -94,10 +94,7 @@ export async function uiCommand(argv: string[], io: CliIo = processIo()): Promis
   }
 
   if (values.json) {
-    printJson(
-      { event: 'ui', url: ui.url, port: ui.port, enginePort: node.listeningPort, id: node.identity.id },
-      io.stdout,
-    );
+    printJson({ event: 'ui', url: ui.url, port: ui.port, enginePort: node.listeningPort, id: node.peerId }, io.stdout);
   } else {
     io.stdout.write(
       `Ferry is running in browser mode.\n  Open: ${ui.url}\n  (The link opens Ferry once. For another tab, run this command again.)\n`,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
 import { directConversationId, directPeerOf } from '../../shared/conversation-id';
+import { ferryPeerId, fingerprintOfPeer } from '../../shared/peer-id';
 import type {
   ConversationDto,
   MessageDto,
@@ -208,6 +209,11 @@ export class FerryNode implements FerryApi {
       'unlink',
       this.safely('a closed link', (link, err) => this.onLinkDown(link, err)),
     );
+  }
+
+  /** This device's peer id (`ferry:` and its certificate's fingerprint). */
+  get peerId(): string {
+    return ferryPeerId(this.identity.id);
   }
 
   static async start(options: FerryNodeOptions): Promise<FerryNode> {
@@ -636,7 +642,7 @@ export class FerryNode implements FerryApi {
 
   async getSelf(): Promise<SelfDto> {
     return {
-      id: this.identity.id,
+      id: this.peerId,
       name: this.settings.displayName,
       platform: process.platform,
       port: this.port,
@@ -720,7 +726,7 @@ export class FerryNode implements FerryApi {
 
   async getVerificationCode(...[peerId]: RequestArgs<'getVerificationCode'>): Promise<string> {
     this.requirePeer(peerId);
-    return verificationCode(this.identity.id, peerId);
+    return verificationCode(this.identity.id, fingerprintOfPeer(peerId)!);
   }
 
   async setPeerVerified(...[peerId, verified]: RequestArgs<'setPeerVerified'>): Promise<PeerDto> {

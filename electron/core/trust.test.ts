@@ -7,9 +7,9 @@ describe('trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     const bob = await a.node.addPeer(b.address);
-    await b.waitFor('peerUpdated', (p) => p.id === a.node.identity.id);
+    await b.waitFor('peerUpdated', (p) => p.id === a.node.peerId);
     const codeA = await a.node.getVerificationCode(bob.id);
-    const codeB = await b.node.getVerificationCode(a.node.identity.id);
+    const codeB = await b.node.getVerificationCode(a.node.peerId);
     expect(codeA).toBe(codeB);
     expect(codeA).toMatch(/^\d{4} \d{4} \d{4}$/);
     expect((await a.node.setPeerVerified(bob.id, true)).verified).toBe(true);
@@ -72,7 +72,7 @@ describe('trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('小明');
     await a.node.addPeer(b.address);
-    await a.node.setPeerVerified(b.node.identity.id, true);
+    await a.node.setPeerVerified(b.node.peerId, true);
     await stopNode(a);
     const table = await runFerry(['peers', '--data-dir', a.dataDir]);
     expect(table.code).toBe(0);
@@ -81,7 +81,7 @@ describe('trust', () => {
     expect(table.stdout).toContain('verified, added by hand');
     const json = await runFerry(['peers', '--data-dir', a.dataDir, '--json']);
     expect(JSON.parse(json.stdout)).toEqual([
-      expect.objectContaining({ id: b.node.identity.id, name: '小明', verified: true }),
+      expect.objectContaining({ id: b.node.peerId, name: '小明', verified: true }),
     ]);
   });
 });

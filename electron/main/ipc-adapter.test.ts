@@ -62,7 +62,7 @@ describe('IPC adapter', () => {
   it('runs a valid request on the engine', async () => {
     const { a, call } = await setup();
     const outcome = await call('getSelf', trusted);
-    expect(outcome).toMatchObject({ ok: true, result: { id: a.node.identity.id, name: 'Alice' } });
+    expect(outcome).toMatchObject({ ok: true, result: { id: a.node.peerId, name: 'Alice' } });
     expect(await call('pickFiles', trusted)).toEqual({ ok: true, result: ['/tmp/a'] });
   });
 
@@ -91,7 +91,7 @@ describe('IPC adapter', () => {
 
   it('returns engine errors as {code, message}', async () => {
     const { call } = await setup();
-    expect(await call('sendMessage', trusted, `direct:${'b'.repeat(64)}`, 'hi')).toEqual({
+    expect(await call('sendMessage', trusted, `direct:ferry:${'b'.repeat(64)}`, 'hi')).toEqual({
       ok: false,
       error: { code: 'PEER_UNKNOWN', message: expect.stringMatching(/add it by address/) },
     });
@@ -101,7 +101,7 @@ describe('IPC adapter', () => {
     const { call } = await setup();
     expect(await call('sendMessage', trusted, 'not-a-peer-id', 'hi')).toEqual({
       ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is "direct:" and a device id' },
+      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is "direct:" and a peer id' },
     });
     expect(await call('openPath', trusted, 'relative/file.txt')).toEqual({
       ok: false,

@@ -31,8 +31,8 @@ describe('preload bridge', () => {
     const bridge = createBridge(ipc as never, {} as never);
     await expect(bridge.getSelf()).resolves.toEqual({ id: 'x' });
     expect(ipc.invoke).toHaveBeenCalledWith(IPC.request('getSelf'));
-    await bridge.sendMessage(`direct:${'a'.repeat(64)}`, 'hi');
-    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC.request('sendMessage'), `direct:${'a'.repeat(64)}`, 'hi');
+    await bridge.sendMessage(`direct:ferry:${'a'.repeat(64)}`, 'hi');
+    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC.request('sendMessage'), `direct:ferry:${'a'.repeat(64)}`, 'hi');
   });
 
   it('turns an error outcome into an Error that keeps its code', async () => {

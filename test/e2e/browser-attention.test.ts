@@ -35,8 +35,8 @@ describe('browser tab title and notifications', () => {
     expect(await page.title()).toBe('Ferry');
 
     await bob.node.addPeer(alice.address);
-    await alice.waitFor('peerUpdated', (p) => p.id === bob.node.identity.id && p.online);
-    await bob.node.sendMessage(`direct:${alice.node.identity.id}`, 'first');
+    await alice.waitFor('peerUpdated', (p) => p.id === bob.node.peerId && p.online);
+    await bob.node.sendMessage(`direct:${alice.node.peerId}`, 'first');
     await expect.poll(() => page.title()).toBe('(1) Ferry');
 
     // Another tab in front: this one is in the background, and a new message is a notification.
@@ -48,7 +48,7 @@ describe('browser tab title and notifications', () => {
     await expect
       .poll(() => page.evaluate(() => document.visibilityState === 'hidden' || !document.hasFocus()))
       .toBe(true);
-    await bob.node.sendMessage(`direct:${alice.node.identity.id}`, 'are you there?');
+    await bob.node.sendMessage(`direct:${alice.node.peerId}`, 'are you there?');
     await expect.poll(() => page.title()).toBe('(2) Ferry');
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes))

@@ -149,7 +149,7 @@ describe('chat in the browser UI', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     const code = page.getByTestId('verification-code');
     await code.waitFor();
-    const onB = await b.proc.call('getVerificationCode', a.node.identity.id);
+    const onB = await b.proc.call('getVerificationCode', a.node.peerId);
     expect((await code.locator('span').allTextContents()).join(' ')).toBe(onB);
     await page.getByRole('button', { name: 'They match' }).click();
     await page.locator('.verified-pill').waitFor();

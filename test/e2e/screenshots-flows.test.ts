@@ -25,7 +25,7 @@ const shoot = (page: Page, name: string, mustSee: (string | RegExp)[]) =>
   shootAndCheck(page, path.join(OUT, `${name}.png`), mustSee);
 
 async function say(from: TestNode, to: TestNode, text: string) {
-  const m = await from.node.sendMessage(`direct:${to.node.identity.id}`, text);
+  const m = await from.node.sendMessage(`direct:${to.node.peerId}`, text);
   await from.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
 }
 
@@ -44,7 +44,7 @@ it('saves screenshots of folders, file lists, upload progress and a narrow windo
   const alice = await startNode('Alice’s MacBook', { downloadDir: await tempDir() });
   const bob = await startNode('Bob 李', { downloadDir: await tempDir() });
   await alice.node.addPeer(bob.address);
-  const bobId = bob.node.identity.id;
+  const bobId = bob.node.peerId;
 
   await say(alice, bob, 'Sending the trip photos 📸🏖️');
   // A finished folder: each file's state.
@@ -72,7 +72,7 @@ it('saves screenshots of folders, file lists, upload progress and a narrow windo
     },
     ['归档'],
   );
-  const offer = await bob.node.sendFiles(`direct:${alice.node.identity.id}`, [project]);
+  const offer = await bob.node.sendFiles(`direct:${alice.node.peerId}`, [project]);
   await alice.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'offered');
 
   for (const locale of ['en-US', 'zh-CN'] as const) {

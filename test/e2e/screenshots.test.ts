@@ -23,7 +23,7 @@ const OUT =
 beforeAll(requireBuild);
 
 async function say(from: TestNode, to: TestNode, text: string) {
-  const peer = (await from.node.listPeers()).find((p) => p.id === to.node.identity.id)!;
+  const peer = (await from.node.listPeers()).find((p) => p.id === to.node.peerId)!;
   const m = await from.node.sendMessage(`direct:${peer.id}`, text);
   await from.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
 }
@@ -53,14 +53,14 @@ it('saves screenshots of the main views in light and dark', async () => {
     const src = await tempDir();
     const slides = path.join(src, 'Q3 review slides.pdf');
     await writeFile(slides, Buffer.alloc(2_400_000, 1));
-    const out = await alice.node.sendFiles(`direct:${bob.node.identity.id}`, [slides]);
+    const out = await alice.node.sendFiles(`direct:${bob.node.peerId}`, [slides]);
     await bob.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
     await bob.node.acceptTransfer(out.id);
     await alice.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'done', 20_000);
     await say(bob, alice, 'Got it, thanks! Here are the photos from Saturday.');
     const photos = path.join(src, 'team-photos.zip');
     await writeFile(photos, Buffer.alloc(48_000_000, 2));
-    await bob.node.sendFiles(`direct:${alice.node.identity.id}`, [photos]);
+    await bob.node.sendFiles(`direct:${alice.node.peerId}`, [photos]);
     await alice.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered');
   }
   await say(carol, alice, 'Lunch tomorrow?');
@@ -68,7 +68,7 @@ it('saves screenshots of the main views in light and dark', async () => {
 
   for (const scheme of ['light', 'dark'] as const) {
     const { page, errors } = await openApp(alice, { colorScheme: scheme });
-    await page.click(`[data-peer-id="${bob.node.identity.id}"]`);
+    await page.click(`[data-peer-id="${bob.node.peerId}"]`);
     await page.waitForSelector('.bubble');
     await shoot(page, `conversation-${scheme}`, [
       'Hi Bob! Are you joining the review at 4?',
@@ -115,10 +115,10 @@ it('saves screenshots of the main views in light and dark', async () => {
     const big = path.join(await tempDir(), 'site-backup-2026.tar');
     await writeFile(big, '');
     await truncate(big, 3 * 1024 ** 3);
-    const out = await alice.node.sendFiles(`direct:${carol.node.identity.id}`, [big]);
+    const out = await alice.node.sendFiles(`direct:${carol.node.peerId}`, [big]);
     await carol.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
     const { page } = await openApp(alice, { colorScheme: 'light' });
-    await page.click(`[data-peer-id="${carol.node.identity.id}"]`);
+    await page.click(`[data-peer-id="${carol.node.peerId}"]`);
     const card = page.locator(`[data-transfer-id="${out.id}"]`);
     await card.waitFor();
     await carol.node.acceptTransfer(out.id);
@@ -142,7 +142,7 @@ it('saves screenshots of the main views in light and dark', async () => {
   }
 
   const zh = await openApp(alice, { locale: 'zh-CN', colorScheme: 'light' });
-  await zh.page.click(`[data-peer-id="${bob.node.identity.id}"]`);
+  await zh.page.click(`[data-peer-id="${bob.node.peerId}"]`);
   await zh.page.waitForSelector('.bubble');
   await shoot(zh.page, 'conversation-zh-CN-light', ['Q3 review slides.pdf', /我马上到/]);
   await zh.page.getByRole('button', { name: '设备信息' }).click();

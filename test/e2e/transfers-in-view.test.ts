@@ -29,7 +29,7 @@ describe('files as the receiver sees them', () => {
     await a.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
 
     const { page, errors } = await openApp(a);
-    await page.click(`[data-peer-id="${b.node.identity.id}"]`);
+    await page.click(`[data-peer-id="${b.node.peerId}"]`);
     const card = page.locator(`.conversation [data-transfer-id="${out.id}"]`);
     await card.waitFor();
     expect(await card.locator('.file-name').textContent()).toBe('5 files');
@@ -66,12 +66,12 @@ describe('files as the receiver sees them', () => {
     );
     await mkdir(path.join(root, 'empty'));
     await a.node.addPeer(b.address);
-    const out = await b.node.sendFiles(`direct:${a.node.identity.id}`, [root]);
+    const out = await b.node.sendFiles(`direct:${a.node.peerId}`, [root]);
     expect(out.fileCount).toBe(10_000);
     await a.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered', 30_000);
 
     const { page } = await openApp(a);
-    await page.click(`[data-peer-id="${b.node.identity.id}"]`);
+    await page.click(`[data-peer-id="${b.node.peerId}"]`);
     const card = page.locator(`.conversation [data-transfer-id="${out.id}"]`);
     await card.waitFor();
     expect(await card.locator('.file-name').textContent()).toBe('dataset');
@@ -99,8 +99,8 @@ describe('files as the receiver sees them', () => {
     const c = await startNode('Carol');
     await a.node.addPeer(b.address);
     await a.node.addPeer(c.address);
-    const bob = (await a.node.listPeers()).find((p) => p.id === b.node.identity.id)!;
-    const carol = (await a.node.listPeers()).find((p) => p.id === c.node.identity.id)!;
+    const bob = (await a.node.listPeers()).find((p) => p.id === b.node.peerId)!;
+    const carol = (await a.node.listPeers()).find((p) => p.id === c.node.peerId)!;
     const m = await a.node.sendMessage(`direct:${bob.id}`, 'see you at 4');
     await a.waitFor('messageUpdated', (u) => u.id === m.id && u.state === 'delivered');
     const m2 = await a.node.sendMessage(`direct:${carol.id}`, 'lunch?');
@@ -114,7 +114,7 @@ describe('files as the receiver sees them', () => {
     const src = await tempDir('ferry-e2e-src-');
     const file = path.join(src, 'quarterly report with a rather long name 2026.pdf');
     await writeFile(file, Buffer.alloc(5000, 1));
-    const out = await b.node.sendFiles(`direct:${a.node.identity.id}`, [file]);
+    const out = await b.node.sendFiles(`direct:${a.node.peerId}`, [file]);
     await expect
       .poll(() => bobItem.locator('.peer-last').textContent(), { timeout: 10_000 })
       .toBe('Sent you quarterly report with a rather long name 2026.pdf');

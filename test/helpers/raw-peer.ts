@@ -1,5 +1,6 @@
 /** A hand-driven TLS client that can send anything, for bad-input tests. */
 import tls, { type TLSSocket } from 'node:tls';
+import { ferryPeerId } from '../../shared/peer-id';
 import { createIdentity, type DeviceIdentity } from '../../electron/core/identity/device-identity';
 import { encodeFrame, FrameDecoder, type RawHeader } from '../../electron/core/protocol/frame-codec';
 import { controlFrames, PROTOCOL_VERSION } from '../../electron/core/protocol/frames';
@@ -15,6 +16,8 @@ export async function testIdentity(): Promise<DeviceIdentity> {
 export interface RawPeer {
   socket: TLSSocket;
   identity: DeviceIdentity;
+  /** The peer id the engine knows this peer by (`ferry:` and its fingerprint). */
+  peerId: string;
   /** Frames received so far (decoded leniently: stops at the first bad one). */
   frames: RawHeader[];
   send(header: RawHeader, body?: Buffer): void;
@@ -54,6 +57,7 @@ export async function rawPeer(port: number, identity?: DeviceIdentity): Promise<
   return {
     socket,
     identity: id,
+    peerId: ferryPeerId(id.id),
     frames,
     closed,
     send: (header, body) => socket.write(encodeFrame(header, body)),

@@ -21,7 +21,7 @@ describe('chat flood', () => {
     expect(peer.frames.at(-1)).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
     expect(b.events.filter((e) => e.name === 'messageAdded')).toHaveLength(10);
     const notice = await b.waitFor('notice', (n) => n.code === 'RATE_LIMITED');
-    expect(notice.peerId).toBe(peer.identity.id);
+    expect(notice.peerId).toBe(peer.peerId);
   }, 30_000);
 
   it('a byte rate over its burst is refused too', async () => {

@@ -38,15 +38,19 @@ describe('ferry history', () => {
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as Exported;
     expect(out.conversations.map((c) => c.peer.id).sort()).toEqual(
-      expected.peers.map((p: { id: string }) => p.id).sort(),
+      expected.peers.map((p: { id: string }) => `ferry:${p.id}`).sort(),
     );
     let count = 0;
     for (const c of out.conversations) {
       expect(c.id).toBe(`direct:${c.peer.id}`);
       // 0.1.0's messages had no conversation id: each is in the peer's direct conversation.
       expect(c.messages.every((m) => m.conversationId === c.id)).toBe(true);
-      expect(c.messages.map(({ conversationId: _c, ...m }) => m)).toEqual(expected.messages[c.peer.id]);
-      expect(c.unread).toBe(expected.peers.find((p: { id: string }) => p.id === c.peer.id).unread);
+      // 0.1.0 named peers by their bare fingerprint; they are `ferry:<fingerprint>` now.
+      const fingerprint = c.peer.id.replace(/^ferry:/u, '');
+      expect(c.messages.map(({ conversationId: _c, ...m }) => m)).toEqual(
+        expected.messages[fingerprint].map((m: { peerId: string }) => ({ ...m, peerId: `ferry:${m.peerId}` })),
+      );
+      expect(c.unread).toBe(expected.peers.find((p: { id: string }) => p.id === fingerprint).unread);
       count += c.messages.length;
     }
     expect(count).toBe(311);
@@ -61,8 +65,8 @@ describe('ferry history', () => {
     const list = await runFerry(['history', '--data-dir', dataDir]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^CONVERSATION +WITH +MESSAGES +FILES +UNREAD/u);
-    expect(list.stdout).toMatch(/direct:de352a97 +Bob（办公室） +307 +4 +14 /u);
-    expect(list.stdout).toMatch(/direct:05f30f31 +Carol \(blocked\) +2 +0 +1 /u);
+    expect(list.stdout).toMatch(/direct:ferry:de352a97 +Bob（办公室） +307 +4 +14 /u);
+    expect(list.stdout).toMatch(/direct:ferry:05f30f31 +Carol \(blocked\) +2 +0 +1 /u);
 
     const one = await runFerry(['history', '--data-dir', dataDir, '--conversation', 'direct:de352a97']);
     expect(one.code).toBe(0);

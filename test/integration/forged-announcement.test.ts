@@ -38,7 +38,7 @@ describe('forged announcement', () => {
       encodeAnnounce({
         kind: 'announce',
         v: 1,
-        id: bobId,
+        id: bob.node.identity.id, // the wire speaks fingerprints; bobId is `ferry:<fingerprint>`
         name: 'Bob',
         platform: 'linux',
         port: mallory.node.listeningPort,

@@ -27,7 +27,7 @@ describe('received files', () => {
     b.node.subscribe((e) => {
       if (e.name !== 'transferUpdated') return;
       const offer = e.payload as TransferDto;
-      if (offer.state === 'offered' && offer.peerId !== a.node.identity.id) void b.node.declineTransfer(offer.id);
+      if (offer.state === 'offered' && offer.peerId !== a.node.peerId) void b.node.declineTransfer(offer.id);
     });
     const entries = Buffer.from(JSON.stringify([{ path: 'x.txt', size: 1, mtime: 0, dir: false }]));
     let last = '';

@@ -90,8 +90,8 @@ describe('renderer stores on a real engine', () => {
     expect(chats.searchHits.map((h) => h.message.text)).toEqual(['are you there?']);
 
     // Sending to a peer the engine doesn't know fails with a code, the draft is the composer's to keep.
-    expect(await chats.send(`direct:${'f'.repeat(64)}`, 'lost')).toBe(false);
-    expect(chats.conversation(`direct:${'f'.repeat(64)}`).sendError?.code).toBe('PEER_UNKNOWN');
+    expect(await chats.send(`direct:ferry:${'f'.repeat(64)}`, 'lost')).toBe(false);
+    expect(chats.conversation(`direct:ferry:${'f'.repeat(64)}`).sendError?.code).toBe('PEER_UNKNOWN');
 
     // Settings round-trip, including the pushed settingsUpdated.
     expect(await settings.update({ displayName: 'Alice B.', theme: 'dark' })).toBe(true);

@@ -32,7 +32,7 @@ async function gatedPair(bOptions = {}) {
   const proxy = await gateProxy(b.node.listeningPort, { holdAfterBytes: 3 * MiB });
   const peer = await a.node.addPeer(`127.0.0.1:${proxy.port}`);
   await b.waitFor('peerUpdated', (p) => p.online);
-  return { a, b, bId: peer.id, aId: a.node.identity.id, proxy, src, downloads };
+  return { a, b, bId: peer.id, aId: a.node.peerId, proxy, src, downloads };
 }
 
 async function partSize(file: string): Promise<number> {
@@ -246,7 +246,7 @@ describe('transfer guarantees', () => {
     const b = await startNode('Bob', { downloadDir: downloads });
     await b.node.updateSettings({ autoAcceptVerified: true });
     const peer = await a.node.addPeer(b.address);
-    const aId = a.node.identity.id;
+    const aId = a.node.peerId;
     await b.waitFor('peerUpdated', (p) => p.id === aId && p.online);
     const first = await a.node.sendFiles(`direct:${peer.id}`, [
       await randomFile(path.join(src, 'unverified.bin'), 100),

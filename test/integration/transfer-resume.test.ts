@@ -82,7 +82,9 @@ describe('transfer resume', () => {
     record.files[0]!.part = part;
 
     await b.node.acceptTransfer(t.id);
-    const got = await b.waitFor('transferUpdated', finished(t.id), 120_000);
+    // Both sides hash 4 GiB here (the receiver its .part, the sender its file): on a loaded
+    // 2-core machine that alone takes minutes, hence the long wait.
+    const got = await b.waitFor('transferUpdated', finished(t.id), 400_000);
     expect(got.state, JSON.stringify(got.error)).toBe('done');
     expect(got.files[0]!.size).toBe(size);
     expect(b.node.transfers.bytesWritten).toBe(size - partLength);
@@ -91,6 +93,21 @@ describe('transfer resume', () => {
     );
     expect(firstProgress?.payload).toMatchObject({ bytesDone: partLength, totalBytes: size });
     expect(await tree(downloads)).toEqual(['sparse.bin']);
-    expect(await sha256(path.join(downloads, 'sparse.bin'))).toBe(await sha256(file));
-  }, 180_000);
+    // 'done' means the receiver's SHA-256 of all 4 GiB matched the sender's. Independently of
+    // that, the bytes that matter are where they belong: the marker across the 4 GiB line and
+    // the tail written after the resume (hashing 8 GiB more here only made the test slow).
+    const saved = await open(path.join(downloads, 'sparse.bin'), 'r');
+    try {
+      expect((await saved.stat()).size).toBe(size);
+      const at = async (offset: number, length: number) => {
+        const buf = Buffer.alloc(length);
+        await saved.read(buf, 0, length, offset);
+        return buf;
+      };
+      expect((await at(markerAt, marker.byteLength)).equals(marker)).toBe(true);
+      expect((await at(markerAt + marker.byteLength, tail.byteLength)).equals(tail)).toBe(true);
+    } finally {
+      await saved.close();
+    }
+  }, 480_000);
 });

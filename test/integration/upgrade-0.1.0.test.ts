@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { startNode } from '../helpers/nodes';
 import { tempDir } from '../helpers/temp-dir';
 import type { FerryNode } from '../../electron/core/ferry-node';
+import { ferryPeerId } from '../../shared/peer-id';
 
 const fixture = path.resolve(import.meta.dirname, '../fixtures/datadir-0.1.0');
 
@@ -40,14 +41,18 @@ describe('upgrading a 0.1.0 data directory', () => {
     await cp(path.join(fixture, 'alice'), dataDir, { recursive: true });
     const { node } = await startNode('ignored', { dataDir, name: undefined });
 
+    // 0.1.0 named a device by its bare certificate fingerprint; this Ferry by `ferry:<fingerprint>`.
+    const asPeer = (fingerprint: string) => ferryPeerId(fingerprint);
+    const withPeer = <T extends { peerId: string }>(x: T) => ({ ...x, peerId: asPeer(x.peerId) });
+
     const self = await node.getSelf();
-    expect({ id: self.id, name: self.name }).toEqual(expected.self);
+    expect({ id: self.id, name: self.name }).toEqual({ ...expected.self, id: asPeer(expected.self.id) });
 
     // Filtered to the fixture's peers: its manual peers are redialed at their old loopback
     // ports, where another test's node may be listening now (it would show up as a new peer).
     // 0.1.0 put each peer's unread count and last message on the peer; they are the
     // conversation's summary now.
-    const known = new Set(expected.peers.map((p: { id: string }) => p.id));
+    const known = new Set(expected.peers.map((p: { id: string }) => asPeer(p.id)));
     const conversations = await node.listConversations();
     const summaryOf = (peerId: string) => conversations.find((c) => c.id === `direct:${peerId}`);
     const peers = (await node.listPeers())
@@ -61,11 +66,13 @@ describe('upgrading a 0.1.0 data directory', () => {
         lastMessage: summaryOf(p.id)?.lastMessage?.id ?? null,
       }));
     expect(peers.map((p) => [p.protocol, p.files])).toEqual(expected.peers.map(() => ['ferry', true]));
-    expect(peers.map(({ protocol: _p, files: _f, ...p }) => p)).toEqual(expected.peers);
+    expect(peers.map(({ protocol: _p, files: _f, ...p }) => p)).toEqual(
+      expected.peers.map((p: { id: string }) => ({ ...p, id: asPeer(p.id) })),
+    );
     expect(peers).toHaveLength(3);
 
     for (const peer of expected.peers) {
-      expect(await allMessages(node, peer.id)).toEqual(expected.messages[peer.id]);
+      expect(await allMessages(node, asPeer(peer.id))).toEqual(expected.messages[peer.id].map(withPeer));
     }
     const total = Object.values(expected.messages as Record<string, unknown[]>).reduce((n, m) => n + m.length, 0);
     expect(total).toBe(311);
@@ -76,7 +83,7 @@ describe('upgrading a 0.1.0 data directory', () => {
         return t;
       },
     );
-    expect(transfers).toEqual(expected.transfers);
+    expect(transfers).toEqual(expected.transfers.map(withPeer));
     expect(transfers.map((t) => t.state).sort()).toEqual(['declined', 'done', 'done', 'paused']);
 
     expect(await node.getSettings()).toEqual(expected.settings);

@@ -18,7 +18,7 @@ describe('dispatcher', () => {
     const { d, log } = dispatcher(node);
     expect(await d.call('getSelf', [])).toMatchObject({
       ok: true,
-      result: { id: node.identity.id, name: 'Alice' },
+      result: { id: node.peerId, name: 'Alice' },
     });
     expect(await d.call('getSelf', undefined)).toMatchObject({ ok: true, result: { name: 'Alice' } });
     expect(await d.call('updateSettings', [{ displayName: 'Alice B.' }])).toMatchObject({
@@ -26,7 +26,7 @@ describe('dispatcher', () => {
       result: { displayName: 'Alice B.' },
     });
     // A request that returns nothing answers null (JSON has no undefined).
-    expect(await d.call('markRead', [`direct:${'a'.repeat(64)}`])).toEqual({ ok: true, result: null });
+    expect(await d.call('markRead', [`direct:ferry:${'a'.repeat(64)}`])).toEqual({ ok: true, result: null });
     expect(log).toEqual([]);
   });
 
@@ -59,14 +59,13 @@ describe('dispatcher', () => {
     const { d, log } = dispatcher(node);
     expect(await d.call('sendMessage', ['not-a-device-id', 'hi'])).toEqual({
       ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is "direct:" and a device id' },
+      error: { code: 'INVALID_ARGUMENT', message: '0: a conversation id is "direct:" and a peer id' },
     });
     expect(await d.call('sendMessage', ['bad', 'hi', 5])).toEqual({
       ok: false,
       error: {
         code: 'INVALID_ARGUMENT',
-        message:
-          '0: a conversation id is "direct:" and a device id; 2: Invalid input: expected object, received number',
+        message: '0: a conversation id is "direct:" and a peer id; 2: Invalid input: expected object, received number',
       },
     });
     expect(await d.call('updateSettings', [{ displayName: 5 }])).toMatchObject({
@@ -77,7 +76,7 @@ describe('dispatcher', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: 'arguments: Invalid input: expected tuple, received string' },
     });
-    expect(await d.call('forgetPeer', ['a'.repeat(64)])).toEqual({
+    expect(await d.call('forgetPeer', [`ferry:${'a'.repeat(64)}`])).toEqual({
       ok: false,
       error: { code: 'PEER_UNKNOWN', message: 'no such peer; add it by address first' },
     });

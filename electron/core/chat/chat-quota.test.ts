@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChatQuota, DEFAULT_CHAT_QUOTA, type ChatQuotaLimits } from './chat-quota';
 
-const A = 'a'.repeat(64);
-const B = 'b'.repeat(64);
+const A = `ferry:${'a'.repeat(64)}`;
+const B = `ferry:${'b'.repeat(64)}`;
 
 const LIMITS: ChatQuotaLimits = {
   messagesPerSecond: 2,

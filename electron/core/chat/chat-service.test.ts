@@ -8,7 +8,7 @@ describe('chat', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     const bob = await a.node.addPeer(b.address);
-    const alice = a.node.identity.id;
+    const alice = a.node.peerId;
 
     const hello = await a.node.sendMessage(`direct:${bob.id}`, '你好，Bob! 👋');
     const delivered = await a.waitFor('messageUpdated', (m) => m.id === hello.id && m.state === 'delivered');
@@ -37,7 +37,7 @@ describe('chat', () => {
     const sent = await a.node.sendMessage(`direct:${bob.id}`, 'read me');
     await b.waitFor('messageAdded', (m) => m.id === sent.id);
     expect((await b.node.listConversations())[0]!.unread).toBe(1);
-    await b.node.markRead(`direct:${a.node.identity.id}`);
+    await b.node.markRead(`direct:${a.node.peerId}`);
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'read');
     expect((await b.node.listConversations())[0]!.unread).toBe(0);
   });
@@ -56,7 +56,7 @@ describe('chat', () => {
     const b2 = await startNode('Bob', { dataDir, port });
     await a.waitFor('messageUpdated', (m) => m.id === queued.id && m.state === 'delivered', 15_000);
     await b2.waitFor('messageAdded', (m) => m.id === queued.id);
-    const page = await b2.node.listMessages(`direct:${a.node.identity.id}`);
+    const page = await b2.node.listMessages(`direct:${a.node.peerId}`);
     expect(page.messages.filter((m) => m.id === queued.id)).toHaveLength(1);
   });
 
@@ -65,7 +65,7 @@ describe('chat', () => {
     const b = await startNode('Bob');
     // Bob dials Alice: to Alice, Bob is a peer that called, not one she added.
     const alice = await b.node.addPeer(a.address);
-    const bobId = b.node.identity.id;
+    const bobId = b.node.peerId;
     await a.waitFor('peerUpdated', (p) => p.id === bobId && p.online);
     expect((await a.node.listPeers()).find((p) => p.id === bobId)?.manual).toBe(false);
     // Bob forgets Alice, so nothing but Alice's owed message can bring the two together again.
@@ -100,7 +100,7 @@ describe('chat', () => {
     // Frames on a link are handled in order: once a later message is acked, the re-send was handled.
     const later = await a.node.sendMessage(`direct:${bob.id}`, 'later');
     await a.waitFor('messageUpdated', (m) => m.id === later.id && m.state === 'delivered');
-    expect((await b.node.listMessages(`direct:${a.node.identity.id}`)).messages.map((m) => m.text)).toEqual([
+    expect((await b.node.listMessages(`direct:${a.node.peerId}`)).messages.map((m) => m.text)).toEqual([
       'once',
       'later',
     ]);
@@ -109,9 +109,11 @@ describe('chat', () => {
 
   it('refuses messages to unknown peers and text over 64 KiB at the contract edge', async () => {
     const a = await startNode('Alice');
-    await expect(a.node.sendMessage(`direct:${'c'.repeat(64)}`, 'hi')).rejects.toMatchObject({ code: 'PEER_UNKNOWN' });
+    await expect(a.node.sendMessage(`direct:ferry:${'c'.repeat(64)}`, 'hi')).rejects.toMatchObject({
+      code: 'PEER_UNKNOWN',
+    });
     const { parseArgs } = await import('../../../shared/api');
-    const withCarol = `direct:${'c'.repeat(64)}`;
+    const withCarol = `direct:ferry:${'c'.repeat(64)}`;
     expect(() => parseArgs('sendMessage', [withCarol, 'x'.repeat(64 * 1024 + 1)])).toThrow(/64 KiB/);
     expect(() => parseArgs('sendMessage', [withCarol, ''])).toThrow();
     expect(() => parseArgs('sendMessage', [withCarol, 'hi'])).not.toThrow();
@@ -151,7 +153,7 @@ describe('chat on the wire (store-then-ack)', () => {
     // Bursts of hundreds of messages here test receipts, not the flood quota (chat-flood.test.ts does).
     const a = await startNode('Alice', { chatQuota: { messagesPerSecond: 10_000, messageBurst: 10_000 } });
     const raw = await rawControl(a.node.listeningPort, await createIdentity());
-    const peerId = raw.identity.id;
+    const peerId = raw.peerId;
     await a.waitFor('peerUpdated', (p) => p.id === peerId && p.online);
     return { a, raw, peerId };
   }

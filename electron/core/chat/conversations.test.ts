@@ -70,7 +70,7 @@ describe('conversation summaries', () => {
       const conversations = new Conversations(db, messages, (name, payload) =>
         events.push({ name, payload } as FerryEvent),
       );
-      const peer = 'a'.repeat(64);
+      const peer = `ferry:${'a'.repeat(64)}`;
       for (let n = 0; n < 100; n++) {
         messages.insert({
           id: crypto.randomUUID(),
@@ -85,13 +85,13 @@ describe('conversation summaries', () => {
         });
         conversations.changed(`direct:${peer}`);
       }
-      conversations.changed(`direct:${'b'.repeat(64)}`);
+      conversations.changed(`direct:ferry:${'b'.repeat(64)}`);
       expect(events).toEqual([]);
       await waitUntil(() => events.length > 0, { what: 'the summaries' });
       expect(events.map((e) => e.name)).toEqual(['conversationUpdated', 'conversationUpdated', 'unreadTotal']);
       expect(events[0]!.payload).toMatchObject({ peerId: peer, unread: 100, lastActivity: 99 });
       expect(events[1]!.payload).toMatchObject({
-        peerId: 'b'.repeat(64),
+        peerId: `ferry:${'b'.repeat(64)}`,
         unread: 0,
         lastActivity: null,
         lastMessage: null,

@@ -238,15 +238,15 @@ describe('LAN discovery', () => {
     const port = randomUdpPort();
     const a = await startNode('Alice', discoveryOn(port));
     const b = await startNode('Bob', discoveryOn(port));
-    await a.waitFor('peerUpdated', online(a, b.node.identity.id));
-    await b.waitFor('peerUpdated', online(b, a.node.identity.id));
+    await a.waitFor('peerUpdated', online(a, b.node.peerId));
+    await b.waitFor('peerUpdated', online(b, a.node.peerId));
     const c = await startNode('Carol', discoveryOn(port));
-    await c.waitFor('peerUpdated', online(c, a.node.identity.id));
-    await c.waitFor('peerUpdated', online(c, b.node.identity.id));
-    await a.waitFor('peerUpdated', online(a, c.node.identity.id));
+    await c.waitFor('peerUpdated', online(c, a.node.peerId));
+    await c.waitFor('peerUpdated', online(c, b.node.peerId));
+    await a.waitFor('peerUpdated', online(a, c.node.peerId));
     expect((await a.node.listPeers()).map((p) => p.name).sort()).toEqual(['Bob', 'Carol']);
     // Discovered peers chat like any other.
-    const sent = await c.node.sendMessage(`direct:${a.node.identity.id}`, 'found you');
+    const sent = await c.node.sendMessage(`direct:${a.node.peerId}`, 'found you');
     await c.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
   });
 
@@ -254,7 +254,7 @@ describe('LAN discovery', () => {
     const port = randomUdpPort();
     const a = await startNode('Alice', discoveryOn(port));
     const b = await startNode('Bob', discoveryOn(port));
-    const bobId = b.node.identity.id;
+    const bobId = b.node.peerId;
     await a.waitFor('peerUpdated', online(a, bobId));
     const { dataDir } = b;
     await stopNode(b);
@@ -276,18 +276,19 @@ describe('LAN discovery', () => {
       port,
       '127.0.0.1',
     );
-    await a.waitFor('notice', (n) => n.code === 'PEER_DISCOVERED' && n.peerId === id);
-    await a.waitFor('notice', (n) => n.code === 'PEER_EXPIRED' && n.peerId === id, 5_000);
+    // The wire carries the fingerprint; the engine names the peer `ferry:<fingerprint>`.
+    await a.waitFor('notice', (n) => n.code === 'PEER_DISCOVERED' && n.peerId === `ferry:${id}`);
+    await a.waitFor('notice', (n) => n.code === 'PEER_EXPIRED' && n.peerId === `ferry:${id}`, 5_000);
     fake.close();
     // A claim alone never becomes a peer: nothing answered on its TCP port.
-    expect((await a.node.listPeers()).find((p) => p.id === id)).toBeUndefined();
+    expect((await a.node.listPeers()).find((p) => p.id === `ferry:${id}`)).toBeUndefined();
   });
 
   it('refuses a spoofed announcement (right name, wrong fingerprint) and keeps the real peer', async () => {
     const port = randomUdpPort();
     const a = await startNode('Alice', discoveryOn(port));
     const bob = await startNode('Bob', discoveryOn(port));
-    await a.waitFor('peerUpdated', online(a, bob.node.identity.id));
+    await a.waitFor('peerUpdated', online(a, bob.node.peerId));
     // Mallory listens for TLS (with her own certificate) and claims to be Bob.
     const mallory = await startNode('Mallory');
     const spoof = await udpSender();
@@ -304,11 +305,11 @@ describe('LAN discovery', () => {
       }),
       port,
     );
-    const refused = await a.waitFor('notice', (n) => n.code === 'PEER_ID_MISMATCH' && n.peerId === victimId);
+    const refused = await a.waitFor('notice', (n) => n.code === 'PEER_ID_MISMATCH' && n.peerId === `ferry:${victimId}`);
     expect(refused.message).toMatch(/announcement .* ignored/);
     spoof.close();
     const peers = await a.node.listPeers();
-    expect(peers.map((p) => p.id)).toEqual([bob.node.identity.id]);
+    expect(peers.map((p) => p.id)).toEqual([bob.node.peerId]);
     expect(peers[0]).toMatchObject({ online: true, certChanged: false });
   });
 
@@ -316,7 +317,7 @@ describe('LAN discovery', () => {
     const port = randomUdpPort();
     const a = await startNode('Alice', discoveryOn(port));
     const b = await startNode('Bob', discoveryOn(port));
-    await a.waitFor('peerUpdated', online(a, b.node.identity.id));
+    await a.waitFor('peerUpdated', online(a, b.node.peerId));
     const flood = await udpSender();
     const junk = [Buffer.from('FERRY1 {"kind":'), Buffer.alloc(60_000, 1), Buffer.from('hello')];
     const heapBefore = process.memoryUsage().heapUsed;
@@ -373,7 +374,7 @@ describe('LAN discovery', () => {
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
     flood.close();
     // Still working: the real peer chats.
-    const sent = await a.node.sendMessage(`direct:${b.node.identity.id}`, 'still fine');
+    const sent = await a.node.sendMessage(`direct:${b.node.peerId}`, 'still fine');
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
   });
 
@@ -381,7 +382,7 @@ describe('LAN discovery', () => {
     const port = randomUdpPort();
     const a = await startNode('Alice', discoveryOn(port));
     const b = await startNode('Bob', discoveryOn(port));
-    await a.waitFor('peerUpdated', online(a, b.node.identity.id));
+    await a.waitFor('peerUpdated', online(a, b.node.peerId));
     await a.node.updateSettings({ discovery: false });
     // Alice no longer listens or answers (her link to Bob stays). Carol announces; Bob answers at
     // once and then announces every ~300 ms. Once Carol has heard Bob three times, an Alice still
@@ -393,15 +394,15 @@ describe('LAN discovery', () => {
     let bobHeard = 0;
     carolDiscovery.on('seen', (s) => carolSaw.push(s.id));
     carolDiscovery.on('heard', (s) => {
-      if (s.id === b.node.identity.id) bobHeard++;
+      if (s.id === b.node.identity.id) bobHeard++; // the service speaks the wire's fingerprints
     });
     await waitUntil(() => bobHeard >= 3, { what: 'Carol hears Bob three times' });
     expect(carolSaw).not.toContain(a.node.identity.id);
-    expect((await a.node.listPeers()).map((p) => p.id)).not.toContain(c.node.identity.id);
+    expect((await a.node.listPeers()).map((p) => p.id)).not.toContain(c.node.peerId);
     expect((await a.node.getSettings()).discovery).toBe(false);
 
     await a.node.updateSettings({ discovery: true });
-    await a.waitFor('peerUpdated', online(a, c.node.identity.id));
-    await c.waitFor('peerUpdated', online(c, a.node.identity.id));
+    await a.waitFor('peerUpdated', online(a, c.node.peerId));
+    await c.waitFor('peerUpdated', online(c, a.node.peerId));
   });
 });

@@ -7,6 +7,7 @@
  * contradicted is not dialed again until its announcer goes away and comes back.
  */
 import type { NoticeDto } from '../../../shared/dto';
+import { ferryPeerId, fingerprintOfPeer } from '../../../shared/peer-id';
 import { FerryError } from '../ferry-error';
 import { formatAddress } from '../net/address';
 import { PROTOCOL_VERSION } from '../protocol/frames';
@@ -32,7 +33,7 @@ export interface FerryDiscoveryOptions {
   /** UDP tuning (tests use their own port, loopback only, short intervals). */
   service?: Omit<DiscoveryOptions, 'self' | 'protocolVersion' | 'log'>;
   self: DiscoveryOptions['self'];
-  /** Dials a claimed address expecting the claimed certificate; rejects with a FerryError. */
+  /** Dials a claimed address expecting the claimed peer (its certificate); rejects with a FerryError. */
   dial: (address: string, expectedId: string) => Promise<unknown>;
   notice: (notice: NoticeDto) => void;
   /** Runs a listener so that what it throws is reported, never thrown into the event loop. */
@@ -43,7 +44,7 @@ export class FerryDiscovery implements PeerDiscovery {
   readonly protocol = 'ferry' as const;
   private readonly service: DiscoveryService;
   private stopped = false;
-  /** Where announcements say peers are: claims until a TLS handshake proves them. */
+  /** Where announcements say peers are (by peer id): claims until a TLS handshake proves them. */
   private readonly sightings = new Map<string, Sighting>();
   private readonly dialing = new Set<string>();
   private readonly queue: Sighting[] = [];
@@ -92,7 +93,8 @@ export class FerryDiscovery implements PeerDiscovery {
   }
 
   forget(peerId: string): void {
-    this.service.forget(peerId);
+    const fingerprint = fingerprintOfPeer(peerId);
+    if (fingerprint) this.service.forget(fingerprint);
   }
 
   announcedAddress(peerId: string): string | undefined {
@@ -107,16 +109,17 @@ export class FerryDiscovery implements PeerDiscovery {
 
   private onSighting(sighting: Sighting, first: boolean): void {
     const { host, notice } = this.options;
-    const record = host.known(sighting.id);
+    const peerId = ferryPeerId(sighting.id);
+    const record = host.known(peerId);
     if (record?.blocked) return;
     const address = formatAddress({ host: sighting.host, port: sighting.port });
-    this.sightings.set(sighting.id, sighting);
+    this.sightings.set(peerId, sighting);
     if (first) {
       notice({
         level: 'info',
         code: 'PEER_DISCOVERED',
         message: `${sighting.name} announced itself at ${address}`,
-        peerId: sighting.id,
+        peerId,
       });
     }
     if (sighting.v !== PROTOCOL_VERSION) {
@@ -125,25 +128,25 @@ export class FerryDiscovery implements PeerDiscovery {
           level: 'warn',
           code: 'PROTOCOL_VERSION',
           message: `${sighting.name} runs Ferry protocol ${sighting.v}, this Ferry ${PROTOCOL_VERSION}; update both to the same version`,
-          peerId: sighting.id,
+          peerId,
         });
       }
       return;
     }
-    const claim = `${sighting.id}@${address}`;
-    if (host.connected(sighting.id) || this.dialing.has(sighting.id) || this.refusedClaims.has(claim)) return;
+    const claim = `${peerId}@${address}`;
+    if (host.connected(peerId) || this.dialing.has(peerId) || this.refusedClaims.has(claim)) return;
     // Retried on each announcement (every few seconds) while the peer is not connected.
     if (this.queue.length >= ANNOUNCE_QUEUE_MAX) {
-      const victim = record ? this.queue.findIndex((s) => !host.known(s.id)) : -1;
+      const victim = record ? this.queue.findIndex((s) => !host.known(ferryPeerId(s.id))) : -1;
       if (victim < 0) {
         this.dropped++;
         return;
       }
-      this.dialing.delete(this.queue[victim]!.id);
+      this.dialing.delete(ferryPeerId(this.queue[victim]!.id));
       this.queue.splice(victim, 1);
       this.dropped++;
     }
-    this.dialing.add(sighting.id);
+    this.dialing.add(peerId);
     if (record) this.queue.unshift(sighting);
     else this.queue.push(sighting);
     this.dialNext();
@@ -152,11 +155,13 @@ export class FerryDiscovery implements PeerDiscovery {
   private dialNext(): void {
     while (this.active < ANNOUNCE_DIALS && this.queue.length > 0 && !this.stopped) {
       const sighting = this.queue.shift()!;
-      const claim = `${sighting.id}@${formatAddress({ host: sighting.host, port: sighting.port })}`;
+      const peerId = ferryPeerId(sighting.id);
+      const address = formatAddress({ host: sighting.host, port: sighting.port });
+      const claim = `${peerId}@${address}`;
       this.active++;
       this.options
-        .dial(formatAddress({ host: sighting.host, port: sighting.port }), sighting.id)
-        .then(() => this.options.host.reached(sighting.id))
+        .dial(address, peerId)
+        .then(() => this.options.host.reached(peerId))
         .catch((err: unknown) => {
           // Logged by the connection layer. A claim the certificate contradicted is not tried again.
           if (err instanceof FerryError && REFUSALS.has(err.code)) {
@@ -167,13 +172,14 @@ export class FerryDiscovery implements PeerDiscovery {
         })
         .finally(() => {
           this.active--;
-          this.dialing.delete(sighting.id);
+          this.dialing.delete(peerId);
           this.dialNext();
         });
     }
   }
 
-  private onGone(peerId: string, code: 'PEER_EXPIRED' | 'PEER_GOODBYE', what: string): void {
+  private onGone(fingerprint: string, code: 'PEER_EXPIRED' | 'PEER_GOODBYE', what: string): void {
+    const peerId = ferryPeerId(fingerprint);
     const sighting = this.sightings.get(peerId);
     this.sightings.delete(peerId);
     // A refused claim may be tried again once its announcer went away and came back.

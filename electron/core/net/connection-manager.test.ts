@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rawPeer, testIdentity } from '../../../test/helpers/raw-peer';
 import { waitUntil } from '../../../test/helpers/wait';
 import { FerryError } from '../ferry-error';
+import { ferryPeerId, fingerprintOfPeer } from '../../../shared/peer-id';
 import { createIdentity, type DeviceIdentity } from '../identity/device-identity';
 import { shortId } from '../identity/fingerprint';
 import { ConnectionManager, type ConnectionManagerOptions, type PeerLink } from './connection-manager';
@@ -25,6 +26,7 @@ type Log = [level: string, code: string, message: string, peerId?: string];
 interface Side {
   cm: ConnectionManager;
   id: string;
+  fingerprint: string;
   port: number;
   address: string;
   logs: Log[];
@@ -68,7 +70,8 @@ async function side(
   if (listen) port = await cm.listen(0, '127.0.0.1');
   const s: Side = {
     cm,
-    id: id.id,
+    id: ferryPeerId(id.id),
+    fingerprint: id.id,
     port,
     address: `127.0.0.1:${port}`,
     logs,
@@ -109,7 +112,14 @@ describe('ConnectionManager handshake', () => {
     const b = await side(1, 'Bob');
     const link = await a.cm.dial(b.address);
     expect(link).toMatchObject({ peerId: b.id, direction: 'out', listenAddress: b.address });
-    expect(link.hello).toMatchObject({ type: 'hello', v: 1, id: b.id, name: 'Bob', platform: 'test', port: b.port });
+    expect(link.hello).toMatchObject({
+      type: 'hello',
+      v: 1,
+      id: b.fingerprint,
+      name: 'Bob',
+      platform: 'test',
+      port: b.port,
+    });
     expect(link.hello.caps).toEqual(['chat']);
     expect(link.conn.socket.getProtocol()).toBe('TLSv1.3');
     await waitUntil(() => b.links.length === 1, { what: 'link on the listener' });
@@ -118,7 +128,7 @@ describe('ConnectionManager handshake', () => {
     expect(a.cm.link(b.id)).toBe(link);
     expect(a.cm.connectedIds()).toEqual([b.id]);
     expect(b.cm.connectedIds()).toEqual([a.id]);
-    expect(a.cm.selfId).toBe(a.id);
+    expect(a.cm.selfId).toBe(a.fingerprint);
     expect(a.logs).toEqual([]);
     expect(b.logs).toEqual([]);
   });
@@ -182,11 +192,11 @@ describe('ConnectionManager handshake', () => {
   it("refuses another certificate at a known device's address with PEER_CERT_CHANGED", async () => {
     const a = await side(0, 'Alice');
     const b = await side(1, 'Bob');
-    const expected = (await identity(2)).id;
+    const expected = ferryPeerId((await identity(2)).id);
     const err = await rejection<FerryError>(a.cm.dial(b.address, { expectedId: expected }));
     expect(err.code).toBe('PEER_CERT_CHANGED');
     expect(err.message).toBe(
-      `expected device ${shortId(expected)} but a different certificate (${shortId(b.id)}) answered; if the other computer reinstalled Ferry, forget it and add it again`,
+      `expected device ${shortId(fingerprintOfPeer(expected)!)} but a different certificate (${shortId(b.fingerprint)}) answered; if the other computer reinstalled Ferry, forget it and add it again`,
     );
     expect(a.logs[0]?.slice(0, 2)).toEqual(['warn', 'PEER_CERT_CHANGED']);
     expect(a.logs[0]?.[3]).toBe(expected);
@@ -195,11 +205,11 @@ describe('ConnectionManager handshake', () => {
   it('calls a wrong announcement PEER_ID_MISMATCH, not a changed certificate', async () => {
     const a = await side(0, 'Alice');
     const b = await side(1, 'Bob');
-    const claimed = (await identity(2)).id;
+    const claimed = ferryPeerId((await identity(2)).id);
     const err = await rejection<FerryError>(a.cm.dial(b.address, { expectedId: claimed, claimedBy: 'announce' }));
     expect(err.code).toBe('PEER_ID_MISMATCH');
     expect(err.message).toBe(
-      `an announcement from 127.0.0.1 claimed device ${shortId(claimed)} but its certificate is ${shortId(b.id)}; the announcement is ignored`,
+      `an announcement from 127.0.0.1 claimed device ${shortId(fingerprintOfPeer(claimed)!)} but its certificate is ${shortId(b.fingerprint)}; the announcement is ignored`,
     );
     // The same check passes when the certificate is the expected one.
     expect((await a.cm.dial(b.address, { expectedId: b.id, claimedBy: 'announce' })).peerId).toBe(b.id);
@@ -259,7 +269,7 @@ describe('ConnectionManager handshake', () => {
         message: 'the peer speaks Ferry protocol 2 and this Ferry speaks 1; update both to the same Ferry version',
       },
     ]);
-    expect(a.logs[0]?.[3]).toBe((await testIdentity()).id);
+    expect(a.logs[0]?.[3]).toBe(ferryPeerId((await testIdentity()).id));
   });
 
   it('refuses a hello that claims another id than its certificate', async () => {

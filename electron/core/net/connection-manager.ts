@@ -8,6 +8,7 @@ import tls, { type TLSSocket } from 'node:tls';
 import type { ErrorCode, NoticeCode } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
 import type { DeviceIdentity } from '../identity/device-identity';
+import { ferryPeerId, fingerprintOfPeer } from '../../../shared/peer-id';
 import { fingerprintOf, shortId } from '../identity/fingerprint';
 import { controlFrames, PROTOCOL_VERSION, type ControlHeader, type HelloHeader } from '../protocol/frames';
 import { formatAddress, parseAddress, type HostPort } from './address';
@@ -16,6 +17,7 @@ import { DEFAULT_TIMERS, FramedConnection, type ConnectionTimers } from './frame
 export type LinkPurpose = HelloHeader['purpose'];
 
 export interface PeerLink {
+  /** `ferry:<certificate fingerprint>` (shared/peer-id.ts); the hello's id is the bare fingerprint. */
   peerId: string;
   hello: HelloHeader;
   conn: FramedConnection<ControlHeader>;
@@ -268,38 +270,41 @@ export class ConnectionManager extends EventEmitter<Events> {
     if (direction === 'out') sendHello(purpose);
 
     const hello = await this.awaitHello(conn).catch((err: FerryError) => refuse(err.code, err.message));
+    // The peer as the rest of the engine names it; the wire and the certificate speak in fingerprints.
+    const presentedId = ferryPeerId(presented);
+    const expected = expectedId === undefined ? undefined : fingerprintOfPeer(expectedId);
     if (hello.v !== PROTOCOL_VERSION) {
       refuse(
         'PROTOCOL_VERSION',
         `the peer speaks Ferry protocol ${hello.v} and this Ferry speaks ${PROTOCOL_VERSION}; update both to the same Ferry version`,
-        presented,
+        presentedId,
       );
     }
     if (hello.id !== presented)
       refuse(
         'PEER_ID_MISMATCH',
         `the peer claims id ${shortId(hello.id)} but its certificate is ${shortId(presented)}`,
-        presented,
+        presentedId,
       );
     if (presented === this.selfId) refuse('SELF_CONNECTION', 'this address is this Ferry itself');
-    if (expectedId && presented !== expectedId && claimedBy === 'announce') {
+    if (expected !== undefined && presented !== expected && claimedBy === 'announce') {
       // Only a UDP claim was wrong: nothing pinned changed, so this is not PEER_CERT_CHANGED.
       refuse(
         'PEER_ID_MISMATCH',
-        `an announcement from ${socket.remoteAddress} claimed device ${shortId(expectedId)} but its certificate is ${shortId(presented)}; the announcement is ignored`,
+        `an announcement from ${socket.remoteAddress} claimed device ${shortId(expected ?? expectedId!)} but its certificate is ${shortId(presented)}; the announcement is ignored`,
         expectedId,
       );
     }
-    if (expectedId && presented !== expectedId) {
+    if (expected !== undefined && presented !== expected) {
       refuse(
         'PEER_CERT_CHANGED',
-        `expected device ${shortId(expectedId)} but a different certificate (${shortId(presented)}) answered; if the other computer reinstalled Ferry, forget it and add it again`,
+        `expected device ${shortId(expected ?? expectedId!)} but a different certificate (${shortId(presented)}) answered; if the other computer reinstalled Ferry, forget it and add it again`,
         expectedId,
       );
     }
     const host = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
     const link: PeerLink = {
-      peerId: presented,
+      peerId: presentedId,
       hello,
       conn,
       direction,
@@ -307,11 +312,11 @@ export class ConnectionManager extends EventEmitter<Events> {
     };
     const denied = this.options.authorize(link);
     if (denied && this.options.silentRefusals?.includes(denied.code)) {
-      this.options.log('info', denied.code, `${who}: ${denied.message}; closed without a reply`, presented);
+      this.options.log('info', denied.code, `${who}: ${denied.message}; closed without a reply`, presentedId);
       socket.destroy();
       throw denied;
     }
-    if (denied) refuse(denied.code, denied.message, presented);
+    if (denied) refuse(denied.code, denied.message, presentedId);
     // The dialer decides what the connection is for; the listener echoes it.
     const linkPurpose = direction === 'out' ? purpose : hello.purpose;
     if (direction === 'in') sendHello(linkPurpose);
@@ -351,8 +356,9 @@ export class ConnectionManager extends EventEmitter<Events> {
     const existing = this.link(link.peerId);
     if (existing) {
       // Both sides pick the same survivor: the link dialed by the smaller device id.
-      const preferredDialer = this.selfId < link.peerId ? this.selfId : link.peerId;
-      const dialer = (l: PeerLink) => (l.direction === 'out' ? this.selfId : l.peerId);
+      const self = ferryPeerId(this.selfId);
+      const preferredDialer = self < link.peerId ? self : link.peerId;
+      const dialer = (l: PeerLink) => (l.direction === 'out' ? self : l.peerId);
       const keepExisting = dialer(existing) === preferredDialer && dialer(link) !== preferredDialer;
       if (keepExisting) {
         link.conn.close('duplicate');

@@ -8,9 +8,9 @@ describe('TLS handshake, hello and trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     const peer = await a.node.addPeer(b.address);
-    expect(peer.id).toBe(b.node.identity.id);
+    expect(peer.id).toBe(b.node.peerId);
     expect(peer).toMatchObject({ name: 'Bob', online: true, manual: true });
-    const seenByB = await b.waitFor('peerUpdated', (p) => p.id === a.node.identity.id && p.online);
+    const seenByB = await b.waitFor('peerUpdated', (p) => p.id === a.node.peerId && p.online);
     expect(seenByB.name).toBe('Alice');
     const link = (
       a.node as unknown as { connections: { link(id: string): { conn: { socket: import('node:tls').TLSSocket } } } }
@@ -90,13 +90,13 @@ describe('TLS handshake, hello and trust', () => {
     const b = await startNode('Bob');
     await Promise.allSettled([a.node.addPeer(b.address), b.node.addPeer(a.address)]);
     // Messages both ways, acked: both sides have settled on the link that carries them.
-    const fromB = await b.node.sendMessage(`direct:${a.node.identity.id}`, 'settled?');
+    const fromB = await b.node.sendMessage(`direct:${a.node.peerId}`, 'settled?');
     await b.waitFor('messageUpdated', (m) => m.id === fromB.id && m.state === 'delivered');
     const linksOf = (n: typeof a) =>
       (n.node as unknown as { connections: { connectedIds(): string[] } }).connections.connectedIds();
-    expect(linksOf(a)).toEqual([b.node.identity.id]);
-    expect(linksOf(b)).toEqual([a.node.identity.id]);
-    const sent = await a.node.sendMessage(`direct:${b.node.identity.id}`, 'still one link');
+    expect(linksOf(a)).toEqual([b.node.peerId]);
+    expect(linksOf(b)).toEqual([a.node.peerId]);
+    const sent = await a.node.sendMessage(`direct:${b.node.peerId}`, 'still one link');
     await a.waitFor('messageUpdated', (m) => m.id === sent.id && m.state === 'delivered');
   });
 
@@ -104,7 +104,7 @@ describe('TLS handshake, hello and trust', () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     await b.node.addPeer(a.address);
-    await a.node.setPeerBlocked(b.node.identity.id, true);
+    await a.node.setPeerBlocked(b.node.peerId, true);
     await b.waitFor('notice', (n) => n.code === 'PEER_DISCONNECTED' || n.code === 'PEER_BLOCKED');
     // Closed on like an offline device: the blocked peer is not told why (issue 17 item 7).
     await expect(b.node.addPeer(a.address)).rejects.toMatchObject({ code: 'PEER_GONE' });

@@ -36,7 +36,7 @@ describe('peer capabilities', () => {
   it('shows what a peer announced, and refuses to send it what it did not', async () => {
     const a = await startNode('Alice');
     const chatOnly = await rawControl(a.node.listeningPort, await createIdentity(), { caps: ['chat/1'] });
-    const chatOnlyId = chatOnly.identity.id;
+    const chatOnlyId = chatOnly.peerId;
     const seen = await a.waitFor('peerUpdated', (p) => p.id === chatOnlyId && p.online);
     expect(seen.protocol).toBe('ferry');
     expect(seen.capabilities).toMatchObject({ encrypted: true, verifiable: true, chat: true, files: false });
@@ -52,7 +52,7 @@ describe('peer capabilities', () => {
     expect(sent.state).toBe('sent');
 
     const filesOnly = await rawControl(a.node.listeningPort, await createIdentity(), { caps: ['transfer/1'] });
-    const filesOnlyId = filesOnly.identity.id;
+    const filesOnlyId = filesOnly.peerId;
     await a.waitFor('peerUpdated', (p) => p.id === filesOnlyId && p.online);
     const noChat = await rejection<FerryError>(a.node.sendMessage(`direct:${filesOnlyId}`, 'hi'));
     expect(noChat.code).toBe('PEER_UNSUPPORTED');

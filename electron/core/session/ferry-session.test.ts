@@ -16,7 +16,8 @@ import { FerrySession, MAX_WIRE_MESSAGE, readOffer } from './ferry-session';
 import type { PeerInbox } from './peer-session';
 
 const ID = '0b7c3a6e-3f0e-4c55-9f4e-2d6f3b1a9c10';
-const PEER = 'a'.repeat(64);
+const FINGERPRINT = 'a'.repeat(64);
+const PEER = `ferry:${FINGERPRINT}`;
 
 let pairs: TlsPair[] = [];
 afterEach(async () => {
@@ -35,7 +36,7 @@ async function link(): Promise<{ link: PeerLink; peer: RawEnd }> {
   const hello = {
     type: 'hello',
     v: 1,
-    id: PEER,
+    id: FINGERPRINT,
     name: 'Bob',
     platform: 'linux',
     port: 0,

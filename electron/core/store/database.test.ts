@@ -9,7 +9,7 @@ import { backupFile, FerryDatabase, MIGRATIONS } from './database';
 import { MessageRepo } from './message-repo';
 import { SettingsRepo } from './settings-repo';
 
-const PEER = 'd'.repeat(64);
+const PEER = `ferry:${'d'.repeat(64)}`;
 
 describe('SQLite store', () => {
   it('migrates once and keeps data across reopen', async () => {

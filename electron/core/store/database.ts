@@ -154,6 +154,22 @@ export const MIGRATIONS: readonly Migration[] = [
   UPDATE transfers SET conversation_id = 'direct:' || peer_id;
   CREATE INDEX transfers_by_conversation ON transfers (conversation_id, created_at);
   `,
+  /*
+   * 5: protocol-neutral peer ids. A Ferry peer's id becomes `ferry:<fingerprint>` (other
+   * protocols' peers get their own prefix), in peers, messages, transfers and the direct
+   * conversations they belong to (`direct:ferry:<fingerprint>`). Seqs, and so the search
+   * index, stay as they are.
+   */ `
+  UPDATE peers SET id = 'ferry:' || id WHERE id NOT LIKE '%:%';
+  INSERT INTO conversations (id, kind, peer_id, title, muted, created_at)
+    SELECT 'direct:ferry:' || peer_id, kind, 'ferry:' || peer_id, title, muted, created_at
+    FROM conversations WHERE kind = 'direct' AND peer_id NOT LIKE '%:%';
+  UPDATE messages SET conversation_id = 'direct:ferry:' || peer_id, peer_id = 'ferry:' || peer_id
+    WHERE peer_id NOT LIKE '%:%';
+  UPDATE transfers SET conversation_id = 'direct:ferry:' || peer_id, peer_id = 'ferry:' || peer_id
+    WHERE peer_id NOT LIKE '%:%';
+  DELETE FROM conversations WHERE kind = 'direct' AND peer_id NOT LIKE '%:%';
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;

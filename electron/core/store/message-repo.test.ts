@@ -5,8 +5,8 @@ import { tempDir } from '../../../test/helpers/temp-dir';
 import { FerryDatabase } from './database';
 import { MessageRepo } from './message-repo';
 
-const PEER = 'a'.repeat(64);
-const OTHER = 'b'.repeat(64);
+const PEER = `ferry:${'a'.repeat(64)}`;
+const OTHER = `ferry:${'b'.repeat(64)}`;
 
 async function openRepo(): Promise<{ db: FerryDatabase; repo: MessageRepo }> {
   const db = FerryDatabase.open(path.join(await tempDir(), 'ferry.db'));

@@ -4,9 +4,9 @@ import { tempDir } from '../../../test/helpers/temp-dir';
 import { FerryDatabase } from './database';
 import { PeerRepo } from './peer-repo';
 
-const A = 'a'.repeat(64);
-const B = 'b'.repeat(64);
-const C = 'c'.repeat(64);
+const A = `ferry:${'a'.repeat(64)}`;
+const B = `ferry:${'b'.repeat(64)}`;
+const C = `ferry:${'c'.repeat(64)}`;
 
 async function openRepo(): Promise<{ db: FerryDatabase; repo: PeerRepo }> {
   const db = FerryDatabase.open(path.join(await tempDir(), 'ferry.db'));

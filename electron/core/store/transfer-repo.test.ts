@@ -4,8 +4,8 @@ import { tempDir } from '../../../test/helpers/temp-dir';
 import { FerryDatabase } from './database';
 import { TransferRepo, type Transfer, type TransferFile } from './transfer-repo';
 
-const A = 'a'.repeat(64);
-const B = 'b'.repeat(64);
+const A = `ferry:${'a'.repeat(64)}`;
+const B = `ferry:${'b'.repeat(64)}`;
 
 async function openRepo(): Promise<{ db: FerryDatabase; repo: TransferRepo }> {
   const db = FerryDatabase.open(path.join(await tempDir(), 'ferry.db'));

@@ -10,9 +10,9 @@ import { directConversationId, directPeerOf } from '../../../shared/conversation
 import type { ConversationDto, MessageDto, PeerDto, SettingsDto, TransferDto } from '../../../shared/dto';
 import type { FerryHost } from '../../../shared/host-api';
 
-export const ALICE = 'a'.repeat(64);
-export const BOB = 'b'.repeat(64);
-export const CAROL = 'c'.repeat(64);
+export const ALICE = `ferry:${'a'.repeat(64)}`;
+export const BOB = `ferry:${'b'.repeat(64)}`;
+export const CAROL = `ferry:${'c'.repeat(64)}`;
 
 export function settings(over: Partial<SettingsDto> = {}): SettingsDto {
   return {
