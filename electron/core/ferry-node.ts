@@ -4,7 +4,6 @@
  * bridge and the tests all drive Ferry through this class.
  */
 import { EventEmitter } from 'node:events';
-import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
@@ -36,17 +35,18 @@ import type { ConnectionTimers } from './net/framed-connection';
 import { ferryCapabilities, OWN_CAPABILITIES } from './protocol/capabilities';
 import { PROTOCOL_VERSION } from './protocol/frames';
 import { FerryDatabase } from './store/database';
+import { defaultSettings } from './store/default-settings';
 import { MessageRepo } from './store/message-repo';
 import { PeerRepo, type PeerRecord } from './store/peer-repo';
 import { SettingsRepo } from './store/settings-repo';
 import { TransferRepo } from './store/transfer-repo';
 import { freeBytes, storageError } from './store/storage-error';
 import { NoticeLimiter } from './notice-limiter';
-import type { DecodedFrame } from './protocol/frame-codec';
-import type { ControlHeader } from './protocol/frames';
 import { FerrySession } from './session/ferry-session';
-import type { PeerInbox, PeerSession } from './session/peer-session';
+import { PeerIntake } from './session/peer-intake';
+import type { PeerSession } from './session/peer-session';
 import { DataChannel } from './transfer/data-channel';
+import { refuseOwnData } from './transfer/own-data';
 import { TransferService, type AutoAccept, type OfferQuota } from './transfer/transfer-service';
 
 export interface FerryNodeOptions {
@@ -84,32 +84,7 @@ export interface FerryNodeOptions {
 export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
 const BACKUP_EVERY_MS = 24 * 3600_000;
 export const CAPABILITIES = OWN_CAPABILITIES;
-
-export function defaultSettings(): SettingsDto {
-  return {
-    displayName: safeHostname(),
-    downloadDir: path.join(os.homedir(), 'Downloads', 'Ferry'),
-    port: DEFAULT_PORT,
-    discovery: true,
-    autoAcceptVerified: false,
-    language: 'system',
-    theme: 'system',
-    closeToTray: true,
-  };
-}
-
-function safeHostname(): string {
-  const name = os
-    .hostname()
-    .replace(/\.local$/, '')
-    .trim();
-  return name
-    ? Buffer.from(name)
-        .subarray(0, 255)
-        .toString('utf8')
-        .replace(/\uFFFD+$/, '')
-    : 'Ferry';
-}
+export { defaultSettings };
 
 export class FerryNode implements FerryApi {
   private readonly events = new EventEmitter<{ event: [FerryEvent] }>();
@@ -128,11 +103,10 @@ export class FerryNode implements FerryApi {
   private readonly chatQuota: ChatQuota;
   private readonly conversations: Conversations;
   private readonly notices = new NoticeLimiter();
-  private freeSpace: { bytes: number | null; at: number } = { bytes: null, at: 0 };
   /** The Ferry session of each control link. */
   private readonly sessions = new WeakMap<PeerLink, FerrySession>();
-  /** Where every peer session delivers what its peer says. */
-  private readonly inbox: PeerInbox;
+  /** What peers send, on its way in (block and disk-full guards, refusals). */
+  private readonly intake: PeerIntake;
 
   private constructor(
     readonly identity: DeviceIdentity,
@@ -189,7 +163,14 @@ export class FerryNode implements FerryApi {
       report: (context, err) => this.reportFailure(context, err),
       freeBytes: async (dir) => freeBytes(dir),
     });
-    this.inbox = this.guardedInbox();
+    this.intake = new PeerIntake({
+      chat: this.chat,
+      transfers: this.transfers.inbox,
+      wasBlockedAt: (peerId, at) => this.peers.wasBlockedAt(peerId, at),
+      dataDir: this.dataDir,
+      minFreeBytes: this.minFreeBytes,
+      emit: this.emit,
+    });
     this.connections.on(
       'side',
       this.safely('a data connection', (link) => {
@@ -395,7 +376,7 @@ export class FerryNode implements FerryApi {
     try {
       this.linkUp(session);
     } catch (err) {
-      this.refuseFrame(session, err, 'hello');
+      this.intake.refuse(session, err, 'hello');
     }
   }
 
@@ -403,58 +384,6 @@ export class FerryNode implements FerryApi {
   private sessionOf(peerId: string): PeerSession | undefined {
     const link = this.connections.link(peerId);
     return link && this.sessions.get(link);
-  }
-
-  /**
-   * The chat and transfer inboxes, behind what holds for every protocol: what a peer
-   * sent while it was blocked is dropped, not queued for later (a message is
-   * acknowledged so its sender stops retrying, but not stored; an offer expires as if
-   * nobody answered; the peer learns nothing of the block), and nothing is stored while
-   * the data folder's disk is (nearly) full.
-   */
-  private guardedInbox(): PeerInbox {
-    const chat = this.chat;
-    const transfers = this.transfers.inbox;
-    return {
-      chat: {
-        message: (session, message) => {
-          if (this.peers.wasBlockedAt(session.peerId, message.sentAt)) return session.acknowledge(message.id);
-          this.checkFreeSpace();
-          chat.message(session, message);
-        },
-        delivered: (session, id) => chat.delivered(session, id),
-        read: (session, ids) => chat.read(session, ids),
-      },
-      transfers: {
-        offered: (session, offer) => {
-          if (this.peers.wasBlockedAt(session.peerId, offer.createdAt)) {
-            session.stop(offer.id, 'expired', { code: 'OFFER_EXPIRED', message: 'nobody answered the offer in time' });
-            return;
-          }
-          this.checkFreeSpace();
-          transfers.offered(session, offer);
-        },
-        answered: transfers.answered,
-        stopped: transfers.stopped,
-        resumeAsked: transfers.resumeAsked,
-      },
-    };
-  }
-
-  /**
-   * One frame from a peer. Nothing thrown here may escape into the socket's
-   * 'data' handler (that would end the process): a full or failing data folder
-   * refuses the frame unacknowledged (the peer keeps it and retries after it
-   * reconnects), anything else is reported and costs only this link.
-   */
-  private onControlFrame(session: FerrySession, frame: DecodedFrame<ControlHeader>): void {
-    try {
-      if (!session.receive(frame, this.inbox)) {
-        session.fail(new FerryError('BAD_FRAME', `unexpected "${frame.header.type}" frame on a control connection`));
-      }
-    } catch (err) {
-      this.refuseFrame(session, err, frame.header.type);
-    }
   }
 
   /**
@@ -485,54 +414,6 @@ export class FerryNode implements FerryApi {
     }
   }
 
-  /** Throws DATA_DIR_FULL when the data folder's disk is below the floor (asked at most once a second). */
-  private checkFreeSpace(): void {
-    const now = Date.now();
-    if (now - this.freeSpace.at > 1_000) this.freeSpace = { bytes: freeBytes(this.dataDir), at: now };
-    const free = this.freeSpace.bytes;
-    if (free !== null && free < this.minFreeBytes) {
-      throw new FerryError(
-        'DATA_DIR_FULL',
-        `only ${Math.floor(free / 1024 / 1024)} MiB are free on the disk holding Ferry's data folder (${this.dataDir}); incoming messages and offers are refused until at least ${Math.ceil(this.minFreeBytes / 1024 / 1024)} MiB are free`,
-      );
-    }
-  }
-
-  /** A frame we could not take: tell the user (bounded), tell the peer without local details, drop the link. */
-  private refuseFrame(session: PeerSession, err: unknown, frameType: string): void {
-    const storage = storageError(err, this.dataDir);
-    const rateLimited = err instanceof FerryError && err.code === 'RATE_LIMITED';
-    const local = storage ?? (rateLimited ? err : null);
-    if (local) {
-      this.emit('notice', {
-        level: local.code === 'RATE_LIMITED' ? 'warn' : 'error',
-        code: local.code,
-        message:
-          local.code === 'RATE_LIMITED'
-            ? `refused a "${frameType}" from ${session.name}: ${local.message}`
-            : `could not store a "${frameType}" from ${session.name}: ${local.message}`,
-        peerId: session.peerId,
-      });
-      // The peer hears the code and a message with no local paths; it keeps what was not acked.
-      session.fail(
-        new FerryError(
-          local.code,
-          local.code === 'RATE_LIMITED'
-            ? local.message
-            : 'the receiver could not store this right now (its disk is full or failing); it is retried later',
-        ),
-      );
-      return;
-    }
-    this.emit('notice', {
-      level: 'error',
-      code: 'INTERNAL',
-      message: `failed to handle a "${frameType}" frame from ${session.name}: ${(err as Error)?.stack ?? String(err)}`,
-      peerId: session.peerId,
-    });
-    session.fail(new FerryError('INTERNAL', `the receiver failed to handle a "${frameType}" frame`));
-  }
-
   private linkUp(session: FerrySession): void {
     const { link } = session;
     this.peers.upsertSeen(
@@ -547,7 +428,7 @@ export class FerryNode implements FerryApi {
     );
     // The pinned certificate answered again: whatever answered before was someone else.
     if (this.peers.get(link.peerId)?.certChanged) this.peers.update(link.peerId, { certChanged: false });
-    link.conn.on('frame', (frame) => this.onControlFrame(session, frame));
+    link.conn.on('frame', (frame) => this.intake.receive(session, frame));
     this.emit('notice', {
       level: 'info',
       code: 'PEER_CONNECTED',
@@ -852,23 +733,4 @@ function localAddresses(): string[] {
     .flat()
     .filter((i): i is os.NetworkInterfaceInfo => !!i && i.family === 'IPv4' && !i.internal)
     .map((i) => i.address);
-}
-
-/**
- * Defence in depth: whoever drives the API, Ferry's own data folder (device key,
- * database) is never offered, nor a folder holding it. Browser mode's staging
- * folder inside it is the one exception.
- */
-async function refuseOwnData(dataDir: string, paths: readonly string[]): Promise<void> {
-  const own = await realpath(dataDir).catch(() => dataDir);
-  const under = (parent: string, child: string) => {
-    const rel = path.relative(parent, child);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  };
-  for (const p of paths) {
-    const real = await realpath(path.resolve(p)).catch(() => path.resolve(p));
-    if (under(path.join(own, 'browser-uploads'), real) && real !== path.join(own, 'browser-uploads')) continue;
-    if (under(own, real) || under(real, own))
-      throw new FerryError('PATH_NOT_ALLOWED', `${p} is or holds Ferry's own data folder, which is never sent`);
-  }
 }
