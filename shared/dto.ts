@@ -1,5 +1,5 @@
 /** Plain data that crosses the IPC / WebSocket boundary. No classes, no functions. */
-import type { NoticeCode } from './errors';
+import type { ErrorDto, NoticeCode } from './errors';
 
 /** A peer id: `ferry:` and the lower-case hex SHA-256 fingerprint of its certificate (shared/peer-id.ts). */
 export type DeviceId = string;
@@ -156,7 +156,7 @@ export interface TransferFileDto {
   state: TransferFileState;
   /** Where the file was saved (incoming, once done). */
   savedPath: string | null;
-  error: { code: string; message: string } | null;
+  error: ErrorDto | null;
 }
 
 export interface TransferDto {
@@ -180,7 +180,7 @@ export interface TransferDto {
   etaSeconds: number | null;
   /** Folder the files go into (incoming) once accepted. */
   saveDir: string | null;
-  error: { code: string; message: string } | null;
+  error: ErrorDto | null;
 }
 
 /** Throttled (≤ 10 per second per transfer) progress of an active transfer. */

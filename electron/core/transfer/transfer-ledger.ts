@@ -9,7 +9,7 @@ import type { EventSink } from '../event-sink';
 import { FerryError } from '../ferry-error';
 import type { Transfer, TransferFile, TransferRepo } from '../store/transfer-repo';
 import { TransferEvents } from './transfer-events';
-import { bytesOf, fileDto } from './transfer-records';
+import { bytesOf, errorDto, fileDto } from './transfer-records';
 import { isFinal, transition } from './transfer-state';
 
 /** Files carried in a TransferDto; the rest are paged with files(). */
@@ -133,7 +133,7 @@ export class TransferLedger {
       speed,
       etaSeconds,
       saveDir: t.saveDir,
-      error: t.error,
+      error: errorDto(t.error),
     };
   }
 }

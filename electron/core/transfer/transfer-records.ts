@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TransferFileDto } from '../../../shared/dto';
+import { isErrorCode, type ErrorDto } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
 import type { OfferEntry } from '../protocol/frames';
-import type { Transfer, TransferFile } from '../store/transfer-repo';
+import type { Transfer, TransferError, TransferFile } from '../store/transfer-repo';
 import type { buildOffer } from './offer-builder';
 import { sanitizeRelativePath } from './safe-filename';
 
@@ -120,6 +121,14 @@ export function bytesOf(t: Transfer): number {
   return sum;
 }
 
+/**
+ * A stored error as the contract carries it: a code this Ferry does not know (written by
+ * another version, or damaged) is shown as INTERNAL, with its message.
+ */
+export function errorDto(e: TransferError | null): ErrorDto | null {
+  return e && { code: isErrorCode(e.code) ? e.code : 'INTERNAL', message: e.message };
+}
+
 export function fileDto(f: TransferFile): TransferFileDto {
   return {
     path: f.path,
@@ -128,7 +137,7 @@ export function fileDto(f: TransferFile): TransferFileDto {
     bytesDone: f.state === 'done' ? f.size : f.bytesDone,
     state: f.state,
     savedPath: f.saved,
-    error: f.error,
+    error: errorDto(f.error),
   };
 }
 
