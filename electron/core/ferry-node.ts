@@ -312,7 +312,7 @@ export class FerryNode implements FerryApi {
 
   /** Messages to this peer that it has not acknowledged yet. */
   private owesMessages(peerId: string): boolean {
-    return this.messages.unacked(directConversationId(peerId)).length > 0;
+    return this.messages.hasUnacked(directConversationId(peerId));
   }
 
   private async listen(host: string, portFallback: boolean): Promise<void> {

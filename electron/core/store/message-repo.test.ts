@@ -114,6 +114,23 @@ describe('MessageRepo', () => {
     db.close();
   });
 
+  it('says whether a conversation still owes the peer an ack, counting only outgoing queued or sent', async () => {
+    const { db, repo } = await openRepo();
+    repo.insert(message({ id: 'd1', state: 'delivered' }));
+    repo.insert(message({ id: 'f1', state: 'failed' }));
+    repo.insert(message({ id: 'i1', direction: 'in', state: 'queued' }));
+    repo.insert(message({ id: 'q3', peerId: OTHER, state: 'queued' }));
+    expect(repo.hasUnacked(`direct:${PEER}`)).toBe(false);
+    expect(repo.hasUnacked(`direct:${OTHER}`)).toBe(true);
+    repo.insert(message({ id: 's1', state: 'sent' }));
+    expect(repo.hasUnacked(`direct:${PEER}`)).toBe(true);
+    repo.advanceState(`direct:${PEER}`, 's1', 'delivered');
+    expect(repo.hasUnacked(`direct:${PEER}`)).toBe(false);
+    repo.insert(message({ id: 'q1', state: 'queued' }));
+    expect(repo.hasUnacked(`direct:${PEER}`)).toBe(true);
+    db.close();
+  });
+
   it('pages exactly: a page that ends at the first message has no more', async () => {
     const { db, repo } = await openRepo();
     for (let i = 0; i < 4; i++) repo.insert(message({ id: `m${i}`, text: `t${i}` }));

@@ -96,6 +96,17 @@ export class MessageRepo {
       .map(toDto);
   }
 
+  /** Whether any outgoing message of the conversation still waits for the peer's ack. */
+  hasUnacked(conversationId: string): boolean {
+    return (
+      this.db.get(
+        `SELECT 1 AS owed FROM messages WHERE conversation_id = ? AND direction = 'out' AND state IN ('queued', 'sent')
+         LIMIT 1`,
+        [conversationId],
+      ) !== undefined
+    );
+  }
+
   /** Newest `limit` messages before `before` (a seq), returned oldest first. */
   page(
     conversationId: string,
