@@ -284,6 +284,22 @@ describe('transfer frames we receive', () => {
     ]);
   });
 
+  it('passes on the names the receiver refused with its answer, and leaves the list out when there is none', async () => {
+    const { link: l } = await link();
+    const { calls, handler } = recorder();
+    const rejected = [{ index: 1, code: 'NAME_REJECTED', message: 'CON is a reserved name' }];
+    new FerrySession(l).receive(
+      { header: { type: 'offer-answer', id: ID, accept: true, rejected }, body: null },
+      handler,
+    );
+    new FerrySession(l).receive({ header: { type: 'offer-answer', id: ID, accept: false }, body: null }, handler);
+    expect(calls).toEqual([
+      ['answered', { id: ID, accept: true, rejected }],
+      ['answered', { id: ID, accept: false }],
+    ]);
+    expect(Object.hasOwn(calls[1]![1] as object, 'rejected')).toBe(false);
+  });
+
   it("reads a stop's code with errorCodeFrom: ours kept, anything else INTERNAL, the message kept", async () => {
     const { link: l } = await link();
     const { calls, handler } = recorder();
