@@ -5,13 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawEnd, tlsPair, type RawEnd, type TlsPair } from '../../../test/helpers/tls-pair';
+import { testFile } from '../../../test/helpers/transfer-records';
 import { waitUntil } from '../../../test/helpers/wait';
 import type { TransferState } from '../../../shared/dto';
 import { FerryError } from '../ferry-error';
 import { FramedConnection } from '../net/framed-connection';
 import type { PeerLink } from '../net/connection-manager';
 import { controlFrames, type ControlHeader, type OfferHeader } from '../protocol/frames';
-import type { Transfer, TransferFile } from '../store/transfer-repo';
+import type { Transfer } from '../store/transfer-repo';
 import { FerrySession, MAX_WIRE_MESSAGE, readOffer } from './ferry-session';
 import type { PeerInbox } from './peer-session';
 
@@ -56,24 +57,6 @@ async function flushed(l: PeerLink, peer: RawEnd): Promise<RawEnd['frames']> {
   return peer.frames.slice(0, -1);
 }
 
-function file(index: number, over: Partial<TransferFile> = {}): TransferFile {
-  return {
-    index,
-    path: `f${index}.txt`,
-    size: 10 * (index + 1),
-    mtime: 1000 + index,
-    isDirectory: false,
-    source: null,
-    dest: `f${index}.txt`,
-    part: null,
-    saved: null,
-    bytesDone: 0,
-    state: 'pending',
-    error: null,
-    ...over,
-  };
-}
-
 function transfer(state: TransferState, over: Partial<Transfer> = {}): Transfer {
   return {
     id: ID,
@@ -85,7 +68,7 @@ function transfer(state: TransferState, over: Partial<Transfer> = {}): Transfer 
     totalBytes: 30,
     saveDir: null,
     error: null,
-    files: [file(0), file(1)],
+    files: [testFile(0), testFile(1)],
     ...over,
   };
 }
@@ -103,8 +86,8 @@ const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 describe('transfer frames we send', () => {
   it('offers every file with its path, size, mtime and kind, counted in the header', async () => {
     const { link: l, peer } = await link();
-    const dir = file(2, { path: 'empty', size: 0, isDirectory: true });
-    new FerrySession(l).offer(transfer('offered', { direction: 'out', files: [file(0), file(1), dir] }));
+    const dir = testFile(2, { path: 'empty', size: 0, isDirectory: true });
+    new FerrySession(l).offer(transfer('offered', { direction: 'out', files: [testFile(0), testFile(1), dir] }));
     await waitUntil(() => peer.frames.length === 1, { what: 'the offer' });
     expect(peer.frames[0]).toMatchObject({ type: 'offer', id: ID, fileCount: 3, totalBytes: 30, createdAt: 1234 });
     expect(JSON.parse(peer.bodies[0]!.toString())).toEqual([
@@ -177,9 +160,9 @@ describe('transfer frames we send', () => {
   it('accepts, listing only the names refused here, with their reason cut to fit', async () => {
     const { link: l, peer } = await link();
     const files = [
-      file(0, { state: 'failed', error: { code: 'NAME_REJECTED', message: 'n'.repeat(1500) } }),
-      file(1, { state: 'failed', error: { code: 'HASH_MISMATCH', message: 'damaged' } }),
-      file(2, { state: 'done' }),
+      testFile(0, { state: 'failed', error: { code: 'NAME_REJECTED', message: 'n'.repeat(1500) } }),
+      testFile(1, { state: 'failed', error: { code: 'HASH_MISMATCH', message: 'damaged' } }),
+      testFile(2, { state: 'done' }),
     ];
     new FerrySession(l).answer(transfer('active', { saveDir: '/tmp', files }));
     new FerrySession(l).answer(transfer('paused', { saveDir: '/tmp' }));

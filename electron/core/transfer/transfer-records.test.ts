@@ -1,23 +1,11 @@
 /** How stored transfer records become the contract's DTOs. */
 import { describe, expect, it } from 'vitest';
+import { testFile } from '../../../test/helpers/transfer-records';
 import type { TransferFile } from '../store/transfer-repo';
 import { errorDto, fileDto } from './transfer-records';
 
-const file = (over: Partial<TransferFile> = {}): TransferFile => ({
-  index: 0,
-  path: 'a.txt',
-  size: 10,
-  mtime: 1,
-  isDirectory: false,
-  source: null,
-  dest: 'a.txt',
-  part: null,
-  saved: null,
-  bytesDone: 4,
-  state: 'failed',
-  error: null,
-  ...over,
-});
+const file = (over: Partial<TransferFile> = {}) =>
+  testFile(0, { path: 'a.txt', size: 10, bytesDone: 4, state: 'failed', ...over });
 
 describe('transfer records as DTOs', () => {
   it('keeps a known error code and shows an unknown one (another version, a damaged row) as INTERNAL', () => {
