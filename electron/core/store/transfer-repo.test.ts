@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir';
+import { testFile } from '../../../test/helpers/transfer-records';
 import { FerryDatabase } from './database';
 import { TransferRepo, type Transfer, type TransferFile } from './transfer-repo';
 
@@ -13,21 +14,13 @@ async function openRepo(): Promise<{ db: FerryDatabase; repo: TransferRepo }> {
 }
 
 function file(index: number, over: Partial<TransferFile> = {}): TransferFile {
-  return {
-    index,
+  return testFile(index, {
     path: `dir/f${index}.txt`,
     size: 100 + index,
     mtime: 1_700_000_000_000 + index,
-    isDirectory: false,
-    source: null,
     dest: null,
-    part: null,
-    saved: null,
-    bytesDone: 0,
-    state: 'pending',
-    error: null,
     ...over,
-  };
+  });
 }
 
 function transfer(id: string, over: Partial<Transfer> = {}): Transfer {
