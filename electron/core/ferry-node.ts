@@ -84,7 +84,6 @@ export interface FerryNodeOptions {
 export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
 const BACKUP_EVERY_MS = 24 * 3600_000;
 export const CAPABILITIES = OWN_CAPABILITIES;
-export { defaultSettings };
 
 export class FerryNode implements FerryApi {
   private readonly events = new EventEmitter<{ event: [FerryEvent] }>();

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir';
-import { defaultSettings } from '../ferry-node';
+import { defaultSettings } from './default-settings';
 import { backupFile, FerryDatabase, MIGRATIONS } from './database';
 import { MessageRepo } from './message-repo';
 import { SettingsRepo } from './settings-repo';
