@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     host: '127.0.0.1',
     port: 0,
     discovery: false,
+    ipmsg: false,
     name: 'latency',
   });
   const peer = await node.addPeer(address!);

@@ -11,7 +11,14 @@ const [dataDir, countArg] = process.argv.slice(2);
 const count = Number(countArg);
 
 async function main(): Promise<void> {
-  const node = await FerryNode.start({ dataDir: dataDir!, host: '127.0.0.1', port: 0, discovery: false, name: 'hub' });
+  const node = await FerryNode.start({
+    dataDir: dataDir!,
+    host: '127.0.0.1',
+    port: 0,
+    discovery: false,
+    ipmsg: false,
+    name: 'hub',
+  });
   const online = new Set<string>();
   let allOnline!: () => void;
   const everyoneHere = new Promise<void>((r) => (allOnline = r));

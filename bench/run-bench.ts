@@ -197,7 +197,17 @@ async function startReceiver(work: string): Promise<{ receiver: Proc; port: numb
   const receiver = start(process.execPath, [
     FERRY,
     'listen',
-    ...['--host', '127.0.0.1', '--port', String(port), '--no-discovery', '--accept', '--accept-from', 'any'],
+    ...[
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--no-discovery',
+      '--no-ipmsg',
+      '--accept',
+      '--accept-from',
+      'any',
+    ],
     ...['--data-dir', path.join(work, 'rx'), '--download-dir', path.join(work, 'dl'), '--name', 'bench-rx'],
   ]);
   await receiver.next(isJson((o) => o.event === 'listening'));

@@ -36,6 +36,7 @@ const good = await FerryNode.start({
   port: 0,
   name: 'Good',
   discovery: false,
+  ipmsg: false,
 });
 
 // The target, in its own process.

@@ -50,6 +50,7 @@ describe('npm start', () => {
       [
         path.join(root, 'scripts/start.mjs'),
         '--no-discovery',
+        '--no-ipmsg',
         '--no-open',
         '--host',
         '127.0.0.1',

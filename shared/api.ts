@@ -25,7 +25,9 @@ import { LIMITS } from './limits';
 const encoder = new TextEncoder();
 const utf8Length = (s: string) => encoder.encode(s).length;
 
-const deviceId = z.string().regex(PEER_ID, 'a peer id is "ferry:" and 64 lower-case hex characters');
+const deviceId = z
+  .string()
+  .regex(PEER_ID, 'a peer id is "ferry:" and 64 lower-case hex characters, or "ipmsg:" and an IPv4 address');
 const conversationId = z.string().regex(CONVERSATION_ID, 'a conversation id is "direct:" and a peer id');
 const messageId = z.uuid();
 const text = z
@@ -57,6 +59,7 @@ export const settingsPatch = z
       ),
     port: z.number().int().min(0).max(65535),
     discovery: z.boolean(),
+    ipmsg: z.boolean(),
     autoAcceptVerified: z.boolean(),
     language: z.enum(['system', 'en', 'zh-CN']),
     theme: z.enum(['system', 'light', 'dark']),

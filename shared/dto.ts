@@ -1,7 +1,7 @@
 /** Plain data that crosses the IPC / WebSocket boundary. No classes, no functions. */
 import type { ErrorDto, NoticeCode } from './errors';
 
-/** A peer id: `ferry:` and the lower-case hex SHA-256 fingerprint of its certificate (shared/peer-id.ts). */
+/** A peer id: `ferry:<certificate fingerprint>` or `ipmsg:<IPv4 address>` (shared/peer-id.ts). */
 export type DeviceId = string;
 
 export interface SelfDto {
@@ -33,8 +33,8 @@ export interface PeerCapabilities {
 
 export interface PeerDto {
   id: DeviceId;
-  /** The wire protocol it speaks. */
-  protocol: 'ferry';
+  /** The wire protocol it speaks: Ferry's own, or IP Messenger (FeiQ 飞秋, IP Messenger, iptux). */
+  protocol: 'ferry' | 'ipmsg';
   capabilities: PeerCapabilities;
   /** Alias if the user set one, else the name the peer announced. */
   name: string;
@@ -113,6 +113,8 @@ export interface SettingsDto {
   downloadDir: string;
   port: number;
   discovery: boolean;
+  /** Also talk to IP Messenger / FeiQ 飞秋 / iptux users (port 2425, unencrypted). */
+  ipmsg: boolean;
   autoAcceptVerified: boolean;
   language: Language;
   theme: Theme;

@@ -55,6 +55,8 @@ export const ErrorCodes = {
   UPLOAD_BUSY: 'UPLOAD_BUSY',
   /** Ferry never sends its own data folder (keys, database), whoever asks. */
   PATH_NOT_ALLOWED: 'PATH_NOT_ALLOWED',
+  /** Talking to IP Messenger / FeiQ users is off: its port (2425) is taken or could not be opened. */
+  IPMSG_UNAVAILABLE: 'IPMSG_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -77,6 +79,8 @@ export const NoticeOnlyCodes = {
   DISCOVERY_ERROR: 'DISCOVERY_ERROR',
   /** Discovery packets were dropped (malformed, spoofed, too many). */
   DISCOVERY_DROPPED: 'DISCOVERY_DROPPED',
+  /** IP Messenger packets were dropped (malformed, too many). */
+  IPMSG_DROPPED: 'IPMSG_DROPPED',
   /** A changed setting (the port) takes effect after a restart. */
   RESTART_NEEDED: 'RESTART_NEEDED',
 } as const;

@@ -41,6 +41,7 @@ export const NODE_OPTIONS = {
   host: { type: 'string' },
   'no-discovery': { type: 'boolean' },
   'discovery-port': { type: 'string' },
+  'no-ipmsg': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -179,7 +179,7 @@ describe('ferry <command> runs the command with the given streams', () => {
   it('listen', async () => {
     const t = testIo();
     const done = main(
-      ['listen', '--data-dir', await tempDir(), '--host', '127.0.0.1', '--port', '0', '--no-discovery'],
+      ['listen', '--data-dir', await tempDir(), '--host', '127.0.0.1', '--port', '0', '--no-discovery', '--no-ipmsg'],
       t.io,
     );
     await waitForValue(() => t.jsonLines().find((l) => l.event === 'listening'));
@@ -193,7 +193,7 @@ describe('ferry <command> runs the command with the given streams', () => {
     await writeFile(path.join(renderer, 'index.html'), '<!doctype html><title>Ferry UI</title>');
     const t = testIo();
     const args = ['ui', '--json', '--no-open', '--renderer-dir', renderer, '--data-dir', await tempDir()];
-    const done = main([...args, '--host', '127.0.0.1', '--port', '0', '--no-discovery'], t.io);
+    const done = main([...args, '--host', '127.0.0.1', '--port', '0', '--no-discovery', '--no-ipmsg'], t.io);
     const line = await waitForValue(() => t.jsonLines().find((l) => l.event === 'ui'));
     expect(new URL(line.url as string).hostname).toBe('127.0.0.1');
     t.signal('SIGTERM');

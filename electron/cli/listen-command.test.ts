@@ -39,7 +39,7 @@ afterEach(async () => {
   else process.env.FERRY_DATA_DIR = savedDataDir;
 });
 
-const LOCAL = ['--host', '127.0.0.1', '--port', '0', '--no-discovery'];
+const LOCAL = ['--host', '127.0.0.1', '--port', '0', '--no-discovery', '--no-ipmsg'];
 
 /** Starts `ferry listen` (JSON lines: stdout is not a terminal) and waits for its listening line. */
 async function listen(args: string[], t: TestIo = testIo()): Promise<Listening> {

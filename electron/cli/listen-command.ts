@@ -46,6 +46,7 @@ export async function listenCommand(argv: string[], io: CliIo = processIo()): Pr
     port,
     host,
     discovery: values['no-discovery'] ? false : undefined,
+    ipmsg: values['no-ipmsg'] ? false : undefined,
     discoveryOptions: discoveryPort !== undefined ? { port: discoveryPort } : undefined,
   });
   // Last resort: log an unexpected error once and keep serving, or stop cleanly and say why.

@@ -382,7 +382,14 @@ describe('ferry send: files', () => {
 
 /** An unfinished outgoing offer of `paths` to Bob in `dataDir`, made by a node that then stopped. */
 async function unfinishedOffer(dataDir: string, bob: TestNode, paths: string[]): Promise<string> {
-  const alice = await FerryNode.start({ dataDir, name: 'Alice', host: '127.0.0.1', port: 0, discovery: false });
+  const alice = await FerryNode.start({
+    dataDir,
+    name: 'Alice',
+    host: '127.0.0.1',
+    port: 0,
+    discovery: false,
+    ipmsg: false,
+  });
   try {
     const peer = await alice.addPeer(bob.address);
     const offer = await alice.sendFiles(`direct:${peer.id}`, paths);

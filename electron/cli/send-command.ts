@@ -97,6 +97,8 @@ export async function sendCommand(argv: string[], io: CliIo = processIo()): Prom
     name: values.name,
     port: 0,
     discovery: false,
+    // A one-shot send to a Ferry peer: no IP Messenger (it would also take port 2425 from a running Ferry).
+    ipmsg: false,
   });
   // Looked up before any link is up: an unfinished transfer resumes by itself once its peer connects.
   const earlier = entries ? unfinishedOf(node, entries) : { same: [], changed: [] };

@@ -47,7 +47,7 @@ async function renderer(): Promise<string> {
   return dir;
 }
 
-const ENGINE = ['--host', '127.0.0.1', '--port', '0', '--no-discovery'];
+const ENGINE = ['--host', '127.0.0.1', '--port', '0', '--no-discovery', '--no-ipmsg'];
 
 /** Starts `ferry ui` and waits until it has printed its link. */
 async function ui(args: string[], opts: { dataDir?: string; json?: boolean } = {}): Promise<Ui> {
@@ -111,7 +111,13 @@ describe('ferry ui', () => {
     expect(await askRunningInstance(u.dataDir)).toBeNull();
     // The data folder says no UI runs (pid 0), keeping the port for the next start.
     expect(await readEndpoint(u.dataDir)).toEqual({ pid: 0, host: '127.0.0.1', port: u.line.port });
-    const node = await FerryNode.start({ dataDir: u.dataDir, port: 0, host: '127.0.0.1', discovery: false });
+    const node = await FerryNode.start({
+      dataDir: u.dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      discovery: false,
+      ipmsg: false,
+    });
     expect(node.peerId).toBe(u.line.id);
     await node.stop();
   });
@@ -207,7 +213,16 @@ describe('ferry ui', () => {
     const taken = (blocker.address() as net.AddressInfo).port;
     try {
       const enginePort = await freePort();
-      const args = ['--no-discovery', '--host', '127.0.0.1', '--port', String(enginePort), '--ui-port', String(taken)];
+      const args = [
+        '--no-discovery',
+        '--no-ipmsg',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(enginePort),
+        '--ui-port',
+        String(taken),
+      ];
       await expect(
         uiCommand([...args, '--renderer-dir', await renderer(), '--data-dir', await tempDir()], testIo().io),
       ).rejects.toMatchObject({ code: 'PORT_IN_USE' });
@@ -238,6 +253,7 @@ describe('ferry ui', () => {
           [
             ...engine,
             '--no-discovery',
+            '--no-ipmsg',
             '--renderer-dir',
             await renderer(),
             '--data-dir',
@@ -278,7 +294,13 @@ describe('ferry ui', () => {
     const downloads = await tempDir();
     const u = await ui(['--no-open', '--name', 'Webby', '--download-dir', downloads]);
     await stop(u);
-    const node = await FerryNode.start({ dataDir: u.dataDir, port: 0, host: '127.0.0.1', discovery: false });
+    const node = await FerryNode.start({
+      dataDir: u.dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      discovery: false,
+      ipmsg: false,
+    });
     const settings = await node.getSettings();
     await node.stop();
     expect([settings.displayName, settings.downloadDir]).toEqual(['Webby', downloads]);
@@ -338,6 +360,7 @@ describe('ferry ui: mistakes', () => {
       uiCommand(
         [
           '--no-discovery',
+          '--no-ipmsg',
           '--host',
           '127.0.0.1',
           '--port',

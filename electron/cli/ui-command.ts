@@ -59,6 +59,7 @@ export async function uiCommand(argv: string[], io: CliIo = processIo()): Promis
     port,
     host: values.host,
     discovery: values['no-discovery'] ? false : undefined,
+    ipmsg: values['no-ipmsg'] ? false : undefined,
     discoveryOptions: discoveryPort !== undefined ? { port: discoveryPort } : undefined,
     portFallback: values.port === undefined,
   });

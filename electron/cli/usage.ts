@@ -12,6 +12,8 @@ const NODE_OPTIONS = `  --port P              TCP port to listen on (default 478
   --download-dir DIR    where received files go (saved in the data dir)
   --no-discovery        don't announce or listen on UDP for this run; add peers by address
   --discovery-port P    UDP port for announcements (default 47821)
+  --no-ipmsg            don't talk to FeiQ / IP Messenger / iptux users (UDP port 2425)
+                        for this run; --no-discovery already silences their broadcasts
 `;
 
 export const LISTEN_USAGE = `Usage: ferry listen [options]

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
 import { directConversationId, directPeerOf } from '../../shared/conversation-id';
-import { ferryPeerId, fingerprintOfPeer } from '../../shared/peer-id';
+import { ferryPeerId, fingerprintOfPeer, ipOfPeer, ipmsgPeerId } from '../../shared/peer-id';
 import type {
   ConversationDto,
   MessageDto,
@@ -45,6 +45,8 @@ import { NoticeLimiter } from './notice-limiter';
 import { FerrySession } from './session/ferry-session';
 import { PeerIntake } from './session/peer-intake';
 import type { PeerSession } from './session/peer-session';
+import { IpmsgService, type IpmsgOptions, type IpmsgPeer } from './ipmsg/ipmsg-service';
+import { IPMSG_CAPABILITIES, type IpmsgSession } from './ipmsg/ipmsg-session';
 import { DataChannel } from './transfer/data-channel';
 import { refuseOwnData } from './transfer/own-data';
 import { TransferService, type AutoAccept, type OfferQuota } from './transfer/transfer-service';
@@ -56,8 +58,12 @@ export interface FerryNodeOptions {
   name?: string;
   port?: number;
   downloadDir?: string;
-  /** Overrides the discovery setting for this run only (not saved). */
+  /** Overrides the discovery setting for this run only (not saved). Off also silences IP Messenger's broadcasts. */
   discovery?: boolean;
+  /** Overrides the "talk to IP Messenger / FeiQ users" setting for this run only (not saved). */
+  ipmsg?: boolean;
+  /** IP Messenger tuning (tests: their own port and addresses, no broadcast, short retries). */
+  ipmsgOptions?: Omit<IpmsgOptions, 'packetNumberFile'>;
   /** Interface to listen on; default all IPv4 interfaces. */
   host?: string;
   /** When the configured port is taken, listen on a free one instead of failing (the desktop app). */
@@ -97,6 +103,8 @@ export class FerryNode implements FerryApi {
   private port = 0;
   private stopped = false;
   private discovery: FerryDiscovery | null = null;
+  /** Ferry as an IP Messenger peer, while that is on. */
+  private ipmsg: IpmsgService | null = null;
   private readonly dataDir: string;
   private readonly minFreeBytes: number;
   private readonly chatQuota: ChatQuota;
@@ -219,10 +227,12 @@ export class FerryNode implements FerryApi {
       db.close();
       throw err;
     }
+    if (options.ipmsg ?? node.settings.ipmsg) await node.startIpmsg();
     node.resumeConnections();
     for (const peerId of node.transfers.start()) node.keepConnected(peerId);
     // --no-discovery (CLI) turns UDP off for this run only; the setting stays as saved.
     if (options.discovery ?? node.settings.discovery) await node.startDiscovery(options.discoveryOptions);
+    node.starting = false;
     return node;
   }
 
@@ -262,12 +272,73 @@ export class FerryNode implements FerryApi {
     this.discovery = discovery;
   }
 
+  /** Starts talking IP Messenger; when its port is taken, says so and leaves it off (everything else works). */
+  private async startIpmsg(): Promise<void> {
+    const service = new IpmsgService(
+      {
+        self: () => ({ nick: this.settings.displayName, group: 'Ferry' }),
+        present: (peer, session, isNew) => this.ipmsgPresent(peer, session, isNew),
+        gone: (peerId) => {
+          this.emit('notice', {
+            level: 'info',
+            code: 'PEER_GOODBYE',
+            message: `${this.peers.get(peerId)?.name ?? peerId} left`,
+            peerId,
+          });
+          this.emitPeer(peerId);
+        },
+        inbox: this.intake.inbox,
+        notice: (level, code, message, peerId) =>
+          this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
+      },
+      {
+        ...this.options.ipmsgOptions,
+        // --no-discovery: no broadcasts; peers added by address are still asked directly.
+        broadcast:
+          (this.options.discovery ?? this.settings.discovery) && this.options.ipmsgOptions?.broadcast !== false,
+        packetNumberFile: path.join(this.dataDir, 'ipmsg-packet-number'),
+      },
+    );
+    try {
+      await service.start();
+    } catch (err) {
+      this.emit('notice', {
+        level: 'warn',
+        code: 'IPMSG_UNAVAILABLE',
+        message: `talking to IP Messenger / FeiQ users is off: ${(err as Error).message}`,
+      });
+      return;
+    }
+    this.ipmsg = service;
+  }
+
+  /** An IP Messenger peer is present: keep its record, and send what it is owed. */
+  private ipmsgPresent(peer: IpmsgPeer, session: IpmsgSession, isNew: boolean): void {
+    const known = this.peers.get(peer.peerId);
+    this.peers.upsertSeen(
+      { id: peer.peerId, name: peer.nick, platform: peer.client, address: `${peer.ip}:${peer.port}` },
+      Date.now(),
+    );
+    if (isNew) {
+      this.emit('notice', {
+        level: 'info',
+        code: known ? 'PEER_CONNECTED' : 'PEER_DISCOVERED',
+        message: `${peer.nick} (IP Messenger, ${peer.user}@${peer.host}) is here`,
+        peerId: peer.peerId,
+      });
+    }
+    this.emitPeer(peer.peerId);
+    if (isNew) this.chat.onSessionUp(session);
+  }
+
   /** Announcement dialing, for tests and the soak run: running now, waiting, dropped for lack of room. */
   get announceDialing(): { active: number; queued: number; dropped: number } {
     return this.discovery?.dialStats ?? { active: 0, queued: 0, dropped: 0 };
   }
 
   private readonly startupEvents: FerryEvent[] = [];
+  /** Until start() returns. */
+  private starting = true;
   private backupTimer: NodeJS.Timeout | null = null;
 
   /** Tells about a recovered database, and keeps a fresh backup (daily; schema upgrades make their own). */
@@ -337,6 +408,12 @@ export class FerryNode implements FerryApi {
   }
 
   private keepConnected(peerId: string): void {
+    const ip = ipOfPeer(peerId);
+    if (ip !== null) {
+      // IP Messenger has no connection: ask the address whether the peer is there (it answers if so).
+      if (!this.ipmsg?.session(peerId)) this.ipmsg?.knock(ip);
+      return;
+    }
     this.connections.keepConnected(peerId, () => {
       const announced = this.discovery?.announcedAddress(peerId);
       // Addresses a handshake proved come first; an announcement is only a claim.
@@ -363,6 +440,8 @@ export class FerryNode implements FerryApi {
       payload = admitted as typeof payload;
     }
     const event = { name, payload } as FerryEvent;
+    // What went wrong while starting (discovery or IP Messenger off) reaches hosts that subscribe after start().
+    if (this.starting && event.name === 'notice' && event.payload.level !== 'info') this.startupEvents.push(event);
     this.events.emit('event', event);
     // Anything that changes a conversation's summary: its messages and its file offers.
     if (event.name === 'messageAdded' || event.name === 'messageUpdated' || event.name === 'transferUpdated')
@@ -381,6 +460,7 @@ export class FerryNode implements FerryApi {
 
   /** The peer's session while it is reachable. */
   private sessionOf(peerId: string): PeerSession | undefined {
+    if (ipOfPeer(peerId) !== null) return this.ipmsg?.session(peerId);
     const link = this.connections.link(peerId);
     return link && this.sessions.get(link);
   }
@@ -497,12 +577,12 @@ export class FerryNode implements FerryApi {
     return {
       id: record.id,
       protocol: record.protocol,
-      capabilities: ferryCapabilities(record.caps),
+      capabilities: this.capabilitiesOf(record),
       name: record.alias ?? record.name,
       announcedName: record.name,
       alias: record.alias,
       platform: record.platform,
-      online: this.connections.link(record.id) !== undefined,
+      online: this.isOnline(record.id),
       lastSeen: record.lastSeen,
       addresses: record.addresses,
       verified: record.verified,
@@ -510,6 +590,16 @@ export class FerryNode implements FerryApi {
       certChanged: record.certChanged,
       manual: record.manual,
     };
+  }
+
+  private capabilitiesOf(record: PeerRecord) {
+    return record.protocol === 'ipmsg' ? IPMSG_CAPABILITIES : ferryCapabilities(record.caps);
+  }
+
+  private isOnline(peerId: string): boolean {
+    return ipOfPeer(peerId) !== null
+      ? this.ipmsg?.session(peerId) !== undefined
+      : this.connections.link(peerId) !== undefined;
   }
 
   private requirePeer(peerId: string): PeerRecord {
@@ -536,8 +626,22 @@ export class FerryNode implements FerryApi {
   }
 
   async addPeer(...[address]: RequestArgs<'addPeer'>): Promise<PeerDto> {
+    const ipmsgTarget = /^ipmsg:/i.exec(address) ? address.slice(6).trim() : null;
+    if (ipmsgTarget !== null) return this.addIpmsgPeer(ipmsgTarget);
     const target = parseAddress(address, DEFAULT_PORT);
-    const link = await this.connections.dial(target);
+    let link: PeerLink;
+    try {
+      link = await this.connections.dial(target);
+    } catch (err) {
+      // No Ferry there: maybe an IP Messenger / FeiQ user (a bare IPv4 address, no port given).
+      const error = FerryError.from(err);
+      const bareIp = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(address.trim());
+      if (!this.ipmsg || !bareIp || (error.code !== 'PEER_UNREACHABLE' && error.code !== 'HANDSHAKE_TIMEOUT'))
+        throw err;
+      return this.addIpmsgPeer(address.trim()).catch(() => {
+        throw err;
+      });
+    }
     this.peers.upsertSeen(
       {
         id: link.peerId,
@@ -555,6 +659,36 @@ export class FerryNode implements FerryApi {
     return dto;
   }
 
+  /**
+   * Adds an IP Messenger peer by address: asks it directly (a unicast entry, how
+   * IP Messenger reaches across subnets) and waits up to 3 s for its answer.
+   */
+  private async addIpmsgPeer(ip: string): Promise<PeerDto> {
+    const ipmsg = this.ipmsg;
+    if (!ipmsg) {
+      throw new FerryError('PEER_UNSUPPORTED', 'talking to IP Messenger / FeiQ users is off (see Settings)');
+    }
+    const peerId = ipmsgPeerId(ip);
+    const answered = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), 3_000);
+      const unsubscribe = this.subscribe((e) => {
+        if (e.name === 'peerUpdated' && e.payload.id === peerId && e.payload.online) done(true);
+      });
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(ok);
+      };
+    });
+    ipmsg.knock(ip);
+    if (!(await answered)) {
+      throw new FerryError('PEER_UNREACHABLE', `no IP Messenger or FeiQ user answered at ${ip} (port ${ipmsg.port})`);
+    }
+    const dto = this.toPeerDto(this.peers.update(peerId, { manual: true })!);
+    this.emit('peerUpdated', dto);
+    return dto;
+  }
+
   /** The peer of a direct conversation, which must be known. */
   private conversationPeer(conversationId: string): PeerRecord {
     const peerId = directPeerOf(conversationId);
@@ -566,14 +700,14 @@ export class FerryNode implements FerryApi {
     const peer = this.conversationPeer(conversationId);
     const peerId = peer.id;
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it messages');
-    if (!ferryCapabilities(peer.caps).chat) {
+    if (!this.capabilitiesOf(peer).chat) {
       throw new FerryError(
         'PEER_UNSUPPORTED',
         `${peer.alias ?? peer.name} does not take messages (no "chat/1" in its hello)`,
       );
     }
     const message = this.chat.send(peerId, text, options ?? {});
-    if (!this.connections.link(peerId)) this.keepConnected(peerId);
+    if (!this.isOnline(peerId)) this.keepConnected(peerId);
     return message;
   }
 
@@ -605,13 +739,24 @@ export class FerryNode implements FerryApi {
   // ── trust ──
 
   async getVerificationCode(...[peerId]: RequestArgs<'getVerificationCode'>): Promise<string> {
-    this.requirePeer(peerId);
+    this.requireVerifiable(this.requirePeer(peerId));
     return verificationCode(this.identity.id, fingerprintOfPeer(peerId)!);
   }
 
   async setPeerVerified(...[peerId, verified]: RequestArgs<'setPeerVerified'>): Promise<PeerDto> {
-    this.requirePeer(peerId);
+    const record = this.requirePeer(peerId);
+    if (verified) this.requireVerifiable(record);
     return this.updatePeer(peerId, { verified });
+  }
+
+  /** IP Messenger peers prove nothing about who they are: there is nothing to verify. */
+  private requireVerifiable(record: PeerRecord): void {
+    if (!this.capabilitiesOf(record).verifiable) {
+      throw new FerryError(
+        'PEER_UNSUPPORTED',
+        `${record.alias ?? record.name} speaks IP Messenger, which is unencrypted and has no identity to verify`,
+      );
+    }
   }
 
   async renamePeer(...[peerId, alias]: RequestArgs<'renamePeer'>): Promise<PeerDto> {
@@ -630,6 +775,14 @@ export class FerryNode implements FerryApi {
       this.discovery?.forget(peerId); // its next announcement counts as new and is dialed
     }
     return this.updatePeer(peerId, { blocked });
+  }
+
+  /** Says goodbye to IP Messenger peers and stops talking to them (they show offline). */
+  private async stopIpmsg(): Promise<void> {
+    const ipmsg = this.ipmsg;
+    this.ipmsg = null;
+    await ipmsg?.stop();
+    for (const peer of this.peers.all()) if (peer.protocol === 'ipmsg') this.emitPeer(peer.id);
   }
 
   async forgetPeer(...[peerId]: RequestArgs<'forgetPeer'>): Promise<void> {
@@ -666,7 +819,15 @@ export class FerryNode implements FerryApi {
         message: 'the new port is used after Ferry restarts',
       });
     }
-    if (patch.displayName !== undefined) this.discovery?.announceNow();
+    if (patch.displayName !== undefined) {
+      this.discovery?.announceNow();
+      this.ipmsg?.announceNow();
+    }
+    if (patch.ipmsg === false && this.ipmsg) {
+      await this.stopIpmsg();
+    } else if (patch.ipmsg === true && !this.ipmsg) {
+      await this.startIpmsg();
+    }
     if (patch.discovery === false && this.discovery) {
       await this.discovery.stop();
       this.discovery = null;
@@ -681,10 +842,12 @@ export class FerryNode implements FerryApi {
     const peer = this.conversationPeer(conversationId);
     const peerId = peer.id;
     if (peer.blocked) throw new FerryError('PEER_BLOCKED', 'unblock this device to send it files');
-    if (!ferryCapabilities(peer.caps).files) {
+    if (!this.capabilitiesOf(peer).files) {
       throw new FerryError(
         'PEER_UNSUPPORTED',
-        `${peer.alias ?? peer.name} does not take files (no "transfer/1" in its hello)`,
+        peer.protocol === 'ipmsg'
+          ? `Ferry cannot send files to IP Messenger / FeiQ users yet; ${peer.alias ?? peer.name} gets messages only`
+          : `${peer.alias ?? peer.name} does not take files (no "transfer/1" in its hello)`,
       );
     }
     await refuseOwnData(this.dataDir, paths);
@@ -720,6 +883,7 @@ export class FerryNode implements FerryApi {
     this.stopped = true;
     if (this.backupTimer) clearInterval(this.backupTimer);
     await this.discovery?.stop(); // says goodbye so peers mark us offline at once
+    await this.ipmsg?.stop();
     await this.transfers.stop();
     await this.connections.stop();
     this.conversations.close();

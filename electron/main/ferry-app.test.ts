@@ -41,7 +41,14 @@ const options = (extra: Partial<App.FerryAppOptions> = {}): App.FerryAppOptions 
   platform: 'linux',
   env: {},
   startEngine: async (dataDir) => {
-    const node = await FerryNode.start({ dataDir, host: '127.0.0.1', port: 0, discovery: false, name: 'desktop' });
+    const node = await FerryNode.start({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      discovery: false,
+      ipmsg: false,
+      name: 'desktop',
+    });
     engines.push(node);
     return node;
   },
@@ -277,7 +284,13 @@ describe('startFerryApp after ready (real engine)', () => {
   it('moves an existing browser-mode profile into the desktop profile on first start', async () => {
     const legacy = path.join(appData, 'Ferry-cli');
     await mkdir(legacy, { recursive: true });
-    const before = await FerryNode.start({ dataDir: legacy, host: '127.0.0.1', port: 0, discovery: false });
+    const before = await FerryNode.start({
+      dataDir: legacy,
+      host: '127.0.0.1',
+      port: 0,
+      discovery: false,
+      ipmsg: false,
+    });
     const id = (await before.getSelf()).id;
     await before.stop();
     await start();

@@ -108,6 +108,7 @@ export function startFerryApp(options: FerryAppOptions = {}): Promise<void> {
         dataDir,
         portFallback: true,
         ...(argv.includes('--no-discovery') ? { discovery: false } : {}),
+        ...(argv.includes('--no-ipmsg') ? { ipmsg: false } : {}),
       }));
 
   const ready = app.whenReady().then(async () => {

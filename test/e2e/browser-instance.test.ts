@@ -23,6 +23,7 @@ function startUi(dataDir: string): FerryProcess {
     '--json',
     '--no-open',
     '--no-discovery',
+    '--no-ipmsg',
     '--data-dir',
     dataDir,
     '--port',

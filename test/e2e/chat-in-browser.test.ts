@@ -22,6 +22,7 @@ async function startListener(name: string): Promise<{ proc: FerryProcess; port: 
     '--host',
     '127.0.0.1',
     '--no-discovery',
+    '--no-ipmsg',
   ]);
   const line = await proc.waitFor((l) => l.event === 'listening', 20_000, 'listening');
   return { proc, port: line.port as number, id: line.id as string };

@@ -37,6 +37,7 @@ async function setup() {
     '--host',
     '127.0.0.1',
     '--no-discovery',
+    '--no-ipmsg',
   ]);
   const listening = await b.waitFor((l) => l.event === 'listening', 20_000, 'listening');
   const bob = await a.node.addPeer(`127.0.0.1:${listening.port as number}`);

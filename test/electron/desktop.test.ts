@@ -28,7 +28,7 @@ interface Launched {
 async function launch(electron: string, userDataDir: string): Promise<Launched> {
   const app = await _electron.launch({
     executablePath: electron,
-    args: [root, '--no-discovery', `--user-data-dir=${userDataDir}`],
+    args: [root, '--no-discovery', '--no-ipmsg', `--user-data-dir=${userDataDir}`],
     env: { ...process.env, FERRY_NO_UPDATE_CHECK: '1' } as Record<string, string>,
     timeout: 60_000,
   });

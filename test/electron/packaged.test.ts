@@ -54,10 +54,14 @@ describe('packaged app on real Electron', () => {
     const exe = needs(ctx, packagedApp());
     const userData = await tempDir('ferry-packaged-profile-');
     const peer = await startNode('peer');
-    const child = spawn(exe, ['--no-discovery', `--user-data-dir=${userData}`, '--remote-debugging-port=0'], {
-      env: { ...process.env, FERRY_NO_UPDATE_CHECK: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      exe,
+      ['--no-discovery', '--no-ipmsg', `--user-data-dir=${userData}`, '--remote-debugging-port=0'],
+      {
+        env: { ...process.env, FERRY_NO_UPDATE_CHECK: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     child.stdout.on('data', (c) => (log += c));
     child.stderr.on('data', (c) => (log += c));

@@ -25,7 +25,15 @@ export interface TestNode {
 
 export async function startNode(name: string, options: Partial<FerryNodeOptions> = {}): Promise<TestNode> {
   const dataDir = options.dataDir ?? (await tempDir(`ferry-${name}-`));
-  const node = await FerryNode.start({ host: '127.0.0.1', port: 0, discovery: false, name, ...options, dataDir });
+  const node = await FerryNode.start({
+    host: '127.0.0.1',
+    port: 0,
+    discovery: false,
+    ipmsg: false,
+    name,
+    ...options,
+    dataDir,
+  });
   running.add(node);
   const events: FerryEvent[] = [];
   const waiters = new Set<() => void>();

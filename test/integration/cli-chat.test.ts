@@ -18,6 +18,7 @@ async function listen(name: string, dataDir: string, port: number): Promise<{ pr
     '--name',
     name,
     '--no-discovery',
+    '--no-ipmsg',
     '--host',
     '127.0.0.1',
   ]);
@@ -155,6 +156,7 @@ describe('ferry send', () => {
       '--name',
       '--port',
       '--no-discovery',
+      '--no-ipmsg',
       '--to',
       '--message',
       '--timeout',

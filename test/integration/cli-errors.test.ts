@@ -22,6 +22,7 @@ async function listen(port: number, downloads: string, extra: string[] = []): Pr
     '--name',
     'Bob',
     '--no-discovery',
+    '--no-ipmsg',
     '--host',
     '127.0.0.1',
     '--download-dir',

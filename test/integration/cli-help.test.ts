@@ -41,7 +41,7 @@ describe('ferry --help / --version', () => {
       // Options that would make the command start a node (and open the port) if --help were ignored.
       const extra =
         command === 'listen' || command === 'ui'
-          ? ['--port', String(port), '--host', '127.0.0.1', '--no-discovery', '--no-open']
+          ? ['--port', String(port), '--host', '127.0.0.1', '--no-discovery', '--no-ipmsg', '--no-open']
           : command === 'send'
             ? ['--to', `127.0.0.1:${port}`, '--message', 'hi']
             : [];

@@ -36,6 +36,7 @@ describe('peer-supplied names on the terminal', () => {
       '--host',
       '127.0.0.1',
       '--no-discovery',
+      '--no-ipmsg',
     ]);
     await bob.waitForOutput(/Listening on/);
     await helloAs(port, HOSTILE);
@@ -72,6 +73,7 @@ describe('peer-supplied names on the terminal', () => {
       '--host',
       '127.0.0.1',
       '--no-discovery',
+      '--no-ipmsg',
     ]);
     await bob.waitFor((l) => l.event === 'listening', 20_000, 'listening');
     await helloAs(port, HOSTILE);

@@ -26,6 +26,7 @@ describe('ferry listen on a terminal', () => {
       '--host',
       '127.0.0.1',
       '--no-discovery',
+      '--no-ipmsg',
       '--name',
       'Bob',
       '--download-dir',
@@ -95,6 +96,7 @@ describe('ferry listen on a terminal', () => {
       '--host',
       '127.0.0.1',
       '--no-discovery',
+      '--no-ipmsg',
     ]);
     await bob.waitForOutput(/\{"event":"listening".*\}/);
     expect(bob.output()).not.toContain('Listening on');
@@ -113,6 +115,7 @@ describe('ferry listen through a pipe', () => {
       '--host',
       '127.0.0.1',
       '--no-discovery',
+      '--no-ipmsg',
     ]);
     const listening = await proc.waitFor((l) => l.event === 'listening', 20_000, 'listening');
     expect(listening.addresses).toEqual(['127.0.0.1']);

@@ -20,6 +20,7 @@ async function listen(port: number, downloads: string): Promise<FerryProcess> {
     '--name',
     'Bob',
     '--no-discovery',
+    '--no-ipmsg',
     '--host',
     '127.0.0.1',
     '--download-dir',

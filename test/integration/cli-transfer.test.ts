@@ -24,6 +24,7 @@ async function listen(
     '--name',
     'Bob',
     '--no-discovery',
+    '--no-ipmsg',
     '--host',
     '127.0.0.1',
     '--download-dir',

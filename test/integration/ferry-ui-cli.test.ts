@@ -21,6 +21,7 @@ it('ferry ui prints a one-time 127.0.0.1 link, serves the UI only through it, an
     '--host',
     '127.0.0.1',
     '--no-discovery',
+    '--no-ipmsg',
   ]);
   const line = await ui.waitFor((l) => l.event === 'ui', 20_000, 'the ui line');
   const url = new URL(line.url as string);

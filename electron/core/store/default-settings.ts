@@ -10,6 +10,7 @@ export function defaultSettings(): SettingsDto {
     downloadDir: path.join(os.homedir(), 'Downloads', 'Ferry'),
     port: DEFAULT_PORT,
     discovery: true,
+    ipmsg: true,
     autoAcceptVerified: false,
     language: 'system',
     theme: 'system',

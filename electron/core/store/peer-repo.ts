@@ -1,3 +1,4 @@
+import { protocolOfPeer } from '../../../shared/peer-id';
 import type { FerryDatabase } from './database';
 
 export interface PeerRecord {
@@ -14,8 +15,8 @@ export interface PeerRecord {
   manual: boolean;
   /** [from, to] ms; `to` is null while the block lasts. */
   blockedPeriods: [number, number | null][];
-  /** The wire protocol it speaks ('ferry' only, so far). */
-  protocol: 'ferry';
+  /** The wire protocol it speaks (from its id). */
+  protocol: 'ferry' | 'ipmsg';
   /** Capability strings of its last hello (e.g. `chat/1`); null until it has said hello. */
   caps: string[] | null;
 }
@@ -59,7 +60,7 @@ function toRecord(row: PeerRow): PeerRecord {
     certChanged: row.cert_changed === 1,
     manual: row.manual === 1,
     blockedPeriods: parsePeriods(row.blocked_periods),
-    protocol: 'ferry',
+    protocol: protocolOfPeer(row.id) ?? 'ferry',
     caps: parseCaps(row.caps),
   };
 }

@@ -11,6 +11,7 @@ function defaults(): SettingsDto {
     downloadDir: '/home/u/Downloads/Ferry',
     port: 53317,
     discovery: true,
+    ipmsg: true,
     autoAcceptVerified: false,
     language: 'system',
     theme: 'system',

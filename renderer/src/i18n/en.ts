@@ -21,6 +21,7 @@ const en = {
     loading: 'Loading…',
   },
   peer: {
+    ipmsgBadge: 'IP Messenger · unencrypted',
     listLabel: 'People on your network',
     online: 'Online',
     offline: 'Offline',
@@ -167,6 +168,7 @@ const en = {
     port: 'Port',
     portRestart: 'The new port is used after Ferry restarts.',
     discovery: 'Find computers on this network automatically',
+    ipmsg: 'Also talk to FeiQ / IP Messenger users (unencrypted)',
     language: 'Language',
     languageSystem: 'Same as system',
     languageEn: 'English',
@@ -191,6 +193,9 @@ const en = {
     none: 'None',
     protocol: 'Connection',
     protocolFerry: 'Ferry',
+    protocolIpmsg: 'IP Messenger',
+    ipmsgExplain:
+      'This person uses FeiQ, IP Messenger or iptux. Their messages travel unencrypted and anyone on the network could pretend to be them, so Ferry cannot verify who this is.',
     capEncrypted: 'encrypted',
     capUnencrypted: 'not encrypted',
     capVerifiable: 'can be verified',
@@ -232,6 +237,7 @@ const en = {
       'Automatic discovery is off on this network, so others can’t see you by themselves. Add devices by address instead.',
     DISCOVERY_ERROR: 'Discovery on the network ran into a problem ({message}). You can still add devices by address.',
     DISCOVERY_DROPPED: 'Ferry ignored discovery messages it could not trust or that came too fast.',
+    IPMSG_DROPPED: 'Ferry ignored IP Messenger messages that were malformed or came too fast.',
     RESTART_NEEDED: 'The new port is used after Ferry restarts.',
   } satisfies Record<NoticeOnlyCode, string> & Partial<Record<NoticeCode, string>>,
   notify: {
@@ -283,6 +289,8 @@ const en = {
     UPLOAD_FAILED: 'The file could not be handed to Ferry. Try again.',
     UPLOAD_BUSY: 'Too many files are being handed to Ferry at once. Try again in a moment.',
     PATH_NOT_ALLOWED: 'Ferry never sends its own data folder (its keys and history). Choose other files.',
+    IPMSG_UNAVAILABLE:
+      'Talking to FeiQ / IP Messenger users is off: another IP Messenger program on this computer uses its port (2425). Everything else works.',
     REQUEST_TOO_LARGE: 'Too many files at once for browser mode. Send them in smaller groups.',
     BAD_PORT: 'Enter a port number from 0 to 65535.',
     EMPTY_NAME: 'Enter a display name.',

@@ -20,6 +20,7 @@ const zhCN: typeof en = {
     loading: '加载中…',
   },
   peer: {
+    ipmsgBadge: 'IP Messenger · 未加密',
     listLabel: '局域网中的设备',
     online: '在线',
     offline: '离线',
@@ -165,6 +166,7 @@ const zhCN: typeof en = {
     port: '端口',
     portRestart: '新端口在 Ferry 重启后生效。',
     discovery: '自动发现本网络中的电脑',
+    ipmsg: '同时与飞秋 / IP Messenger 用户聊天（未加密）',
     language: '语言',
     languageSystem: '跟随系统',
     languageEn: 'English',
@@ -189,6 +191,9 @@ const zhCN: typeof en = {
     none: '无',
     protocol: '连接',
     protocolFerry: 'Ferry',
+    protocolIpmsg: 'IP Messenger',
+    ipmsgExplain:
+      '对方使用飞秋、IP Messenger 或 iptux。消息以明文传输，网络中的任何人都可能冒充对方，因此 Ferry 无法验证对方身份。',
     capEncrypted: '已加密',
     capUnencrypted: '未加密',
     capVerifiable: '可验证身份',
@@ -225,6 +230,7 @@ const zhCN: typeof en = {
     DISCOVERY_UNAVAILABLE: '当前网络无法自动发现设备，别人也无法自动看到你。请改为按地址添加设备。',
     DISCOVERY_ERROR: '网络发现遇到问题（{message}）。你仍可以按地址添加设备。',
     DISCOVERY_DROPPED: 'Ferry 忽略了一些无法信任或发送过快的发现消息。',
+    IPMSG_DROPPED: 'Ferry 忽略了一些格式错误或发送过快的飞秋 / IP Messenger 消息。',
     RESTART_NEEDED: '新端口将在 Ferry 重启后生效。',
   },
   notify: {
@@ -275,6 +281,8 @@ const zhCN: typeof en = {
     UPLOAD_FAILED: '无法把文件交给 Ferry，请重试。',
     UPLOAD_BUSY: '同时交给 Ferry 的文件太多，请稍后重试。',
     PATH_NOT_ALLOWED: 'Ferry 不会发送它自己的数据文件夹（密钥和聊天记录），请选择其他文件。',
+    IPMSG_UNAVAILABLE:
+      '与飞秋 / IP Messenger 用户聊天已关闭：本机另一个 IP Messenger 程序占用了它的端口（2425）。其他功能不受影响。',
     REQUEST_TOO_LARGE: '浏览器模式下一次发送的文件太多，请分几批发送。',
     BAD_PORT: '请输入 0 到 65535 之间的端口号。',
     EMPTY_NAME: '请输入显示名称。',

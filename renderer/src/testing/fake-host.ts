@@ -20,6 +20,7 @@ export function settings(over: Partial<SettingsDto> = {}): SettingsDto {
     downloadDir: '/home/alice/Downloads/Ferry',
     port: 47820,
     discovery: true,
+    ipmsg: true,
     autoAcceptVerified: false,
     language: 'en',
     theme: 'system',
