@@ -68,11 +68,15 @@ async function startRaw(): Promise<JsonLinesProcess> {
   return raw;
 }
 
-async function startTux(): Promise<IptuxPeer> {
+async function startTux(options: { nick?: string; encoding?: string } = {}): Promise<IptuxPeer> {
   const dataDir = await tempDir('ferry-iptux-');
-  tux = await spawnIptux({ netns: TUX.ns, ip: TUX.ip, nick: 'tux 企鹅', group: 'QA', dataDir, retryUs: 300_000 });
+  const { nick = 'tux 企鹅', encoding } = options;
+  tux = await spawnIptux({ netns: TUX.ns, ip: TUX.ip, nick, group: 'QA', dataDir, encoding, retryUs: 300_000 });
   return tux;
 }
+
+/** GB18030 bytes as hex (what a GBK client such as FeiQ puts on the wire). */
+const GB = { 企鹅: 'c6f3b6ec', 中文: 'd6d0cec4', 你好: 'c4e3bac3', '回复：中文': 'bbd8b8b4a3bad6d0cec4' };
 
 const udpFrom =
   (ip: string, mode: number, extra: (l: JsonEvent) => boolean = () => true) =>
@@ -296,6 +300,30 @@ describe.skipIf(skipReason !== null)(`the iptux peer${skipReason ? ` (skipped: $
     const served = await r.waitFor((l) => l.event === 'served', 5_000, 'served');
     expect(served.mode).toBe(GETDIRFILES);
     expect((await stat(path.join(into, 'from raw 目录', '子目录', 'empty.bin'))).size).toBe(0);
+  });
+
+  it('plays a GB18030 peer: its nick goes out in GB18030, GBK text from a legacy client comes in decoded', async () => {
+    const r = await startRaw();
+    const t = await startTux({ nick: '企鹅', encoding: 'gb18030' });
+    const entry = await r.waitFor(udpFrom(TUX.ip, BR_ENTRY), 10_000, 'BR_ENTRY from iptux');
+    // The nick and group in the legacy charset, yet the iptux extension still says utf-8 (engine quirk).
+    expect(entry.extraHex).toBe(
+      `${GB.企鹅}00${Buffer.from('QA').toString('hex')}00${Buffer.from('icon-tux.png\0utf-8\0').toString('hex')}`,
+    );
+
+    // A client without the iptux extension, in GBK: the engine decodes it with its preference_encode.
+    r.send({ op: 'udp', to: TUX.ip, cmd: BR_ENTRY, extraHex: `${GB.中文}00${Buffer.from('G').toString('hex')}00` });
+    const pal = await t.waitFor((l) => l.event === 'pal' && l.ip === RAW.ip, 10_000, 'pal event');
+    expect(pal).toMatchObject({ nick: '中文', encoding: 'gb18030', compatible: false });
+    r.send({ op: 'udp', to: TUX.ip, cmd: SENDMSG | SENDCHECKOPT, extraHex: `${GB.你好}00` });
+    const message = await t.waitFor((l) => l.event === 'message' && l.ip === RAW.ip, 10_000, 'message at iptux');
+    expect(message.text).toBe('你好');
+
+    // And it answers that pal in the pal's charset.
+    t.send({ cmd: 'send', ip: RAW.ip, text: '回复：中文', id: 8 });
+    const got = await r.waitFor(udpFrom(TUX.ip, SENDMSG), 10_000, 'SENDMSG from iptux');
+    expect(got.extraHex).toBe(`${GB['回复：中文']}00`);
+    await t.waitFor((l) => l.event === 'messageSent' && l.id === 8 && l.acked === true, 10_000, 'acked');
   });
 });
 
