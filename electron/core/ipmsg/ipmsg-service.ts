@@ -347,11 +347,11 @@ export class IpmsgService {
     const utf8Option = has(packet.command, OPT.CAPUTF8);
     // IP Messenger (Draft 10) puts UTF-8 names after the group: "\nUN:user\nHN:host\nNN:nick\nGN:group\n".
     const draft10 = parseDraft10(packet.sections[1]);
-    // Names in an entry: UTF-8 when flagged (iptux's section, UTF8OPT), else whatever the bytes are.
-    const names: Charset =
-      iptuxUtf8 || has(packet.command, OPT.UTF8)
-        ? 'utf-8'
-        : this.charsetOf([packet.extra, packet.sections[0] ?? Buffer.alloc(0), packet.user, packet.host], existing);
+    // Names in an entry: UTF-8 when flagged (UTF8OPT), else whatever the bytes are (iptux set to GB18030
+    // sends its nick in GB18030 even beside its "utf-8" section).
+    const names: Charset = has(packet.command, OPT.UTF8)
+      ? 'utf-8'
+      : this.charsetOf([packet.extra, packet.sections[0] ?? Buffer.alloc(0), packet.user, packet.host], existing);
     // What we send it: UTF-8 to peers that said they take it (CAPUTF8OPT, iptux's "utf-8"), else its names' charset.
     const charset: Charset = utf8Option || iptuxUtf8 ? 'utf-8' : names;
     const text = (bytes: Buffer | undefined) => (bytes ? decode(bytes, names) : '');

@@ -1,0 +1,153 @@
+/**
+ * Ferry against the real thing: `ferry listen` (IP Messenger on, as the app
+ * ships) in one network namespace, iptux's own engine (Debian's libiptux-core,
+ * driven by test/interop/iptux/driver.cpp) in another, joined by a veth pair.
+ * Both broadcast at start, so both run only inside namespaces this test creates
+ * and deletes. Needs root (skipped with the reason otherwise).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnFerry, type FerryProcess, type JsonLine } from '../helpers/cli-process';
+import { iptuxSkipReason, spawnIptux, type IptuxPeer } from '../helpers/iptux';
+import { tempDir } from '../helpers/temp-dir';
+
+const skipReason = iptuxSkipReason();
+
+const tag = `fi${process.pid % 10_000}`;
+const FERRY = { ns: `${tag}-ferry`, ip: '198.18.1.1', dev: `${tag}a` };
+const TUX = { ns: `${tag}-tux`, ip: '198.18.1.2', dev: `${tag}b` };
+const TUX_ID = `ipmsg:${TUX.ip}`;
+const TUX_CONVERSATION = `direct:${TUX_ID}`;
+
+function run(...args: string[]): void {
+  execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
+}
+
+function createNamespaces(): void {
+  for (const { ns } of [FERRY, TUX]) run('ip', 'netns', 'add', ns);
+  // Both ends are made inside the namespaces: nothing is ever up in the machine's own.
+  run('ip', 'link', 'add', FERRY.dev, 'netns', FERRY.ns, 'type', 'veth', 'peer', 'name', TUX.dev, 'netns', TUX.ns);
+  for (const { ns, ip, dev } of [FERRY, TUX]) {
+    run('ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'brd', '+', 'dev', dev);
+    run('ip', '-n', ns, 'link', 'set', dev, 'up');
+    run('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+    // 255.255.255.255 needs a route; this one leads only to the other namespace.
+    run('ip', '-n', ns, 'route', 'add', 'default', 'dev', dev);
+  }
+}
+
+function deleteNamespaces(): void {
+  for (const { ns } of [FERRY, TUX]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+}
+
+let ferry: FerryProcess | null = null;
+let tux: IptuxPeer | null = null;
+
+async function startFerry(name = 'Ferry 渡船'): Promise<FerryProcess> {
+  const dataDir = await tempDir('ferry-ipmsg-');
+  ferry = spawnFerry(
+    ['listen', '--json', '--data-dir', dataDir, '--name', name, '--port', '47820'],
+    ['ip', 'netns', 'exec', FERRY.ns],
+  );
+  await ferry.waitFor((l) => l.event === 'listening', 30_000, 'ferry listening');
+  return ferry;
+}
+
+async function startTux(options: { nick?: string; encoding?: string } = {}): Promise<IptuxPeer> {
+  tux = await spawnIptux({
+    netns: TUX.ns,
+    ip: TUX.ip,
+    nick: options.nick ?? 'tux 企鹅',
+    group: 'QA',
+    dataDir: await tempDir('ferry-iptux-'),
+    encoding: options.encoding,
+    retryUs: 300_000,
+  });
+  return tux;
+}
+
+const tuxOnline = (l: JsonLine) => l.event === 'peerUpdated' && l.id === TUX_ID && l.online === true;
+
+describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  beforeAll(() => {
+    deleteNamespaces();
+    createNamespaces();
+  });
+  afterAll(() => deleteNamespaces());
+  afterEach(async () => {
+    await tux?.stop();
+    if (ferry) {
+      ferry.child.kill('SIGINT');
+      await ferry.exited;
+    }
+    tux = null;
+    ferry = null;
+  });
+
+  it('see each other: Ferry lists iptux as IP Messenger, iptux lists Ferry by its name; a goodbye is seen', async () => {
+    const f = await startFerry();
+    const t = await startTux();
+    const seen = await f.waitFor(tuxOnline, 15_000, 'Ferry sees iptux');
+    expect(seen).toMatchObject({
+      protocol: 'ipmsg',
+      name: 'tux 企鹅',
+      platform: 'iptux',
+      capabilities: expect.objectContaining({ encrypted: false, verifiable: false }),
+    });
+    const pal = await t.waitFor(
+      (l) => l.event === 'pal' && l.ip === FERRY.ip && l.online === true,
+      15_000,
+      'iptux sees Ferry',
+    );
+    expect(pal.nick).toBe('Ferry 渡船');
+    await t.stop();
+    tux = null;
+    await f.waitFor((l) => l.event === 'peerUpdated' && l.id === TUX_ID && l.online === false, 10_000, 'goodbye');
+  }, 60_000);
+
+  it('exchange messages both ways, CJK and line breaks intact, each acknowledged', async () => {
+    const f = await startFerry();
+    const t = await startTux();
+    await f.waitFor(tuxOnline, 15_000, 'Ferry sees iptux');
+    await t.waitFor((l) => l.event === 'pal' && l.ip === FERRY.ip && l.online === true, 15_000, 'iptux sees Ferry');
+
+    const out = (await f.call('sendMessage', TUX_CONVERSATION, '你好 iptux 👋\n第二行')) as { id: string };
+    const got = await t.waitFor((l) => l.event === 'message' && l.ip === FERRY.ip, 15_000, 'iptux gets it');
+    expect(got.text).toBe('你好 iptux 👋\n第二行');
+    await f.waitFor(
+      (l) => l.event === 'messageUpdated' && l.id === out.id && l.state === 'delivered',
+      15_000,
+      'delivered at Ferry',
+    );
+
+    t.send({ cmd: 'send', ip: FERRY.ip, text: '收到！\nsecond line from iptux', id: 1 });
+    const added = await f.waitFor(
+      (l) => l.event === 'messageAdded' && l.conversationId === TUX_CONVERSATION && l.direction === 'in',
+      15_000,
+      'Ferry gets it',
+    );
+    expect(added.text).toBe('收到！\nsecond line from iptux');
+    const sent = await t.waitFor((l) => l.event === 'messageSent' && l.id === 1, 15_000, 'iptux sent');
+    expect(sent.acked).toBe(true);
+  }, 60_000);
+
+  it('an iptux set to GB18030 (like FeiQ) is shown by its name; messages both ways are readable', async () => {
+    const f = await startFerry();
+    const t = await startTux({ nick: '企鹅', encoding: 'gb18030' });
+    const seen = await f.waitFor(tuxOnline, 15_000, 'Ferry sees iptux');
+    expect(seen.name).toBe('企鹅');
+    await t.waitFor((l) => l.event === 'pal' && l.ip === FERRY.ip && l.online === true, 15_000, 'iptux sees Ferry');
+    t.send({ cmd: 'send', ip: FERRY.ip, text: '中文消息', id: 2 });
+    await f.waitFor((l) => l.event === 'messageAdded' && l.text === '中文消息', 15_000, 'Ferry reads it');
+    await f.call('sendMessage', TUX_CONVERSATION, '回复：中文');
+    const got = await t.waitFor((l) => l.event === 'message' && l.ip === FERRY.ip, 15_000, 'iptux reads it');
+    expect(got.text).toBe('回复：中文');
+  }, 60_000);
+});
+
+// Keep the reason visible in the test report when skipped.
+if (skipReason !== null) {
+  describe('Ferry and iptux', () => {
+    it.skip(`skipped: ${skipReason}`, () => {});
+  });
+}
