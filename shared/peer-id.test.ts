@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './api';
 import { CONVERSATION_ID, directConversationId, directPeerOf } from './conversation-id';
-import { ferryPeerId, fingerprintOfPeer, PEER_ID } from './peer-id';
+import { ferryPeerId, fingerprintOfPeer, ipmsgPeerId, ipOfPeer, PEER_ID, protocolOfPeer } from './peer-id';
 
 const FP = '0123456789abcdef'.repeat(4);
 
@@ -29,9 +29,39 @@ describe('peer ids', () => {
     expect(parseArgs('forgetPeer', [`ferry:${FP}`])).toEqual([`ferry:${FP}`]);
     expect(() => parseArgs('forgetPeer', [FP])).toThrow(
       expect.objectContaining({
-        issues: [expect.objectContaining({ message: 'a peer id is "ferry:" and 64 lower-case hex characters' })],
+        issues: [
+          expect.objectContaining({
+            message: 'a peer id is "ferry:" and 64 lower-case hex characters, or "ipmsg:" and an IPv4 address',
+          }),
+        ],
       }),
     );
+  });
+});
+
+describe('IP Messenger peer ids', () => {
+  it('name a peer `ipmsg:` and its IPv4 address, and read the address back', () => {
+    expect(ipmsgPeerId('192.168.1.20')).toBe('ipmsg:192.168.1.20');
+    expect(ipOfPeer('ipmsg:192.168.1.20')).toBe('192.168.1.20');
+    expect(PEER_ID.test('ipmsg:192.168.1.20')).toBe(true);
+    expect(protocolOfPeer('ipmsg:10.0.0.1')).toBe('ipmsg');
+    expect(protocolOfPeer(`ferry:${FP}`)).toBe('ferry');
+    expect(fingerprintOfPeer('ipmsg:10.0.0.1')).toBeNull();
+    expect(CONVERSATION_ID.test('direct:ipmsg:10.0.0.1')).toBe(true);
+    expect(directPeerOf('direct:ipmsg:10.0.0.1')).toBe('ipmsg:10.0.0.1');
+  });
+
+  it.each([
+    ['an octet over 255', 'ipmsg:10.0.0.256'],
+    ['a leading zero', 'ipmsg:10.0.0.01'],
+    ['three octets', 'ipmsg:10.0.0'],
+    ['a port', 'ipmsg:10.0.0.1:2425'],
+    ['a host name', 'ipmsg:printer.local'],
+    ['IPv6', 'ipmsg:::1'],
+  ])('are not %s', (_what, id) => {
+    expect(ipOfPeer(id)).toBeNull();
+    expect(PEER_ID.test(id)).toBe(false);
+    expect(protocolOfPeer(id)).toBeNull();
   });
 });
 

@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cleanName, cleanText, decode, decodeGuess, encode, splitToFit } from './ipmsg-text';
+
+describe('charsets', () => {
+  it('GB18030 (FeiQ, GBK iptux) both ways: the bytes iptux sent a legacy pal', () => {
+    const wire = Buffer.from([0xbb, 0xd8, 0xb8, 0xb4, 0xa3, 0xba, 0xd6, 0xd0, 0xce, 0xc4]);
+    expect(decode(wire, 'gb18030')).toBe('回复：中文');
+    expect(encode('回复：中文', 'gb18030').equals(wire)).toBe(true);
+  });
+
+  it('CP932 (IP Messenger, Japanese Windows) both ways', () => {
+    expect(encode('日本語', 'cp932').equals(Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]))).toBe(true);
+    expect(decode(Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]), 'cp932')).toBe('日本語');
+  });
+
+  it('guessing: valid UTF-8 is UTF-8, anything else is the legacy charset', () => {
+    expect(decodeGuess(Buffer.from('你好'), 'gb18030')).toEqual({ text: '你好', charset: 'utf-8' });
+    expect(decodeGuess(encode('你好', 'gb18030'), 'gb18030')).toEqual({ text: '你好', charset: 'gb18030' });
+    expect(decodeGuess(encode('日本', 'cp932'), 'cp932')).toEqual({ text: '日本', charset: 'cp932' });
+  });
+
+  it('garbage decodes to replacement characters, never an exception', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom('utf-8', 'gb18030', 'cp932'), (raw, cs) => {
+        expect(typeof decode(Buffer.from(raw), cs as 'utf-8')).toBe('string');
+        expect(typeof decodeGuess(Buffer.from(raw), 'gb18030').text).toBe('string');
+      }),
+    );
+  });
+});
+
+describe('cleaning what legacy peers send', () => {
+  it('names lose controls, bidi overrides, isolates and zero-width marks, and are cut to 64 characters', () => {
+    expect(cleanName('Bob\u202Egpj.exe')).toBe('Bobgpj.exe');
+    expect(cleanName('\u0007\u0008Mal\u200Blory\u2066\u0000 ')).toBe('Mallory');
+    expect(cleanName('\u202E\u2067')).toBe('');
+    expect([...cleanName('名'.repeat(100))]).toHaveLength(64);
+    expect(cleanName('😀'.repeat(70))).toBe('😀'.repeat(64)); // cut between characters, not inside a pair
+  });
+
+  it('message text keeps line feeds and tabs, turns CR LF into LF, drops other controls and overrides', () => {
+    expect(cleanText('a\r\nb\rc\td\u0000e\u202Ef\u0007', 100)).toBe('a\nb\nc\tdef');
+    expect(cleanText('x'.repeat(50), 10)).toBe('x'.repeat(10));
+  });
+});
+
+describe('splitToFit', () => {
+  it('cuts into pieces that each fit, never inside a character, and that join back to the text', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 400 }),
+        fc.constantFrom('utf-8', 'gb18030'),
+        fc.integer({ min: 8, max: 200 }),
+        (text, charset, max) => {
+          const pieces = splitToFit(text, charset as 'utf-8', max);
+          expect(pieces.join('')).toBe(text);
+          for (const piece of pieces) {
+            expect(encode(piece, charset as 'utf-8').length).toBeLessThanOrEqual(max);
+            expect(piece).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/);
+          }
+        },
+      ),
+    );
+  });
+
+  it('prefers to cut after a line feed or a space', () => {
+    expect(splitToFit('hello world again', 'utf-8', 12)).toEqual(['hello world ', 'again']);
+    expect(splitToFit('', 'utf-8', 10)).toEqual([]);
+  });
+});
