@@ -161,6 +161,23 @@ describe('pickConversation', () => {
   });
 });
 
+describe('IP Messenger conversations', () => {
+  it('are listed under their full id (an address is short already) and found by it or by the address', async () => {
+    const s = await store();
+    const tux = 'ipmsg:192.168.1.20';
+    s.peers.upsertSeen({ id: tux, name: 'tux 企鹅', platform: 'iptux' }, 1);
+    s.messages.insert(message(tux, 1));
+    s.peers.upsertSeen({ id: BOB, name: 'Bob', platform: 'linux' }, 1);
+    s.messages.insert(message(BOB, 2));
+    const all = await readHistory(s.db);
+    const list = formatList(all);
+    expect(list).toContain('direct:ipmsg:192.168.1.20');
+    expect(list).toContain('direct:ferry:b0b01111');
+    expect(pickConversation(all, 'direct:ipmsg:192.168.1.20').peer.id).toBe(tux);
+    expect(pickConversation(all, tux).peer.name).toBe('tux 企鹅');
+  });
+});
+
 describe('printing history', () => {
   it('strips terminal control codes from everything a peer wrote, and marks replies and states', async () => {
     const s = await store();

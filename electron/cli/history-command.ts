@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MessageDto, TransferState } from '../../shared/dto';
-import { fingerprintOfPeer } from '../../shared/peer-id';
+import { fingerprintOfPeer, ipOfPeer } from '../../shared/peer-id';
 import { FerryError } from '../core/ferry-error';
 import type { FerryDatabase } from '../core/store/database';
 import type { PeerRecord } from '../core/store/peer-repo';
@@ -166,7 +166,8 @@ export function formatList(conversations: ConversationHistory[]): string {
   const rows = [
     ['CONVERSATION', 'WITH', 'MESSAGES', 'FILES', 'UNREAD', 'LAST ACTIVITY'],
     ...conversations.map((c) => [
-      `direct:ferry:${(fingerprintOfPeer(c.peer.id) ?? c.peer.id).slice(0, 8)}`,
+      // Ferry's long fingerprints are shortened; an IP Messenger peer's address is short already.
+      ipOfPeer(c.peer.id) !== null ? c.id : `direct:ferry:${(fingerprintOfPeer(c.peer.id) ?? c.peer.id).slice(0, 8)}`,
       terminalSafe(c.peer.name) + (c.peer.blocked ? ' (blocked)' : ''),
       String(c.messages.length),
       String(c.files.length),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fingerprintOfPeer } from '../../shared/peer-id';
+import { fingerprintOfPeer, ipOfPeer } from '../../shared/peer-id';
 import { shortId } from '../core/identity/fingerprint';
 import type { PeerRecord } from '../core/store/peer-repo';
 import { defaultDataDir, processIo, type CliIo } from './cli-options';
@@ -47,7 +47,8 @@ export function formatTable(peers: PeerRecord[]): string {
     ...peers.map((p) => [
       // Names, platforms and addresses came from the peer: never raw to the terminal.
       p.alias ? `${terminalSafe(p.alias)} (${terminalSafe(p.name)})` : terminalSafe(p.name),
-      shortId(fingerprintOfPeer(p.id) ?? p.id),
+      // An IP Messenger peer's id is its address, short already.
+      ipOfPeer(p.id) !== null ? p.id : shortId(fingerprintOfPeer(p.id) ?? p.id),
       terminalSafe(p.platform, ''),
       p.lastSeen ? new Date(p.lastSeen).toISOString().replace('T', ' ').slice(0, 19) : 'never',
       status(p),

@@ -33,6 +33,53 @@ describe('PeerInfoDialog', () => {
   });
 });
 
+describe('PeerInfoDialog for an IP Messenger (FeiQ / iptux) peer', () => {
+  const tux = (locale: 'en' | 'zh-CN') =>
+    mountWith(PeerInfoDialog, {
+      props: { peerId: 'ipmsg:192.168.1.20' },
+      initialState: {
+        peers: {
+          byId: {
+            'ipmsg:192.168.1.20': peer({
+              id: 'ipmsg:192.168.1.20',
+              protocol: 'ipmsg',
+              platform: 'iptux',
+              addresses: ['192.168.1.20:2425'],
+              capabilities: {
+                encrypted: false,
+                verifiable: false,
+                chat: true,
+                receipts: true,
+                files: false,
+                folders: false,
+                resume: false,
+                groups: false,
+              },
+            }),
+          },
+        },
+      },
+      locale,
+    });
+
+  it('says it is IP Messenger and unencrypted, explains why it cannot be verified, shows no fingerprint', async () => {
+    const { wrapper } = tux('en');
+    await flushPromises();
+    expect(wrapper.get('.peer-connection').text()).toBe('IP Messenger · not encrypted · read receipts');
+    expect(wrapper.get('.legacy-note').text()).toContain('unencrypted');
+    expect(wrapper.text()).not.toContain('Device fingerprint');
+    expect(wrapper.text()).not.toContain('Verification');
+    expect(wrapper.find('.fingerprint').exists()).toBe(false);
+  });
+
+  it('says so in Chinese too', async () => {
+    const { wrapper } = tux('zh-CN');
+    await flushPromises();
+    expect(wrapper.get('.peer-connection').text()).toContain('IP Messenger · 未加密');
+    expect(wrapper.get('.legacy-note').text()).toContain('飞秋');
+  });
+});
+
 describe('PeerInfoDialog muting', () => {
   it('mutes and unmutes the conversation through the engine', async () => {
     const { wrapper, host } = mountInfo();

@@ -65,6 +65,22 @@ describe('PeerList', () => {
     expect(wrapper.text()).toContain('No one by that name');
   });
 
+  it('marks an IP Messenger (FeiQ / iptux) peer as such, unencrypted, for sight and for screen readers', async () => {
+    const host = fakeHost({
+      listPeers: vi.fn(async () => [
+        peer({ id: BOB, name: 'Bob' }),
+        peer({ id: 'ipmsg:192.168.1.20', name: 'tux 企鹅', protocol: 'ipmsg', platform: 'iptux' }),
+      ]),
+    });
+    const { wrapper, pinia } = mountWith(PeerList, { host });
+    await usePeersStore(pinia).load();
+    await flushPromises();
+    const tux = wrapper.get('[data-peer-id="ipmsg:192.168.1.20"]');
+    expect(tux.get('.protocol-badge').text()).toBe('IP Messenger · unencrypted');
+    expect(tux.attributes('aria-label')).toContain('IP Messenger · unencrypted');
+    expect(wrapper.get(`[data-peer-id="${BOB}"]`).find('.protocol-badge').exists()).toBe(false);
+  });
+
   it('shows a file as the last line and time when it is the newest activity, and orders by it', async () => {
     const now = Date.now();
     const host = fakeHost({
