@@ -416,7 +416,8 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
   }, 60_000);
   it('a terminal started during a transfer shows the share already done', async () => {
     const s = await screen({}, 'any');
-    const alice = await startNode('Alice');
+    // A short redial backoff: on a loaded machine the default (1 s doubling to 30 s) can outlast the wait below.
+    const alice = await startNode('Alice', { redialBackoffMs: { min: 100, max: 1_000 } });
     const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 512 * 1024);
     const file = await randomFile(path.join(await tempDir(), 'mid.bin'), 1024 * 1024);
     const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
@@ -447,7 +448,8 @@ describe('ListenTerminal: outgoing transfers and progress', () => {
 describe('ListenTerminal: a peer that goes away mid-transfer', () => {
   it('receiving: paused while the sender is away, then finished', async () => {
     const s = await screen({}, 'any');
-    const alice = await startNode('Alice');
+    // A short redial backoff: on a loaded machine the default (1 s doubling to 30 s) can outlast the wait below.
+    const alice = await startNode('Alice', { redialBackoffMs: { min: 100, max: 1_000 } });
     const proxy = await throttledProxy(Number(s.bob.address.split(':')[1]), 512 * 1024);
     const file = await randomFile(path.join(await tempDir(), 'big.bin'), 2 * 1024 * 1024);
     const offer = await offerFrom(alice, `127.0.0.1:${proxy.port}`, [file]);
@@ -460,7 +462,7 @@ describe('ListenTerminal: a peer that goes away mid-transfer', () => {
     await s.waitForLine('receiving from Alice paused; waiting for Alice to come back…');
     proxy.unthrottle();
     proxy.back();
-    await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 30_000);
+    await s.bob.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 60_000);
     await s.waitForLine('received big.bin from Alice');
     // The resume was announced as such, before the end.
     const lines = s.lines();
@@ -476,5 +478,5 @@ describe('ListenTerminal: a peer that goes away mid-transfer', () => {
     );
     // Told once that it started (a resume is not a new start).
     expect(s.lines().filter((l) => l.startsWith('receiving 1 item(s)'))).toHaveLength(1);
-  }, 60_000);
+  }, 90_000);
 });
