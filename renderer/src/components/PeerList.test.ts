@@ -76,7 +76,7 @@ describe('PeerList', () => {
     await usePeersStore(pinia).load();
     await flushPromises();
     const tux = wrapper.get('[data-peer-id="ipmsg:192.168.1.20"]');
-    expect(tux.get('.protocol-badge').text()).toBe('IP Messenger · unencrypted');
+    expect(tux.get('.protocol-badge').text()).toBe('IPMsg');
     expect(tux.attributes('aria-label')).toContain('IP Messenger · unencrypted');
     expect(wrapper.get(`[data-peer-id="${BOB}"]`).find('.protocol-badge').exists()).toBe(false);
   });

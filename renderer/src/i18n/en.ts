@@ -22,6 +22,7 @@ const en = {
   },
   peer: {
     ipmsgBadge: 'IP Messenger · unencrypted',
+    ipmsgShort: 'IPMsg',
     listLabel: 'People on your network',
     online: 'Online',
     offline: 'Offline',

@@ -21,6 +21,7 @@ const zhCN: typeof en = {
   },
   peer: {
     ipmsgBadge: 'IP Messenger · 未加密',
+    ipmsgShort: '飞秋/IPMsg',
     listLabel: '局域网中的设备',
     online: '在线',
     offline: '离线',
