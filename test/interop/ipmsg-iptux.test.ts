@@ -43,10 +43,10 @@ function deleteNamespaces(): void {
 let ferry: FerryProcess | null = null;
 let tux: IptuxPeer | null = null;
 
-async function startFerry(name = 'Ferry 渡船'): Promise<FerryProcess> {
+async function startFerry(name = 'Ferry 渡船', extra: string[] = []): Promise<FerryProcess> {
   const dataDir = await tempDir('ferry-ipmsg-');
   ferry = spawnFerry(
-    ['listen', '--json', '--data-dir', dataDir, '--name', name, '--port', '47820'],
+    ['listen', '--json', '--data-dir', dataDir, '--name', name, '--port', '47820', ...extra],
     ['ip', 'netns', 'exec', FERRY.ns],
   );
   await ferry.waitFor((l) => l.event === 'listening', 30_000, 'ferry listening');
@@ -64,6 +64,57 @@ async function startTux(options: { nick?: string; encoding?: string } = {}): Pro
     retryUs: 300_000,
   });
   return tux;
+}
+
+/** Counts what leaves Ferry's namespace for a broadcast address (nftables counter rules). */
+function countBroadcasts(): void {
+  spawnSync('ip', ['netns', 'exec', FERRY.ns, 'nft', 'delete', 'table', 'inet', 'ferrytest'], { stdio: 'ignore' });
+  run('ip', 'netns', 'exec', FERRY.ns, 'nft', 'add', 'table', 'inet', 'ferrytest');
+  run(
+    'ip',
+    'netns',
+    'exec',
+    FERRY.ns,
+    'nft',
+    'add',
+    'chain',
+    'inet',
+    'ferrytest',
+    'out',
+    '{ type filter hook output priority 0 ; }',
+  );
+  for (const daddr of ['255.255.255.255', '198.18.1.255'])
+    run(
+      'ip',
+      'netns',
+      'exec',
+      FERRY.ns,
+      'nft',
+      'add',
+      'rule',
+      'inet',
+      'ferrytest',
+      'out',
+      'ip',
+      'daddr',
+      daddr,
+      'counter',
+    );
+}
+
+function broadcastsSent(): number {
+  const out = execFileSync(
+    'ip',
+    ['netns', 'exec', FERRY.ns, 'nft', '-j', 'list', 'chain', 'inet', 'ferrytest', 'out'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  let packets = 0;
+  for (const item of (JSON.parse(out) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] })
+    .nftables)
+    for (const expr of item.rule?.expr ?? []) packets += expr.counter?.packets ?? 0;
+  return packets;
 }
 
 const tuxOnline = (l: JsonLine) => l.event === 'peerUpdated' && l.id === TUX_ID && l.online === true;
@@ -129,6 +180,33 @@ describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: 
     expect(added.text).toBe('收到！\nsecond line from iptux');
     const sent = await t.waitFor((l) => l.event === 'messageSent' && l.id === 1, 15_000, 'iptux sent');
     expect(sent.acked).toBe(true);
+  }, 60_000);
+
+  it('with --no-discovery Ferry broadcasts nothing, yet answers iptux and reaches it when added by address', async () => {
+    countBroadcasts();
+    const f = await startFerry('Quiet Ferry', ['--no-discovery']);
+    const t = await startTux();
+    // iptux's own broadcast entry is answered (unicast): each sees the other.
+    await f.waitFor(tuxOnline, 15_000, 'Ferry sees iptux');
+    await t.waitFor((l) => l.event === 'pal' && l.ip === FERRY.ip && l.online === true, 15_000, 'iptux sees Ferry');
+    const added = (await f.call('addPeer', `ipmsg:${TUX.ip}`)) as { id: string; manual: boolean };
+    expect(added).toMatchObject({ id: TUX_ID, manual: true });
+    f.child.kill('SIGINT');
+    await f.exited;
+    ferry = null;
+    await t.waitFor(
+      (l) => l.event === 'pal' && l.ip === FERRY.ip && l.online === false,
+      10_000,
+      'the goodbye, unicast',
+    );
+    expect(broadcastsSent()).toBe(0);
+  }, 60_000);
+
+  it("with --no-ipmsg nothing listens on port 2425, while Ferry's own discovery does", async () => {
+    await startFerry('No IPMsg', ['--no-ipmsg']);
+    const udp = execFileSync('ip', ['netns', 'exec', FERRY.ns, 'ss', '-Huln'], { encoding: 'utf8' });
+    expect(udp).not.toMatch(/:2425\b/);
+    expect(udp).toMatch(/:47821\b/);
   }, 60_000);
 
   it('an iptux set to GB18030 (like FeiQ) is shown by its name; messages both ways are readable', async () => {
