@@ -155,6 +155,63 @@ describe('IP Messenger presence', () => {
   });
 });
 
+describe('IP Messenger beside Ferry', () => {
+  it('a legacy peer using a Ferry peer’s name is a different, unverifiable peer', async () => {
+    const bob = await startNode('Bob');
+    await ferry.node.addPeer(bob.address);
+    await ferry.node.setPeerVerified(bob.node.peerId, true);
+    peer.send(MODE.BR_ENTRY, 'Bob', { sections: ['', '', 'utf-8'] });
+    await ferry.waitFor('peerUpdated', (p) => p.id === PEER && p.online);
+    const peers = await ferry.node.listPeers();
+    const named = peers.filter((p) => p.name === 'Bob');
+    expect(named.map((p) => [p.id, p.protocol, p.verified])).toEqual(
+      expect.arrayContaining([
+        [bob.node.peerId, 'ferry', true],
+        [PEER, 'ipmsg', false],
+      ]),
+    );
+    expect(named).toHaveLength(2);
+  });
+
+  it('turning the setting off says goodbye and closes the port; on again, it is back', async () => {
+    await iptuxEnters();
+    await ferry.node.updateSettings({ ipmsg: false });
+    await peer.waitFor((p) => p.mode === MODE.BR_EXIT, 'the goodbye');
+    await ferry.waitFor('peerUpdated', (p) => p.id === PEER && !p.online);
+    // The port is free again: something else can take it.
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(port, FERRY_IP, resolve);
+    });
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await ferry.node.updateSettings({ ipmsg: true });
+    peer.received.length = 0;
+    await iptuxEnters();
+    await peer.waitFor((p) => p.mode === MODE.ANSENTRY, 'answered again');
+  });
+
+  it('a flood from one address is cut off (and said so once), and the engine keeps answering', async () => {
+    await iptuxEnters();
+    for (let i = 0; i < 400; i++) peer.send(MODE.SENDMSG, `flood ${i}`);
+    const notice = await ferry.waitFor('notice', (n) => n.code === 'IPMSG_DROPPED');
+    expect(notice.message).toContain('rate');
+    const stored = (await ferry.node.listMessages(CONVERSATION, { limit: 500 })).messages.length;
+    expect(stored).toBeLessThan(400);
+    expect(stored).toBeGreaterThan(0);
+    expect(ferry.events.filter((e) => e.name === 'notice' && e.payload.code === 'IPMSG_DROPPED')).toHaveLength(1);
+    // A real sender re-sends until it hears back; once the bucket refills, it does.
+    const no = peer.send(MODE.SENDMSG | OPT.SENDCHECK, 'after the flood');
+    await waitUntil(
+      () => {
+        peer.send(MODE.SENDMSG | OPT.SENDCHECK, 'after the flood', { packetNo: no });
+        return peer.received.some((p) => p.mode === MODE.RECVMSG && utf8(p) === String(no));
+      },
+      { everyMs: 200, what: 'a receipt after the flood' },
+    );
+  });
+});
+
 describe('IP Messenger chat', () => {
   it('messages both ways with receipts: CJK, emoji and line breaks intact', async () => {
     await iptuxEnters();
