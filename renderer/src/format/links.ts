@@ -19,13 +19,12 @@ export function splitLinks(text: string): TextPart[] {
   const parts: TextPart[] = [];
   let last = 0;
   for (const match of text.matchAll(URL_RUN)) {
-    let url = trimUrl(match[0]);
+    const url = trimUrl(match[0]);
     const start = match.index;
     if (!isWebUrl(url)) continue;
     if (start > last) parts.push({ text: text.slice(last, start) });
     parts.push({ text: url, href: url });
     last = start + url.length;
-    url = '';
   }
   if (last < text.length) parts.push({ text: text.slice(last) });
   return parts;
