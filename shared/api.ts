@@ -104,6 +104,14 @@ export const requests = {
   markRead: request(z.tuple([conversationId])).returns<void>(),
   /** Muted conversations raise no notifications (unread counts still grow). */
   setConversationMuted: request(z.tuple([conversationId, z.boolean()])).returns<ConversationDto>(),
+  /** What the user was writing in a conversation ('' when nothing); kept across restarts. */
+  getDraft: request(z.tuple([conversationId])).returns<string>(),
+  setDraft: request(
+    z.tuple([
+      conversationId,
+      z.string().refine((s) => utf8Length(s) <= LIMITS.chatTextBytes, 'the draft is over 64 KiB'),
+    ]),
+  ).returns<void>(),
   /** 12 digits both users see identically; read aloud to confirm no one is in between. */
   getVerificationCode: request(z.tuple([deviceId])).returns<string>(),
   setPeerVerified: request(z.tuple([deviceId, z.boolean()])).returns<PeerDto>(),

@@ -736,6 +736,16 @@ export class FerryNode implements FerryApi {
     return this.conversations.setMuted(conversationId, muted);
   }
 
+  async getDraft(...[conversationId]: RequestArgs<'getDraft'>): Promise<string> {
+    this.conversationPeer(conversationId);
+    return this.conversations.draft(conversationId);
+  }
+
+  async setDraft(...[conversationId, text]: RequestArgs<'setDraft'>): Promise<void> {
+    this.conversationPeer(conversationId);
+    this.conversations.setDraft(conversationId, text);
+  }
+
   // ── trust ──
 
   async getVerificationCode(...[peerId]: RequestArgs<'getVerificationCode'>): Promise<string> {

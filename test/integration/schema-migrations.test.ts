@@ -21,34 +21,36 @@ const TRANSFER = '5d4c3b2a-1f0c-4e16-9d4d-e00f7e3c5c2b';
 
 /** What a database at `version` could hold, written with that version's columns only. */
 function seed(db: InstanceType<typeof sqlite.Database>, version: number): void {
-  // From schema 4 on, messages and transfers name their conversation (then `direct:<fingerprint>`).
-  const conversation = version >= 4 ? [`direct:${FINGERPRINT}`] : [];
+  // From schema 5 on, peer ids are `ferry:<fingerprint>`.
+  const id = version >= 5 ? PEER : FINGERPRINT;
+  // From schema 4 on, messages and transfers name their conversation (`direct:<peer id>`).
+  const conversation = version >= 4 ? [`direct:${id}`] : [];
   const withConversation = (sql: string) =>
     version >= 4
       ? sql.replace('(id, peer_id,', '(conversation_id, id, peer_id,').replace('VALUES (', 'VALUES (?, ')
       : sql;
   if (version >= 4) {
     db.run("INSERT INTO conversations (id, kind, peer_id, created_at) VALUES (?, 'direct', ?, 11)", [
-      `direct:${FINGERPRINT}`,
-      FINGERPRINT,
+      `direct:${id}`,
+      id,
     ]);
   }
   if (version >= 1) {
     db.run(
       "INSERT INTO peers (id, name, alias, platform, addresses, first_seen, last_seen, verified) VALUES (?, 'Bob', '老王', 'linux', '[\"10.0.0.2:47820\"]', 1, 2, 1)",
-      [FINGERPRINT],
+      [id],
     );
     db.run(
       withConversation(
         "INSERT INTO messages (id, peer_id, direction, text, reply_to, sent_at, stored_at, state, unread) VALUES (?, ?, 'in', '你好 👋', NULL, 10, 11, 'delivered', 1)",
       ),
-      [...conversation, MESSAGE, FINGERPRINT],
+      [...conversation, MESSAGE, id],
     );
     db.run(
       withConversation(
         "INSERT INTO messages (id, peer_id, direction, text, reply_to, sent_at, stored_at, state, unread) VALUES ('0e4a6a39-3a0e-4a57-8d0b-1d5d2b0f9e11', ?, 'out', 'hi', ?, 12, 12, 'read', 0)",
       ),
-      [...conversation, FINGERPRINT, MESSAGE],
+      [...conversation, id, MESSAGE],
     );
     db.run("INSERT INTO settings (key, value) VALUES ('displayName', '\"Alice\"')");
     // A message that was stored and deleted: its seq (3) is never handed out again.
@@ -56,7 +58,7 @@ function seed(db: InstanceType<typeof sqlite.Database>, version: number): void {
       withConversation(
         "INSERT INTO messages (id, peer_id, direction, text, sent_at, stored_at, state) VALUES ('gone', ?, 'in', 'deleted', 13, 13, 'delivered')",
       ),
-      [...conversation, FINGERPRINT],
+      [...conversation, id],
     );
     db.run("DELETE FROM messages WHERE id = 'gone'");
   }
@@ -65,7 +67,7 @@ function seed(db: InstanceType<typeof sqlite.Database>, version: number): void {
       withConversation(
         "INSERT INTO transfers (id, peer_id, direction, state, created_at, updated_at, total_bytes, file_count, save_dir) VALUES (?, ?, 'in', 'paused', 20, 21, 100, 1, '/dl')",
       ),
-      [...conversation, TRANSFER, FINGERPRINT],
+      [...conversation, TRANSFER, id],
     );
     db.run(
       "INSERT INTO transfer_files (transfer_id, idx, path, size, mtime, is_dir, dest_path, part_path, bytes_done, state) VALUES (?, 0, 'a.bin', 100, 5, 0, 'a.bin', '/dl/a.bin.part', 40, 'active')",

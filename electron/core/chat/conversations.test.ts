@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationDto } from '../../../shared/dto';
 import type { FerryEvent } from '../../../shared/api';
 import { tempDir } from '../../../test/helpers/temp-dir';
+import { startNode, stopNode } from '../../../test/helpers/nodes';
 import { pair, writeText } from '../../../test/helpers/transfer';
 import { waitUntil } from '../../../test/helpers/wait';
 import { FerryDatabase } from '../store/database';
@@ -126,5 +127,23 @@ describe('muting a conversation', () => {
     expect(await a.node.listConversations()).toEqual([expect.objectContaining({ id: withBob, muted: true })]);
     expect(await a.node.setConversationMuted(withBob, false)).toMatchObject({ muted: false, unread: 1 });
     expect((await a.node.listConversations())[0]!.muted).toBe(false);
+  });
+});
+
+describe('drafts', () => {
+  it('are kept per conversation across a restart, cleared by an empty one, and only for known peers', async () => {
+    const { a, bId } = await pair();
+    const conversation = `direct:${bId}`;
+    expect(await a.node.getDraft(conversation)).toBe('');
+    await a.node.setDraft(conversation, '写了一半的消息\nsecond line');
+    const { dataDir } = a;
+    await stopNode(a);
+    const again = await startNode('Alice again', { dataDir });
+    expect(await again.node.getDraft(conversation)).toBe('写了一半的消息\nsecond line');
+    await again.node.setDraft(conversation, '');
+    expect(await again.node.getDraft(conversation)).toBe('');
+    // A draft alone is not activity: the conversation list does not grow from it.
+    expect((await again.node.listConversations()).map((c) => c.id)).toEqual([]);
+    await expect(again.node.getDraft(`direct:ferry:${'9'.repeat(64)}`)).rejects.toMatchObject({ code: 'PEER_UNKNOWN' });
   });
 });

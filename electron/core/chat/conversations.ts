@@ -74,6 +74,16 @@ export class Conversations {
     return summary;
   }
 
+  /** What the user was writing in a conversation ('' when nothing). */
+  draft(conversationId: string): string {
+    return this.repo.draft(conversationId);
+  }
+
+  /** Keeps the draft across restarts ('' clears it). */
+  setDraft(conversationId: string, text: string): void {
+    this.repo.setDraft(conversationId, text, Date.now());
+  }
+
   isMuted(conversationId: string): boolean {
     return this.repo.get(conversationId)?.muted ?? false;
   }

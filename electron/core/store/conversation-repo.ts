@@ -50,6 +50,17 @@ export class ConversationRepo {
     return this.db.all<ConversationRow>('SELECT * FROM conversations').map(toRecord);
   }
 
+  /** What the user was writing here; '' when nothing. */
+  draft(id: string): string {
+    return this.db.get<{ draft: string | null }>('SELECT draft FROM conversations WHERE id = ?', [id])?.draft ?? '';
+  }
+
+  /** Keeps (or, with '', clears) the draft; records the conversation if it is new. */
+  setDraft(id: string, text: string, now: number): void {
+    this.ensure(id, now);
+    this.db.run('UPDATE conversations SET draft = ? WHERE id = ?', [text === '' ? null : text, id]);
+  }
+
   setMuted(id: string, muted: boolean): void {
     this.db.run('UPDATE conversations SET muted = ? WHERE id = ?', [muted ? 1 : 0, id]);
   }

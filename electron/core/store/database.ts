@@ -170,6 +170,11 @@ export const MIGRATIONS: readonly Migration[] = [
     WHERE peer_id NOT LIKE '%:%';
   DELETE FROM conversations WHERE kind = 'direct' AND peer_id NOT LIKE '%:%';
   `,
+  /*
+   * 6: what the user was writing in each conversation (the composer's draft), kept across restarts.
+   */ `
+  ALTER TABLE conversations ADD COLUMN draft TEXT;
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;

@@ -109,3 +109,52 @@ describe('MessageComposer', () => {
     expect(wrapper.get('.upload-note [role="progressbar"]').attributes('aria-valuenow')).toBe('15');
   });
 });
+
+describe('MessageComposer drafts', () => {
+  const CAROL_ID = `ferry:${'c'.repeat(64)}`;
+
+  it('shows the draft the engine kept (after a restart), and hands it what is typed', async () => {
+    const host = fakeHost({ getDraft: vi.fn(async () => 'half a thought') });
+    const { wrapper } = mountComposer(host);
+    await flushPromises();
+    const box = wrapper.get('textarea');
+    expect((box.element as HTMLTextAreaElement).value).toBe('half a thought');
+    expect(host.getDraft).toHaveBeenCalledWith(`direct:${BOB}`);
+    vi.useFakeTimers();
+    try {
+      await box.setValue('half a thought, finished');
+      expect(host.setDraft).not.toHaveBeenCalled(); // not on every key
+      await vi.advanceTimersByTimeAsync(500);
+      expect(host.setDraft).toHaveBeenCalledTimes(1);
+      expect(host.setDraft).toHaveBeenCalledWith(`direct:${BOB}`, 'half a thought, finished');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('switching conversations keeps each draft, saving the one left at once', async () => {
+    const { wrapper, host } = mountComposer();
+    await flushPromises();
+    const box = wrapper.get('textarea');
+    await box.setValue('for Bob');
+    await wrapper.setProps({ conversationId: `direct:${CAROL_ID}`, peerId: CAROL_ID, peerName: 'Carol' });
+    await flushPromises();
+    expect(host.setDraft).toHaveBeenCalledWith(`direct:${BOB}`, 'for Bob');
+    expect((box.element as HTMLTextAreaElement).value).toBe('');
+    await box.setValue('for Carol');
+    await wrapper.setProps({ conversationId: `direct:${BOB}`, peerId: BOB, peerName: 'Bob' });
+    await flushPromises();
+    expect((box.element as HTMLTextAreaElement).value).toBe('for Bob');
+    expect(host.setDraft).toHaveBeenCalledWith(`direct:${CAROL_ID}`, 'for Carol');
+  });
+
+  it('sending clears the kept draft', async () => {
+    const { wrapper, host } = mountComposer();
+    await flushPromises();
+    const box = wrapper.get('textarea');
+    await box.setValue('sent soon');
+    await box.trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    expect(host.setDraft).toHaveBeenLastCalledWith(`direct:${BOB}`, '');
+  });
+});

@@ -156,6 +156,8 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
       ...conversation(directPeerOf(id) ?? BOB),
       muted,
     })),
+    getDraft: vi.fn(async () => ''),
+    setDraft: vi.fn(async () => undefined),
     getVerificationCode: vi.fn(async () => '1234 5678 9012'),
     setPeerVerified: vi.fn(async (id: string, verified: boolean) => peer({ id, verified })),
     renamePeer: vi.fn(async (id: string, alias: string | null) => peer({ id, alias, name: alias ?? 'Bob' })),
