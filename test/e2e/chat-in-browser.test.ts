@@ -101,6 +101,42 @@ describe('chat in the browser UI', () => {
     expect(errors).toEqual([]);
   });
 
+  it('replies to a message: the quote shows, the peer learns what it replies to, Escape cancels, a draft survives a reload', async () => {
+    const a = await startNode('Alice');
+    const b = await startNode('Bob');
+    await a.node.addPeer(b.address);
+    const alice = (await a.node.listPeers())[0]!;
+    const question = await b.node.sendMessage(`direct:${a.node.peerId}`, 'Can you send the Q3 numbers?');
+    await a.waitFor('messageAdded', (m) => m.id === question.id);
+    const { page, errors } = await openApp(a);
+    await page.click(`[data-peer-id="${alice.id}"]`);
+    const row = page.locator(`[data-message-id="${question.id}"]`);
+    await row.hover();
+    await row.getByRole('button', { name: 'Reply' }).click();
+    await expect.poll(() => page.locator('.reply-note').textContent()).toContain('Can you send the Q3 numbers?');
+    // Escape cancels; Reply again, then send.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.reply-note').count()).toBe(0);
+    await row.hover();
+    await row.getByRole('button', { name: 'Reply' }).click();
+    const composer = page.getByLabel('Message to Bob');
+    await composer.fill('Sending them now');
+    await composer.press('Enter');
+    const reply = await b.waitFor('messageAdded', (m) => m.text === 'Sending them now');
+    expect(reply.replyTo).toBe(question.id);
+    await expect
+      .poll(() => page.locator(`[data-message-id="${reply.id}"] .bubble-quote-text`).textContent())
+      .toBe('Can you send the Q3 numbers?');
+
+    // A half-written message is still there after the page is reloaded (the engine kept it).
+    await composer.fill('and the slides');
+    await expect.poll(() => a.node.getDraft(`direct:${alice.id}`)).toBe('and the slides');
+    await page.reload();
+    await page.click(`[data-peer-id="${alice.id}"]`);
+    await expect.poll(() => page.getByLabel('Message to Bob').inputValue()).toBe('and the slides');
+    expect(errors).toEqual([]);
+  });
+
   it('shows why adding an address failed, next to the field, and keeps the dialog open', async () => {
     const a = await startNode('Alice');
     const { page } = await openApp(a);

@@ -26,3 +26,38 @@ describe('MessageBubble links', () => {
     expect(wrapper.get('.bubble-text').element.textContent).toBe('javascript:alert(1)');
   });
 });
+
+describe('MessageBubble replies', () => {
+  it('shows what a reply quotes (author and start), and asks to jump there when clicked', async () => {
+    const original = message({ id: '00000000-0000-4000-8000-000000000001', text: 'Are we\nstill on for 3 pm?' });
+    const reply = message({ direction: 'out', text: 'Yes!', replyTo: original.id });
+    const { wrapper } = mountWith(MessageBubble, { props: { message: reply, quoted: original, peerName: 'Bob' } });
+    await flushPromises();
+    expect(wrapper.get('.bubble-quote-author').text()).toBe('Bob');
+    expect(wrapper.get('.bubble-quote-text').text()).toBe('Are we still on for 3 pm?');
+    await wrapper.get('.bubble-quote').trigger('click');
+    expect(wrapper.emitted('jump')).toEqual([[original.id]]);
+  });
+
+  it('a quoted message not loaded yet is "an earlier message"; one of ours is "You"', async () => {
+    const missing = mountWith(MessageBubble, {
+      props: { message: message({ replyTo: '00000000-0000-4000-8000-000000000009' }), quoted: 'missing' },
+      locale: 'zh-CN',
+    });
+    await flushPromises();
+    expect(missing.wrapper.get('.bubble-quote').text()).toBe('较早的一条消息');
+    const mine = message({ direction: 'out', text: 'my words' });
+    const ours = mountWith(MessageBubble, { props: { message: message({ replyTo: mine.id }), quoted: mine } });
+    await flushPromises();
+    expect(ours.wrapper.get('.bubble-quote-author').text()).toBe('You');
+  });
+
+  it('a message that replies to nothing has no quote; its Reply button offers it for a reply', async () => {
+    const m = message({ text: 'plain' });
+    const { wrapper } = mountWith(MessageBubble, { props: { message: m, quoted: null } });
+    await flushPromises();
+    expect(wrapper.find('.bubble-quote').exists()).toBe(false);
+    await wrapper.get('button[aria-label="Reply"]').trigger('click');
+    expect(wrapper.emitted('reply')).toEqual([[m]]);
+  });
+});

@@ -1,8 +1,9 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { RequestError } from '../client/request-error';
-import { BOB, fakeHost } from '../testing/fake-host';
+import { BOB, fakeHost, message } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
+import { useChatsStore } from '../stores/chats';
 import { useTransfersStore } from '../stores/transfers';
 import MessageComposer from './MessageComposer.vue';
 
@@ -156,5 +157,37 @@ describe('MessageComposer drafts', () => {
     await box.trigger('keydown', { key: 'Enter' });
     await flushPromises();
     expect(host.setDraft).toHaveBeenLastCalledWith(`direct:${BOB}`, '');
+  });
+});
+
+describe('MessageComposer replies', () => {
+  it('shows what is being replied to, sends the reply with it, then forgets it', async () => {
+    const { wrapper, host, pinia } = mountComposer();
+    await flushPromises();
+    const original = message({ id: '00000000-0000-4000-8000-000000000042', text: 'Lunch at 12?' });
+    useChatsStore(pinia).conversation(`direct:${BOB}`).replyingTo = original;
+    await flushPromises();
+    expect(wrapper.get('.reply-note').text()).toContain('Replying to Bob:');
+    expect(wrapper.get('.reply-note').text()).toContain('Lunch at 12?');
+    const box = wrapper.get('textarea');
+    await box.setValue('Sure');
+    await box.trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    expect(host.sendMessage).toHaveBeenCalledWith(`direct:${BOB}`, 'Sure', {
+      id: expect.any(String),
+      replyTo: original.id,
+    });
+    expect(wrapper.find('.reply-note').exists()).toBe(false);
+  });
+
+  it('Escape cancels the reply without sending', async () => {
+    const { wrapper, host, pinia } = mountComposer();
+    await flushPromises();
+    useChatsStore(pinia).conversation(`direct:${BOB}`).replyingTo = message({ text: 'x' });
+    await flushPromises();
+    await wrapper.get('textarea').trigger('keydown', { key: 'Escape' });
+    await flushPromises();
+    expect(wrapper.find('.reply-note').exists()).toBe(false);
+    expect(host.sendMessage).not.toHaveBeenCalled();
   });
 });

@@ -51,7 +51,13 @@ describe('string catalogues', () => {
       return get(en) === get(zhCN);
     });
     // Only names that are the same in every language may match.
-    expect(same.sort()).toEqual(['app.name', 'peerInfo.protocolFerry', 'settings.languageEn', 'settings.languageZh']);
+    expect(same.sort()).toEqual([
+      'app.name',
+      'peerInfo.protocolFerry',
+      'peerInfo.protocolIpmsg',
+      'settings.languageEn',
+      'settings.languageZh',
+    ]);
   });
 
   it('templates contain no literal user-visible text (everything goes through vue-i18n)', () => {

@@ -77,6 +77,10 @@ const en = {
     yesterday: 'Yesterday',
   },
   message: {
+    reply: 'Reply',
+    you: 'You',
+    quoteEarlier: 'An earlier message',
+    jumpToQuoted: 'Show the message this replies to',
     state: {
       queued: 'Waiting to send',
       sent: 'Sent',
@@ -87,6 +91,8 @@ const en = {
   },
   composer: {
     placeholder: 'Message {name}',
+    replyingTo: 'Replying to {name}:',
+    cancelReply: 'Cancel the reply (Esc)',
     label: 'Message to {name}',
     send: 'Send',
     sendHint: 'Send (Enter). Shift+Enter for a new line.',

@@ -75,6 +75,10 @@ const zhCN: typeof en = {
     yesterday: '昨天',
   },
   message: {
+    reply: '回复',
+    you: '我',
+    quoteEarlier: '较早的一条消息',
+    jumpToQuoted: '查看被回复的消息',
     state: {
       queued: '等待发送',
       sent: '已发送',
@@ -84,6 +88,8 @@ const zhCN: typeof en = {
     },
   },
   composer: {
+    replyingTo: '回复 {name}：',
+    cancelReply: '取消回复（Esc）',
     placeholder: '发消息给 {name}',
     label: '发给 {name} 的消息',
     send: '发送',

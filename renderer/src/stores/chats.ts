@@ -16,10 +16,20 @@ export interface Conversation {
   loaded: boolean;
   loadError: UiError | null;
   sendError: UiError | null;
+  /** The message the next one sent here replies to. */
+  replyingTo: MessageDto | null;
 }
 
 function emptyConversation(): Conversation {
-  return { messages: [], hasMore: false, loading: false, loaded: false, loadError: null, sendError: null };
+  return {
+    messages: [],
+    hasMore: false,
+    loading: false,
+    loaded: false,
+    loadError: null,
+    sendError: null,
+    replyingTo: null,
+  };
 }
 
 /** Inserts or replaces by id, keeping seq order (appends are the common case). */
@@ -105,8 +115,13 @@ export const useChatsStore = defineStore('chats', () => {
     const c = conversation(conversationId);
     c.sendError = null;
     try {
-      const message = await useHost().sendMessage(conversationId, text, { id: crypto.randomUUID() });
+      const replyTo = c.replyingTo?.id;
+      const message = await useHost().sendMessage(conversationId, text, {
+        id: crypto.randomUUID(),
+        ...(replyTo ? { replyTo } : {}),
+      });
       c.messages = upsertMessage(c.messages, message);
+      if (c.replyingTo?.id === replyTo) c.replyingTo = null;
       return true;
     } catch (err) {
       c.sendError = toUiError(err);
