@@ -191,3 +191,27 @@ describe('MessageComposer replies', () => {
     expect(host.sendMessage).not.toHaveBeenCalled();
   });
 });
+
+describe('MessageComposer emoji', () => {
+  it('picks an emoji into the text where the cursor is, by click or by keyboard', async () => {
+    const { wrapper } = mountComposer();
+    await flushPromises();
+    const box = wrapper.get('textarea');
+    await box.setValue('see you ');
+    const el = box.element as HTMLTextAreaElement;
+    el.setSelectionRange(8, 8);
+    await wrapper.get('button[aria-label="Emoji"]').trigger('click');
+    const choices = wrapper.findAll('.emoji-choice');
+    expect(choices.length).toBeGreaterThan(40);
+    await choices[24]!.trigger('click'); // 👍
+    expect(el.value).toBe('see you 👍');
+    expect(wrapper.find('.emoji-picker').exists()).toBe(false);
+
+    el.setSelectionRange(0, 0);
+    await wrapper.get('button[aria-label="Emoji"]').trigger('click');
+    await wrapper.get('.emoji-picker').trigger('keydown', { key: 'ArrowRight' });
+    await wrapper.get('.emoji-picker').trigger('keydown', { key: 'Escape' });
+    expect(wrapper.find('.emoji-picker').exists()).toBe(false);
+    expect(el.value).toBe('see you 👍');
+  });
+});

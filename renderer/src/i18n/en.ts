@@ -92,6 +92,7 @@ const en = {
   composer: {
     placeholder: 'Message {name}',
     replyingTo: 'Replying to {name}:',
+    emoji: 'Emoji',
     cancelReply: 'Cancel the reply (Esc)',
     label: 'Message to {name}',
     send: 'Send',

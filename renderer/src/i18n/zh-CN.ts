@@ -89,6 +89,7 @@ const zhCN: typeof en = {
   },
   composer: {
     replyingTo: '回复 {name}：',
+    emoji: '表情',
     cancelReply: '取消回复（Esc）',
     placeholder: '发消息给 {name}',
     label: '发给 {name} 的消息',
