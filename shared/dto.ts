@@ -52,6 +52,8 @@ export interface PeerDto {
   certChanged: boolean;
   /** Added by hand (persisted and re-dialed). */
   manual: boolean;
+  /** What an IP Messenger peer says of itself while it is present: its login, computer and group. */
+  ipmsg?: { user: string; host: string; group: string };
 }
 
 export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';

@@ -589,7 +589,13 @@ export class FerryNode implements FerryApi {
       blocked: record.blocked,
       certChanged: record.certChanged,
       manual: record.manual,
+      ...this.ipmsgDetails(record.id),
     };
+  }
+
+  private ipmsgDetails(peerId: string): Pick<PeerDto, 'ipmsg'> {
+    const peer = ipOfPeer(peerId) !== null ? this.ipmsg?.peer(peerId) : undefined;
+    return peer ? { ipmsg: { user: peer.user, host: peer.host, group: peer.group } } : {};
   }
 
   private capabilitiesOf(record: PeerRecord) {

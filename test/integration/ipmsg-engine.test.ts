@@ -61,7 +61,8 @@ describe('IP Messenger presence', () => {
       name: 'iptux-peer',
       platform: 'iptux',
       addresses: [`${PEER_IP}:${port}`],
-      capabilities: { encrypted: false, verifiable: false, chat: true, receipts: true, files: false },
+      capabilities: { encrypted: false, verifiable: false, chat: true, receipts: true },
+      ipmsg: { user: 'root', host: 'vm', group: 'QA' },
     });
     const answer = await peer.waitFor((p) => p.mode === MODE.ANSENTRY, 'ANSENTRY');
     expect(utf8(answer)).toBe('ferry');

@@ -45,6 +45,7 @@ describe('PeerInfoDialog for an IP Messenger (FeiQ / iptux) peer', () => {
               protocol: 'ipmsg',
               platform: 'iptux',
               addresses: ['192.168.1.20:2425'],
+              ipmsg: { user: 'wang', host: 'WANG-PC', group: '研发部' },
               capabilities: {
                 encrypted: false,
                 verifiable: false,
@@ -70,6 +71,8 @@ describe('PeerInfoDialog for an IP Messenger (FeiQ / iptux) peer', () => {
     expect(wrapper.text()).not.toContain('Device fingerprint');
     expect(wrapper.text()).not.toContain('Verification');
     expect(wrapper.find('.fingerprint').exists()).toBe(false);
+    expect(wrapper.get('.ipmsg-login').text()).toBe('wang@WANG-PC');
+    expect(wrapper.get('.ipmsg-group').text()).toBe('研发部');
   });
 
   it('says so in Chinese too', async () => {

@@ -202,6 +202,8 @@ const en = {
     protocol: 'Connection',
     protocolFerry: 'Ferry',
     protocolIpmsg: 'IP Messenger',
+    ipmsgLogin: 'Login',
+    ipmsgGroup: 'Group',
     ipmsgExplain:
       'This person uses FeiQ, IP Messenger or iptux. Their messages travel unencrypted and anyone on the network could pretend to be them, so Ferry cannot verify who this is.',
     capEncrypted: 'encrypted',

@@ -200,6 +200,8 @@ const zhCN: typeof en = {
     protocol: '连接',
     protocolFerry: 'Ferry',
     protocolIpmsg: 'IP Messenger',
+    ipmsgLogin: '登录名',
+    ipmsgGroup: '分组',
     ipmsgExplain:
       '对方使用飞秋、IP Messenger 或 iptux。消息以明文传输，网络中的任何人都可能冒充对方，因此 Ferry 无法验证对方身份。',
     capEncrypted: '已加密',
