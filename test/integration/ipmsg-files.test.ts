@@ -45,12 +45,15 @@ async function iptuxEnters(): Promise<void> {
 
 /** The raw peer offers entries (`fileId:name:size:mtime:attr:`); resolves with the offer card Ferry shows. */
 async function offer(entries: string[]) {
-  const packetNo = peer.send(MODE.SENDMSG | OPT.FILEATTACH, '', { sections: [entries.map((e) => `${e}\u0007`).join('')] });
+  const packetNo = peer.send(MODE.SENDMSG | OPT.FILEATTACH, '', {
+    sections: [entries.map((e) => `${e}\u0007`).join('')],
+  });
   const card = await ferry.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered');
   return { packetNo, card };
 }
 
 const hex = (n: number) => n.toString(16);
+const UP = dirHeader('.', 0, FILE_ATTR.RETPARENT);
 const now = () => hex(Math.floor(Date.now() / 1000));
 
 async function listTree(dir: string): Promise<string[]> {
@@ -146,24 +149,37 @@ describe('receiving from an IP Messenger peer', () => {
   it.each([
     ['more', Buffer.alloc(120, 1)],
     ['fewer', Buffer.alloc(80, 1)],
-  ])('a sender that sends %s bytes than offered fails that file (SIZE_MISMATCH), saves nothing of it', async (_, sent) => {
-    const good = Buffer.from('fine');
-    server = await rawFileServer(PEER_IP, port, (r) => (r.fields[1] === '0' ? sent : good));
-    const { card } = await offer([`0:liar.bin:${hex(100)}:${now()}:1:`, `1:ok.txt:4:${now()}:1:`]);
-    await ferry.node.acceptTransfer(card.id);
-    const failed = await ferry.waitFor('transferUpdated', (t) => t.id === card.id && t.state === 'failed');
-    expect(failed.error?.code).toBe('SIZE_MISMATCH');
-    expect(failed.files[0]).toMatchObject({ state: 'failed', error: { code: 'SIZE_MISMATCH' } });
-    expect(failed.files[1]).toMatchObject({ state: 'done' });
-    expect(await listTree(downloads)).toEqual(['ok.txt']);
-  });
+  ])(
+    'a sender that sends %s bytes than offered fails that file (SIZE_MISMATCH), saves nothing of it',
+    async (_, sent) => {
+      const good = Buffer.from('fine');
+      server = await rawFileServer(PEER_IP, port, (r) => (r.fields[1] === '0' ? sent : good));
+      const { card } = await offer([`0:liar.bin:${hex(100)}:${now()}:1:`, `1:ok.txt:4:${now()}:1:`]);
+      await ferry.node.acceptTransfer(card.id);
+      const failed = await ferry.waitFor('transferUpdated', (t) => t.id === card.id && t.state === 'failed');
+      expect(failed.error?.code).toBe('SIZE_MISMATCH');
+      expect(failed.files[0]).toMatchObject({ state: 'failed', error: { code: 'SIZE_MISMATCH' } });
+      expect(failed.files[1]).toMatchObject({ state: 'done' });
+      expect(await listTree(downloads)).toEqual(['ok.txt']);
+    },
+  );
 
   it.each([
-    ['a name that climbs out', [dirHeader('d', 0, 2), dirHeader('../evil', 4, 1), Buffer.from('evil')]],
-    ['a ".." folder', [dirHeader('d', 0, 2), dirHeader('..', 0, 2), dirHeader('evil', 4, 1), Buffer.from('evil')]],
-    ['a size that is not hex', [dirHeader('d', 0, 2), Buffer.from('0010:evil:zz:1:'), Buffer.from('evil')]],
-    ['a header length that is not hex', [dirHeader('d', 0, 2), dirHeader('evil', 4, 1, 'xyz!'), Buffer.from('evil')]],
-    ['a header over 512 bytes', [dirHeader('d', 0, 2), dirHeader('e'.repeat(600), 4, 1), Buffer.from('evil')]],
+    // Each stream is well formed but for the one flaw, and closes its folders: only that flaw can stop it.
+    ['a name that climbs out', [dirHeader('d', 0, 2), dirHeader('../evil', 4, 1), Buffer.from('evil'), UP]],
+    [
+      'a ".." folder',
+      [dirHeader('d', 0, 2), dirHeader('..', 0, 2), dirHeader('evil', 4, 1), Buffer.from('evil'), UP, UP],
+    ],
+    ['a size that is not hex', [dirHeader('d', 0, 2), Buffer.from('0010:evil:zz:1:'), Buffer.from('evil'), UP]],
+    [
+      'a header length that is not hex',
+      [dirHeader('d', 0, 2), dirHeader('evil', 4, 1, 'xyz!'), Buffer.from('evil'), UP],
+    ],
+    [
+      'a header over 512 bytes',
+      [dirHeader('d', 0, 2), dirHeader(`evil${'e'.repeat(600)}`, 4, 1), Buffer.from('evil'), UP],
+    ],
     ['a depth bomb', Array.from({ length: 200 }, (_, i) => dirHeader(`d${i}`, 0, 2))],
     ['a stream that ends inside a folder', [dirHeader('d', 0, 2), dirHeader('ok', 2, 1), Buffer.from('ok')]],
   ])('a hostile folder stream (%s) fails the folder; nothing is written outside the save folder', async (_, stream) => {
@@ -196,7 +212,12 @@ describe('sending to an IP Messenger peer', () => {
     await writeFile(file, content);
     const { transfer, packet, entries } = await sendAndReadOffer([file]);
     expect(entries).toEqual([
-      expect.objectContaining({ fileId: 0, size: content.length, attr: FILE_ATTR.REGULAR, name: Buffer.from('a:b 文件.bin') }),
+      expect.objectContaining({
+        fileId: 0,
+        size: content.length,
+        attr: FILE_ATTR.REGULAR,
+        name: Buffer.from('a:b 文件.bin'),
+      }),
     ]);
     expect(packet.sections[0]!.toString('utf8')).toContain('0:a::b 文件.bin:');
     const got = await fetchFrom({ ip: FERRY_IP, port }, PEER_IP, MODE.GETFILEDATA, `${hex(packet.packetNo)}:0:0`);
@@ -236,17 +257,22 @@ describe('sending to an IP Messenger peer', () => {
     for await (const item of readDirStream(
       (async function* () {
         yield stream;
-      })(), (b) => b.toString('utf8'), {
-      maxDepth: 8,
-      maxEntries: 100,
-      maxBytes: 1e6,
-    })) {
+      })(),
+      (b) => b.toString('utf8'),
+      {
+        maxDepth: 8,
+        maxEntries: 100,
+        maxBytes: 1e6,
+      },
+    )) {
       if (item.kind === 'up') stack.pop();
-      else if (item.kind === 'dir') seen.push([...stack, item.name].join('/') + '/'), stack.push(item.name);
+      else if (item.kind === 'dir') (seen.push([...stack, item.name].join('/') + '/'), stack.push(item.name));
       else {
         const chunks: Buffer[] = [];
         for await (const c of item.bytes) chunks.push(c);
-        seen.push(`${[...stack, item.name].join('/')}=${Buffer.concat(chunks).equals(item.name === 'big.bin' ? big : Buffer.from('top'))}`);
+        seen.push(
+          `${[...stack, item.name].join('/')}=${Buffer.concat(chunks).equals(item.name === 'big.bin' ? big : Buffer.from('top'))}`,
+        );
       }
     }
     expect(seen.sort()).toEqual(['sub/', 'sub/big.bin=true', 'sub/empty/', 'top.txt=true']);
@@ -260,6 +286,8 @@ describe('sending to an IP Messenger peer', () => {
     const { transfer, packet } = await sendAndReadOffer([file]);
     peer.send(MODE.RELEASEFILES, String(packet.packetNo));
     await ferry.waitFor('transferUpdated', (t) => t.id === transfer.id && t.state === 'declined');
-    expect((await fetchFrom({ ip: FERRY_IP, port }, PEER_IP, MODE.GETFILEDATA, `${hex(packet.packetNo)}:0:0`)).length).toBe(0);
+    expect(
+      (await fetchFrom({ ip: FERRY_IP, port }, PEER_IP, MODE.GETFILEDATA, `${hex(packet.packetNo)}:0:0`)).length,
+    ).toBe(0);
   });
 });
