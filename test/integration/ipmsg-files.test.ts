@@ -266,8 +266,10 @@ describe('sending to an IP Messenger peer', () => {
       },
     )) {
       if (item.kind === 'up') stack.pop();
-      else if (item.kind === 'dir') (seen.push([...stack, item.name].join('/') + '/'), stack.push(item.name));
-      else {
+      else if (item.kind === 'dir') {
+        seen.push([...stack, item.name].join('/') + '/');
+        stack.push(item.name);
+      } else {
         const chunks: Buffer[] = [];
         for await (const c of item.bytes) chunks.push(c);
         seen.push(

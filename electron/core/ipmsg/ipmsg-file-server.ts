@@ -171,7 +171,7 @@ export class IpmsgFileServer {
     try {
       packet = parsePacket(raw);
     } catch (err) {
-      if (err instanceof IpmsgFormatError) throw new Error(`a malformed request: ${err.message}`);
+      if (err instanceof IpmsgFormatError) throw new Error(`a malformed request: ${err.message}`, { cause: err });
       throw err;
     }
     const mode = modeOf(packet.command);

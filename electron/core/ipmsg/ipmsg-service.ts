@@ -444,7 +444,13 @@ export class IpmsgService {
     const { offer, fileId } = this.incomingFile(transferId, index);
     const utf8 = peer.utf8Option ? OPT.UTF8 : 0;
     const command = MODE.GETDIRFILES | utf8 | (peer.client === 'iptux' ? OPT.FILEATTACH : 0);
-    const bytes = await this.request(peer, offer, command, `${offer.packetNo.toString(16)}:${fileId.toString(16)}`, signal);
+    const bytes = await this.request(
+      peer,
+      offer,
+      command,
+      `${offer.packetNo.toString(16)}:${fileId.toString(16)}`,
+      signal,
+    );
     const decodeName = (raw: Buffer) => (utf8 ? decode(raw, 'utf-8') : decodeGuess(raw, this.legacy).text);
     return readDirStream(bytes, decodeName, { ...DEFAULT_FOLDER_LIMITS, ...this.options.folderLimits });
   }
@@ -484,7 +490,10 @@ export class IpmsgService {
         reject(
           err instanceof FerryError
             ? err
-            : new FerryError('PEER_UNREACHABLE', `could not reach ${peer.nick} at ${offer.ip}:${offer.port}: ${err.message}`),
+            : new FerryError(
+                'PEER_UNREACHABLE',
+                `could not reach ${peer.nick} at ${offer.ip}:${offer.port}: ${err.message}`,
+              ),
         ),
       );
       socket.once('connect', () => {
@@ -504,7 +513,12 @@ export class IpmsgService {
       attachments = parseAttachments(packet.sections[0] ?? Buffer.alloc(0));
     } catch (err) {
       if (!(err instanceof IpmsgFormatError)) throw err;
-      this.host.notice('warn', 'BAD_FRAME', `${peer.nick} (IP Messenger) offered files in a malformed packet: ${err.message}`, peer.peerId);
+      this.host.notice(
+        'warn',
+        'BAD_FRAME',
+        `${peer.nick} (IP Messenger) offered files in a malformed packet: ${err.message}`,
+        peer.peerId,
+      );
       return;
     }
     const entries: OfferedEntry[] = [];
@@ -514,10 +528,20 @@ export class IpmsgService {
       if (kind !== FILE_ATTR.REGULAR && kind !== FILE_ATTR.DIR) continue; // links, clipboard images: not taken
       const name = has(packet.command, OPT.UTF8) ? decode(a.name, 'utf-8') : decodeGuess(a.name, this.legacy).text;
       if (/[/\\]/.test(name)) {
-        this.host.notice('warn', 'NAME_REJECTED', `${peer.nick} (IP Messenger) offered a path, not a name: ${JSON.stringify(name.slice(0, 80))}; left out`, peer.peerId);
+        this.host.notice(
+          'warn',
+          'NAME_REJECTED',
+          `${peer.nick} (IP Messenger) offered a path, not a name: ${JSON.stringify(name.slice(0, 80))}; left out`,
+          peer.peerId,
+        );
         continue;
       }
-      entries.push({ path: name, size: kind === FILE_ATTR.DIR ? 0 : a.size, mtime: a.mtime * 1000, dir: kind === FILE_ATTR.DIR });
+      entries.push({
+        path: name,
+        size: kind === FILE_ATTR.DIR ? 0 : a.size,
+        mtime: a.mtime * 1000,
+        dir: kind === FILE_ATTR.DIR,
+      });
       fileIds.push(a.fileId);
     }
     if (entries.length === 0) return;
@@ -534,7 +558,12 @@ export class IpmsgService {
       this.host.inbox.transfers.offered(session, { id, createdAt: Date.now(), entries, totalBytes });
     } catch (err) {
       const known = err instanceof FerryError ? err : null;
-      this.host.notice('error', known?.code ?? 'INTERNAL', `could not take an offer from ${peer.nick} (IP Messenger): ${(err as Error)?.message ?? String(err)}`, peer.peerId);
+      this.host.notice(
+        'error',
+        known?.code ?? 'INTERNAL',
+        `could not take an offer from ${peer.nick} (IP Messenger): ${(err as Error)?.message ?? String(err)}`,
+        peer.peerId,
+      );
     }
   }
 
@@ -547,7 +576,13 @@ export class IpmsgService {
     this.withdraw(offer.transferId);
     const transfers = this.host.inbox.transfers;
     if (!offer.requested) transfers.answered(session, { id: offer.transferId, accept: false });
-    else transfers.stopped(session, offer.transferId, 'cancelled', new FerryError('CANCELLED', `${session.peer.nick} stopped fetching the files`));
+    else
+      transfers.stopped(
+        session,
+        offer.transferId,
+        'cancelled',
+        new FerryError('CANCELLED', `${session.peer.nick} stopped fetching the files`),
+      );
   }
 
   /** The peer fetched bytes of one of our files. */

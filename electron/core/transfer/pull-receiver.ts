@@ -65,7 +65,9 @@ async function pullFile(
   const segments = f.dest!.split('/');
   const dir = await ensureDirInside(t.saveDir!, segments.slice(0, -1));
   const sidecar = { transferId: t.id, index: f.index, size: f.size, mtime: f.mtime };
-  let { partPath, offset } = await openPart(dir, segments.at(-1)!, sidecar, f.part);
+  const opened = await openPart(dir, segments.at(-1)!, sidecar, f.part);
+  const { partPath } = opened;
+  let { offset } = opened;
   if (offset > 0 && !source.honoursOffset) {
     // The sender always starts at byte 0 (iptux): start the .part again rather than trust an offset it ignores.
     await truncate(partPath, 0).catch((err) => Promise.reject(diskError(err, partPath)));
@@ -75,8 +77,14 @@ async function pullFile(
   host.fileStarted(t, f);
   host.fileBytes(t, f, offset);
   const bytes = await source.file(t, f.index, offset, signal);
-  await receiveExactly(partPath, offset, f.size, bytes, (n) => host.fileBytes(t, f, n), host, () =>
-    writeSidecar(partPath, { ...sidecar, offset: 0 }),
+  await receiveExactly(
+    partPath,
+    offset,
+    f.size,
+    bytes,
+    (n) => host.fileBytes(t, f, n),
+    host,
+    () => writeSidecar(partPath, { ...sidecar, offset: 0 }),
   ).catch((err: FerryError) => {
     if (err.code === 'SIZE_MISMATCH') f.part = null; // discarded
     throw err;
@@ -113,7 +121,12 @@ async function pullFolder(
       continue;
     }
     const dir = inside.length ? await ensureDirInside(t.saveDir!, [...rootSegments, ...inside]) : root;
-    const { partPath } = await openPart(dir, name, { transferId: t.id, index: f.index, size: item.size, mtime: 0 }, null);
+    const { partPath } = await openPart(
+      dir,
+      name,
+      { transferId: t.id, index: f.index, size: item.size, mtime: 0 },
+      null,
+    );
     const base = received;
     received += await receiveExactly(
       partPath,
@@ -195,7 +208,10 @@ async function receiveExactly(
 /** A name from a folder stream: one segment (never a path), made safe or refused. */
 function safeName(raw: string, folder: string): string {
   if (/[/\\]/.test(raw)) {
-    throw new FerryError('NAME_REJECTED', `the folder stream of ${folder} holds the path ${JSON.stringify(raw.slice(0, 80))}; refused`);
+    throw new FerryError(
+      'NAME_REJECTED',
+      `the folder stream of ${folder} holds the path ${JSON.stringify(raw.slice(0, 80))}; refused`,
+    );
   }
   return sanitizeSegment(raw);
 }

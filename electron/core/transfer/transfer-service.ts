@@ -342,7 +342,8 @@ export class TransferService implements ReceiverHost {
     for (const t of this.ledger.unfinished()) {
       if (t.peerId !== session.peerId || t.direction !== 'out') continue;
       if (t.state === 'offered') session.offer(t);
-      else if (session.pull) continue; // the peer fetches what it still wants
+      else if (session.pull)
+        continue; // the peer fetches what it still wants
       else if (t.state === 'paused' || t.state === 'active') {
         if (t.state === 'paused') this.ledger.setState(t, 'active', null);
         this.pump.start(t);
