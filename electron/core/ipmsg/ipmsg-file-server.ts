@@ -204,13 +204,31 @@ export class IpmsgFileServer {
           yield chunk as Buffer;
         }
       };
-      await pipeline(bytes(), socket);
+      await handOver(bytes(), socket, () => sent === file.size);
       if (sent !== file.size) throw new Error(`${file.source} shrank while it was being sent`);
       this.host.pulled(offer, file.index, sent, true);
       return;
     }
-    await pipeline(folderStream(entry, offer, this.host), socket);
+    let finished = false;
+    const stream = async function* (host: FileServerHost) {
+      yield* folderStream(entry, offer, host);
+      finished = true;
+    };
+    await handOver(stream(this.host), socket, () => finished);
     for (const file of entry.files) this.host.pulled(offer, file.index, file.size, true);
+  }
+}
+
+/**
+ * Writes everything into the socket and ends it. A peer that closes as soon as it has
+ * read the last byte (iptux does) may make the end fail: once every byte was handed
+ * over, that is success.
+ */
+async function handOver(chunks: AsyncIterable<Buffer>, socket: net.Socket, allSent: () => boolean): Promise<void> {
+  try {
+    await pipeline(chunks, socket);
+  } catch (err) {
+    if (!allSent()) throw err;
   }
 }
 
