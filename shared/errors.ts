@@ -31,6 +31,8 @@ export const ErrorCodes = {
   OFFER_EXPIRED: 'OFFER_EXPIRED',
   CANCELLED: 'CANCELLED',
   HASH_MISMATCH: 'HASH_MISMATCH',
+  /** The sender sent more or fewer bytes than it offered (IP Messenger peers prove nothing else). */
+  SIZE_MISMATCH: 'SIZE_MISMATCH',
   NAME_REJECTED: 'NAME_REJECTED',
   DISK_FULL: 'DISK_FULL',
   PERMISSION_DENIED: 'PERMISSION_DENIED',

@@ -292,6 +292,7 @@ export class FerryNode implements FerryApi {
           this.emit('notice', { level, code, message, ...(peerId ? { peerId } : {}) }),
       },
       {
+        offerTtlMs: this.options.offerTtlMs,
         ...this.options.ipmsgOptions,
         // --no-discovery: no broadcasts; peers added by address are still asked directly.
         broadcast:
@@ -328,7 +329,10 @@ export class FerryNode implements FerryApi {
       });
     }
     this.emitPeer(peer.peerId);
-    if (isNew) this.chat.onSessionUp(session);
+    if (isNew) {
+      this.chat.onSessionUp(session);
+      this.transfers.onSessionUp(session); // offers it has not answered are made again
+    }
   }
 
   /** Announcement dialing, for tests and the soak run: running now, waiting, dropped for lack of room. */
@@ -861,9 +865,7 @@ export class FerryNode implements FerryApi {
     if (!this.capabilitiesOf(peer).files) {
       throw new FerryError(
         'PEER_UNSUPPORTED',
-        peer.protocol === 'ipmsg'
-          ? `Ferry cannot send files to IP Messenger / FeiQ users yet; ${peer.alias ?? peer.name} gets messages only`
-          : `${peer.alias ?? peer.name} does not take files (no "transfer/1" in its hello)`,
+        `${peer.alias ?? peer.name} does not take files (no "transfer/1" in its hello)`,
       );
     }
     await refuseOwnData(this.dataDir, paths);

@@ -13,7 +13,6 @@ import type { FerryNodeOptions } from '../../electron/core/ferry-node';
 import { startNode, stopNode, type TestNode } from '../helpers/nodes';
 import { freeUdpPort, rawIpmsgPeer, type RawIpmsgPeer, type Received } from '../helpers/ipmsg-peer';
 import { rejection } from '../helpers/rejection';
-import { tempDir } from '../helpers/temp-dir';
 import { waitUntil } from '../helpers/wait';
 
 const FERRY_IP = '127.0.0.1';
@@ -53,7 +52,7 @@ afterEach(async () => {
 });
 
 describe('IP Messenger presence', () => {
-  it('answers an entry and lists the peer as IP Messenger: unencrypted, not verifiable, no files', async () => {
+  it('answers an entry and lists the peer as IP Messenger: unencrypted, not verifiable, files without resume', async () => {
     peer.send(MODE.BR_ENTRY | OPT.ABSENCE, 'iptux-peer', { sections: ['QA', 'icon-tux.png', 'utf-8'] });
     const seen = await ferry.waitFor('peerUpdated', (p) => p.id === PEER && p.online);
     expect(seen).toMatchObject({
@@ -61,7 +60,7 @@ describe('IP Messenger presence', () => {
       name: 'iptux-peer',
       platform: 'iptux',
       addresses: [`${PEER_IP}:${port}`],
-      capabilities: { encrypted: false, verifiable: false, chat: true, receipts: true },
+      capabilities: { encrypted: false, verifiable: false, chat: true, receipts: true, files: true, resume: false },
       ipmsg: { user: 'root', host: 'vm', group: 'QA' },
     });
     const answer = await peer.waitFor((p) => p.mode === MODE.ANSENTRY, 'ANSENTRY');
@@ -320,13 +319,9 @@ describe('IP Messenger chat', () => {
     expect((await ferry.node.listMessages(CONVERSATION)).messages).toEqual([]);
   });
 
-  it('verification and files are refused with a reason, not attempted', async () => {
+  it('verification is refused with a reason, not attempted', async () => {
     await iptuxEnters();
     expect(await rejection(ferry.node.getVerificationCode(PEER))).toMatchObject({ code: 'PEER_UNSUPPORTED' });
     expect(await rejection(ferry.node.setPeerVerified(PEER, true))).toMatchObject({ code: 'PEER_UNSUPPORTED' });
-    const dir = await tempDir();
-    const err = await rejection(ferry.node.sendFiles(CONVERSATION, [dir]));
-    expect(err).toMatchObject({ code: 'PEER_UNSUPPORTED' });
-    expect(err.message).toContain('IP Messenger');
   });
 });

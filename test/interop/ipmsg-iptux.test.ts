@@ -6,6 +6,9 @@
  * and deletes. Needs root (skipped with the reason otherwise).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnFerry, type FerryProcess, type JsonLine } from '../helpers/cli-process';
 import { iptuxSkipReason, spawnIptux, type IptuxPeer } from '../helpers/iptux';
@@ -117,6 +120,33 @@ function broadcastsSent(): number {
   return packets;
 }
 
+/** Every file under `dir` (relative path → SHA-256), and every folder (→ 'dir'). */
+async function hashTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const full = path.join(e.parentPath, e.name);
+    const rel = path.relative(dir, full);
+    out[rel] = e.isDirectory()
+      ? 'dir'
+      : createHash('sha256')
+          .update(await readFile(full))
+          .digest('hex');
+  }
+  return out;
+}
+
+/** A file and a folder (CJK names, a space, a nested and an empty folder, an empty file, binary data). */
+async function makeSendables(dir: string): Promise<{ file: string; folder: string }> {
+  const file = path.join(dir, '报告 v2.bin');
+  await writeFile(file, randomBytes(200_000));
+  const folder = path.join(dir, '文件夹 A');
+  await mkdir(path.join(folder, '子目录', '空'), { recursive: true });
+  await writeFile(path.join(folder, '子目录', 'data.bin'), randomBytes(70_000));
+  await writeFile(path.join(folder, 'empty.txt'), '');
+  await writeFile(path.join(folder, 'hello.txt'), 'hello 你好\n');
+  return { file, folder };
+}
+
 const tuxOnline = (l: JsonLine) => l.event === 'peerUpdated' && l.id === TUX_ID && l.online === true;
 
 describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
@@ -221,6 +251,83 @@ describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: 
     const got = await t.waitFor((l) => l.event === 'message' && l.ip === FERRY.ip, 15_000, 'iptux reads it');
     expect(got.text).toBe('回复：中文');
   }, 60_000);
+  it('takes a file and a folder iptux offers: a card, accepted by hand, fetched byte for byte', async () => {
+    const dir = await tempDir('ferry-ipmsg-files-');
+    const downloads = path.join(dir, 'downloads');
+    const { file, folder } = await makeSendables(await mkdirp(path.join(dir, 'src')));
+    const f = await startFerry('Ferry 渡船', ['--download-dir', downloads]);
+    const t = await startTux();
+    await f.waitFor(tuxOnline, 15_000, 'Ferry sees iptux');
+    await t.waitFor((l) => l.event === 'pal' && l.ip === FERRY.ip && l.online === true, 15_000, 'iptux sees Ferry');
+
+    for (const [i, source] of [file, folder].entries()) {
+      t.send({ cmd: 'sendFiles', ip: FERRY.ip, paths: [source], id: 20 + i });
+      const card = await f.waitFor(
+        (l) =>
+          l.event === 'transferUpdated' &&
+          l.direction === 'in' &&
+          l.state === 'offered' &&
+          !!(l.files as { path: string }[]).find((x) => x.path === path.basename(source)),
+        15_000,
+        `the offer of ${path.basename(source)}`,
+      );
+      await f.call('acceptTransfer', card.id);
+      await f.waitFor(
+        (l) => l.event === 'transferUpdated' && l.id === card.id && l.state === 'done',
+        30_000,
+        `${path.basename(source)} received`,
+      );
+      await t.waitFor((l) => l.event === 'sent' && l.ip === FERRY.ip && l.path === source, 15_000, 'iptux sent it');
+    }
+    const fileHash = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    expect(
+      createHash('sha256')
+        .update(await readFile(path.join(downloads, '报告 v2.bin')))
+        .digest('hex'),
+    ).toBe(fileHash);
+    expect(await hashTree(path.join(downloads, '文件夹 A'))).toEqual(await hashTree(folder));
+  }, 90_000);
+
+  it('sends iptux a file and a folder: iptux fetches them byte for byte and Ferry marks them done', async () => {
+    const dir = await tempDir('ferry-ipmsg-files-');
+    const { file, folder } = await makeSendables(dir);
+    const into = path.join(dir, 'at-iptux');
+    const f = await startFerry();
+    const t = await startTux();
+    await f.waitFor(tuxOnline, 15_000, 'Ferry sees iptux');
+    await t.waitFor((l) => l.event === 'pal' && l.ip === FERRY.ip && l.online === true, 15_000, 'iptux sees Ferry');
+
+    for (const [i, source] of [file, folder].entries()) {
+      const transfer = (await f.call('sendFiles', TUX_CONVERSATION, [source])) as { id: string };
+      const offer = await t.waitFor(
+        (l) =>
+          l.event === 'offer' &&
+          l.ip === FERRY.ip &&
+          (l.files as { name: string }[])[0]?.name === path.basename(source),
+        15_000,
+        `iptux gets the offer of ${path.basename(source)}`,
+      );
+      t.send({ cmd: 'accept', packetNo: offer.packetNo, dir: into, id: 30 + i });
+      const received = await t.waitFor((l) => l.event === 'received' && l.id === 30 + i, 30_000, 'iptux received it');
+      expect(received.ok).toBe(true);
+      await f.waitFor(
+        (l) => l.event === 'transferUpdated' && l.id === transfer.id && l.state === 'done',
+        15_000,
+        `${path.basename(source)} done at Ferry`,
+      );
+    }
+    const fileHash = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    expect(
+      createHash('sha256')
+        .update(await readFile(path.join(into, '报告 v2.bin')))
+        .digest('hex'),
+    ).toBe(fileHash);
+    expect(await hashTree(path.join(into, '文件夹 A'))).toEqual(await hashTree(folder));
+  }, 90_000);
 });
 
 // Keep the reason visible in the test report when skipped.
@@ -228,4 +335,9 @@ if (skipReason !== null) {
   describe('Ferry and iptux', () => {
     it.skip(`skipped: ${skipReason}`, () => {});
   });
+}
+
+async function mkdirp(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
 }

@@ -11,15 +11,29 @@
  */
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import os from 'node:os';
 import type { NoticeCode } from '../../../shared/errors';
 import { ipmsgPeerId, ipOfPeer } from '../../../shared/peer-id';
 import { ipv4Interfaces } from '../discovery/network-interfaces';
 import { RateLimiter } from '../discovery/rate-limiter';
 import { FerryError } from '../ferry-error';
-import type { PeerInbox } from '../session/peer-session';
+import type { OfferedEntry, PeerInbox } from '../session/peer-session';
+import type { Transfer } from '../store/transfer-repo';
+import type { FolderItem } from '../transfer/pull-source';
+import { MAX_DEPTH } from '../transfer/safe-filename';
+import { readDirStream, type DirStreamLimits } from './ipmsg-dir-stream';
 import {
+  DEFAULT_FILE_SERVER_LIMITS,
+  IpmsgFileServer,
+  type FileServerLimits,
+  type ServedEntry,
+  type ServedOffer,
+} from './ipmsg-file-server';
+import {
+  encodeAttachments,
   encodePacket,
+  FILE_ATTR,
   has,
   IPMSG_PORT,
   IpmsgFormatError,
@@ -27,7 +41,9 @@ import {
   MODE,
   modeOf,
   OPT,
+  parseAttachments,
   parsePacket,
+  type AttachmentEntry,
   type IpmsgPacket,
 } from './ipmsg-packet';
 import { IpmsgSession } from './ipmsg-session';
@@ -95,7 +111,31 @@ export interface IpmsgOptions {
   /** Our login and host names on the wire (default the OS's). */
   user?: string;
   hostName?: string;
+  /** How long our file offers are served (default 10 min, like Ferry's own offers). */
+  offerTtlMs?: number;
+  /** Caps on the TCP server that serves our offers. */
+  fileServer?: Partial<FileServerLimits>;
+  /** Caps on a folder a peer streams to us. */
+  folderLimits?: Partial<DirStreamLimits>;
+  /** Time to connect to a peer's TCP port, and for its bytes to keep coming. */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
+
+/** A peer's file offer, as we need it to fetch its files (memory only: packet numbers mean nothing after a restart). */
+interface IncomingFiles {
+  ip: string;
+  port: number;
+  packetNo: number;
+  /** The offer's file ids, by entry index. */
+  fileIds: number[];
+}
+
+export const DEFAULT_FOLDER_LIMITS: DirStreamLimits = {
+  maxDepth: MAX_DEPTH,
+  maxEntries: 100_000,
+  maxBytes: 1024 ** 4,
+};
 
 /** What one message to a peer still waits for. */
 interface Pending {
@@ -155,6 +195,12 @@ export class IpmsgService {
   private readonly hostName: string;
   private drops = 0;
   private lastDropLog = 0;
+  private files: IpmsgFileServer | null = null;
+  /** Peers' offers we may fetch from, by transfer id, and (address/packet number) → transfer id. */
+  private readonly incoming = new Map<string, IncomingFiles>();
+  private readonly offersSeen = new Map<string, string>();
+  /** Our offer packets, by transfer id (sent again when the peer comes back). */
+  private readonly offerPackets = new Map<string, Buffer>();
   private stopped = false;
   readonly port: number;
 
@@ -189,6 +235,27 @@ export class IpmsgService {
           : `could not open UDP port ${this.port}: ${err.message}`,
       );
     });
+    // File requests come over TCP on the same port and address.
+    const files = new IpmsgFileServer(
+      {
+        pulled: (offer, index, bytesDone, complete) => this.pulled(offer, index, bytesDone, complete),
+        refused: (ip, why) => this.dropped(`file request from ${ip}: ${why}`),
+      },
+      { ...DEFAULT_FILE_SERVER_LIMITS, ...this.options.fileServer },
+    );
+    try {
+      await files.listen(this.port, this.options.bind);
+    } catch (err) {
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new FerryError(
+        'IPMSG_UNAVAILABLE',
+        code === 'EADDRINUSE'
+          ? `TCP port ${this.port} is taken (another IP Messenger or FeiQ on this computer?)`
+          : `could not open TCP port ${this.port}: ${(err as Error).message}`,
+      );
+    }
+    this.files = files;
     socket.on('error', (err) => this.host.notice('warn', 'IPMSG_UNAVAILABLE', `IP Messenger socket: ${err.message}`));
     socket.on('message', (datagram, rinfo) => this.onDatagram(datagram, rinfo));
     if (this.options.broadcast !== false) socket.setBroadcast(true);
@@ -208,6 +275,8 @@ export class IpmsgService {
     if (this.options.broadcast !== false)
       for (const to of this.broadcastTargets()) sends.push(this.sendTo(socket, exit, to, this.port));
     await Promise.allSettled(sends);
+    await this.files?.close();
+    this.files = null;
     for (const out of this.outgoing.values()) if (out.timer) clearTimeout(out.timer);
     this.outgoing.clear();
     this.inFlight.clear();
@@ -276,6 +345,256 @@ export class IpmsgService {
     }
   }
 
+  // ── files ───────────────────────────────────────────────────────────────────
+
+  /** Offers a transfer's files: one entry per top-level file or folder, served over TCP until the deadline. */
+  offerFiles(peer: IpmsgPeer, t: Transfer): void {
+    const known = this.offerPackets.get(t.id);
+    if (known) return this.send(known, peer.ip, peer.port); // the same offer again (the peer came back)
+    const files = this.files;
+    if (!files) throw new FerryError('PEER_UNSUPPORTED', 'talking to IP Messenger / FeiQ users is off');
+    const charset = peer.charset;
+    const tops = new Map<string, ServedEntry>();
+    for (const f of t.files) {
+      const [top, ...inside] = f.path.split('/');
+      let entry = tops.get(top!);
+      if (!entry) {
+        entry = { fileId: tops.size, dir: inside.length > 0 || f.isDirectory, name: encode(top!, charset), files: [] };
+        tops.set(top!, entry);
+      }
+      entry.files.push({
+        index: f.index,
+        inside: inside.map((segment) => encode(segment, charset)),
+        size: f.size,
+        mtime: f.mtime,
+        source: f.source!,
+        isDirectory: f.isDirectory && inside.length > 0,
+      });
+    }
+    const entries = [...tops.values()];
+    const attachments: AttachmentEntry[] = entries.map((e) => ({
+      fileId: e.fileId,
+      name: e.name,
+      size: e.files.reduce((sum, f) => sum + f.size, 0),
+      mtime: Math.floor(Math.max(0, ...e.files.map((f) => f.mtime)) / 1000),
+      attr: e.dir ? FILE_ATTR.DIR : FILE_ATTR.REGULAR,
+    }));
+    const packetNo = this.numbers.take();
+    const command =
+      MODE.SENDMSG | OPT.FILEATTACH | OPT.SENDCHECK | (peer.utf8Option && charset === 'utf-8' ? OPT.UTF8 : 0);
+    let datagram: Buffer;
+    try {
+      datagram = this.packet(command, Buffer.alloc(0), [encodeAttachments(attachments)], packetNo);
+    } catch (err) {
+      if (!(err instanceof IpmsgFormatError)) throw err;
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        'too many names for one IP Messenger offer (one packet holds 8 KB); send fewer files or a folder',
+      );
+    }
+    const offer: ServedOffer = {
+      transferId: t.id,
+      ip: peer.ip,
+      packetNo,
+      deadline: Date.now() + (this.options.offerTtlMs ?? 10 * 60_000),
+      entries,
+      requested: false,
+      completed: new Set(),
+    };
+    files.add(offer);
+    remember(this.offerPackets, t.id, datagram, RECEIVED_MEMORY);
+    this.send(datagram, peer.ip, peer.port);
+  }
+
+  /** Our offer ended here (cancelled, expired, failed): stop serving it. */
+  withdraw(transferId: string): void {
+    this.files?.remove(transferId);
+    this.offerPackets.delete(transferId);
+  }
+
+  /** A peer's offer we will not fetch (declined, cancelled, expired): tell it to free the files. */
+  release(transferId: string): void {
+    const offer = this.incoming.get(transferId);
+    if (!offer) return;
+    this.incoming.delete(transferId);
+    this.send(this.packet(MODE.RELEASEFILES, Buffer.from(String(offer.packetNo), 'latin1')), offer.ip, offer.port);
+  }
+
+  /** The bytes of file `index` of a peer's offer, from `offset` (GETFILEDATA over TCP). */
+  async pullFile(
+    peer: IpmsgPeer,
+    transferId: string,
+    index: number,
+    offset: number,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<Buffer>> {
+    const { offer, fileId } = this.incomingFile(transferId, index);
+    const command = MODE.GETFILEDATA | (peer.client === 'iptux' ? OPT.FILEATTACH : 0);
+    const attach = `${offer.packetNo.toString(16)}:${fileId.toString(16)}:${offset.toString(16)}`;
+    return this.request(peer, offer, command, attach, signal);
+  }
+
+  /** The contents of folder `index` of a peer's offer (GETDIRFILES over TCP), checked strictly. */
+  async pullFolder(
+    peer: IpmsgPeer,
+    transferId: string,
+    index: number,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<FolderItem>> {
+    const { offer, fileId } = this.incomingFile(transferId, index);
+    const utf8 = peer.utf8Option ? OPT.UTF8 : 0;
+    const command = MODE.GETDIRFILES | utf8 | (peer.client === 'iptux' ? OPT.FILEATTACH : 0);
+    const bytes = await this.request(
+      peer,
+      offer,
+      command,
+      `${offer.packetNo.toString(16)}:${fileId.toString(16)}`,
+      signal,
+    );
+    const decodeName = (raw: Buffer) => (utf8 ? decode(raw, 'utf-8') : decodeGuess(raw, this.legacy).text);
+    return readDirStream(bytes, decodeName, { ...DEFAULT_FOLDER_LIMITS, ...this.options.folderLimits });
+  }
+
+  private incomingFile(transferId: string, index: number): { offer: IncomingFiles; fileId: number } {
+    const offer = this.incoming.get(transferId);
+    const fileId = offer?.fileIds[index];
+    if (!offer || fileId === undefined) {
+      throw new FerryError(
+        'OFFER_EXPIRED',
+        'this IP Messenger offer is no longer known here (Ferry restarted since, or it was released); ask the sender to send it again',
+      );
+    }
+    return { offer, fileId };
+  }
+
+  /** Opens TCP to the peer's port, sends one request packet, and hands back what it answers until it closes. */
+  private request(
+    peer: IpmsgPeer,
+    offer: IncomingFiles,
+    command: number,
+    attach: string,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<Buffer>> {
+    const bind = this.options.bind && this.options.bind !== '0.0.0.0' ? this.options.bind : undefined;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new FerryError('CANCELLED', 'the transfer was stopped'));
+      const socket = net.connect({ host: offer.ip, port: offer.port, ...(bind ? { localAddress: bind } : {}) });
+      socket.on('error', () => {}); // after the connect, errors reach the reader
+      const onAbort = () => socket.destroy(new FerryError('CANCELLED', 'the transfer was stopped'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      socket.once('close', () => signal.removeEventListener('abort', onAbort));
+      socket.setTimeout(this.options.connectTimeoutMs ?? 10_000, () =>
+        socket.destroy(new FerryError('IDLE_TIMEOUT', `${peer.nick} stopped sending (nothing for a while)`)),
+      );
+      socket.once('error', (err) =>
+        reject(
+          err instanceof FerryError
+            ? err
+            : new FerryError(
+                'PEER_UNREACHABLE',
+                `could not reach ${peer.nick} at ${offer.ip}:${offer.port}: ${err.message}`,
+              ),
+        ),
+      );
+      socket.once('connect', () => {
+        socket.setTimeout(this.options.idleTimeoutMs ?? 60_000);
+        socket.write(this.packet(command, Buffer.from(attach, 'latin1')));
+        resolve(socket);
+      });
+    });
+  }
+
+  /** SENDMSG|FILEATTACHOPT: the files become an offer card (never accepted without a click). */
+  private offered(session: IpmsgSession, packet: IpmsgPacket, ip: string, port: number): void {
+    const key = `${ip}/${packet.packetNo}`;
+    const peer = session.peer;
+    let attachments: AttachmentEntry[];
+    try {
+      attachments = parseAttachments(packet.sections[0] ?? Buffer.alloc(0));
+    } catch (err) {
+      if (!(err instanceof IpmsgFormatError)) throw err;
+      this.host.notice(
+        'warn',
+        'BAD_FRAME',
+        `${peer.nick} (IP Messenger) offered files in a malformed packet: ${err.message}`,
+        peer.peerId,
+      );
+      return;
+    }
+    const entries: OfferedEntry[] = [];
+    const fileIds: number[] = [];
+    for (const a of attachments) {
+      const kind = a.attr & 0xff;
+      if (kind !== FILE_ATTR.REGULAR && kind !== FILE_ATTR.DIR) continue; // links, clipboard images: not taken
+      const name = has(packet.command, OPT.UTF8) ? decode(a.name, 'utf-8') : decodeGuess(a.name, this.legacy).text;
+      if (/[/\\]/.test(name)) {
+        this.host.notice(
+          'warn',
+          'NAME_REJECTED',
+          `${peer.nick} (IP Messenger) offered a path, not a name: ${JSON.stringify(name.slice(0, 80))}; left out`,
+          peer.peerId,
+        );
+        continue;
+      }
+      entries.push({
+        path: name,
+        size: kind === FILE_ATTR.DIR ? 0 : a.size,
+        mtime: a.mtime * 1000,
+        dir: kind === FILE_ATTR.DIR,
+      });
+      fileIds.push(a.fileId);
+    }
+    if (entries.length === 0) return;
+    let id = this.offersSeen.get(key);
+    if (!id) {
+      id = randomUUID();
+      remember(this.offersSeen, key, id, RECEIVED_MEMORY);
+      remember(this.incoming, id, { ip, port, packetNo: packet.packetNo, fileIds }, RECEIVED_MEMORY);
+    } else if (!this.incoming.has(id)) {
+      return; // an offer we already released, sent again
+    }
+    const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
+    try {
+      this.host.inbox.transfers.offered(session, { id, createdAt: Date.now(), entries, totalBytes });
+    } catch (err) {
+      const known = err instanceof FerryError ? err : null;
+      this.host.notice(
+        'error',
+        known?.code ?? 'INTERNAL',
+        `could not take an offer from ${peer.nick} (IP Messenger): ${(err as Error)?.message ?? String(err)}`,
+        peer.peerId,
+      );
+    }
+  }
+
+  /** RELEASEFILES: the peer dropped one of our offers (declined it, or stopped fetching). */
+  private released(packet: IpmsgPacket, ip: string): void {
+    const packetNo = Number(packet.extra.toString('latin1'));
+    const offer = Number.isSafeInteger(packetNo) ? this.files?.byPacket(ip, packetNo) : undefined;
+    const session = this.known(ip)?.session;
+    if (!offer || !session) return;
+    this.withdraw(offer.transferId);
+    const transfers = this.host.inbox.transfers;
+    if (!offer.requested) transfers.answered(session, { id: offer.transferId, accept: false });
+    else
+      transfers.stopped(
+        session,
+        offer.transferId,
+        'cancelled',
+        new FerryError('CANCELLED', `${session.peer.nick} stopped fetching the files`),
+      );
+  }
+
+  /** The peer fetched bytes of one of our files. */
+  private pulled(offer: ServedOffer, index: number, bytesDone: number, complete: boolean): void {
+    const session = this.known(offer.ip)?.session;
+    if (!session) return;
+    if (complete) offer.completed.add(index);
+    this.host.inbox.transfers.pulled(session, offer.transferId, index, bytesDone, complete);
+    // Everything was fetched: nothing more is served for this offer.
+    if (offer.completed.size === offer.entries.reduce((n, e) => n + e.files.length, 0)) this.withdraw(offer.transferId);
+  }
+
   // ── receiving ────────────────────────────────────────────────────────────────
 
   private onDatagram(datagram: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -320,6 +639,9 @@ export class IpmsgService {
         return;
       case MODE.RECVMSG:
         this.receipt(packet);
+        return;
+      case MODE.RELEASEFILES:
+        this.released(packet, ip);
         return;
       case MODE.GETINFO:
         if (this.replyLimiter.allow(ip))
@@ -421,15 +743,7 @@ export class IpmsgService {
     // FeiQ appends its font settings in braces: "text{font…}".
     if (peer.client === 'FeiQ') text = text.replace(/\{[^{}]*\}$/, '');
     text = cleanText(text, MAX_TEXT_CHARS);
-    const attachments = has(packet.command, OPT.FILEATTACH);
-    if (attachments) {
-      this.host.notice(
-        'warn',
-        'PEER_UNSUPPORTED',
-        `${peer.nick} (IP Messenger) offered files; Ferry does not receive files from IP Messenger peers yet`,
-        peer.peerId,
-      );
-    }
+    if (has(packet.command, OPT.FILEATTACH)) this.offered(session, packet, ip, port);
     if (!text.trim()) {
       // Nothing to store (a bare file offer): the receipt still tells the sender the packet arrived.
       if (has(packet.command, OPT.SENDCHECK) && !noReply && this.replyLimiter.allow(ip))
@@ -622,7 +936,7 @@ export class IpmsgService {
   }
 
   /** Counts what was dropped; says so at most every 10 s (a flood must not become a flood of notices). */
-  private dropped(reason: 'rate' | 'malformed' | 'table-full' | 'send'): void {
+  private dropped(reason: string): void {
     this.drops++;
     const now = Date.now();
     if (now - this.lastDropLog < DROP_LOG_EVERY_MS) return;

@@ -243,6 +243,7 @@ function recorder() {
       answered: (s, answer) => (from.add(s), calls.push(['answered', answer])),
       stopped: (s, id, state, error) => (from.add(s), calls.push(['stopped', id, state, error.toDto()])),
       resumeAsked: (s, id) => (from.add(s), calls.push(['resumeAsked', id])),
+      pulled: (s, id, index) => (from.add(s), calls.push(['pulled', id, index])),
     },
   };
   return { calls, handler, from };

@@ -65,6 +65,7 @@ export class PeerIntake {
         answered: transfers.answered,
         stopped: transfers.stopped,
         resumeAsked: transfers.resumeAsked,
+        pulled: transfers.pulled,
       },
     };
   }

@@ -11,6 +11,7 @@
 import type { PeerCapabilities, PeerDto } from '../../../shared/dto';
 import type { FerryError } from '../ferry-error';
 import type { Transfer } from '../store/transfer-repo';
+import type { PullSource } from '../transfer/pull-source';
 
 export type PeerProtocol = PeerDto['protocol'];
 
@@ -60,6 +61,12 @@ export interface PeerSession {
   /** The name the peer gives itself in this session. */
   readonly name: string;
   readonly capabilities: PeerCapabilities;
+  /**
+   * Set when a transfer's bytes don't go over Ferry's own data connections but are
+   * fetched by the receiver (IP Messenger): we pull an accepted offer's bytes from here,
+   * and the peer pulls ours (its session reports that through `TransferInbox.pulled`).
+   */
+  readonly pull?: PullSource;
 
   /** Sends a message; the peer's receipts come back through the inbox. */
   sendMessage(message: OutgoingMessage): void;
@@ -95,6 +102,11 @@ export interface TransferInbox {
   answered(session: PeerSession, answer: OfferAnswer): void;
   stopped(session: PeerSession, transferId: string, state: StopState, error: FerryError): void;
   resumeAsked(session: PeerSession, transferId: string): void;
+  /**
+   * The peer fetched bytes of one of our files itself (a session with `pull`): `bytesDone`
+   * of file `index` so far, and whether it now has all of it. A first fetch is its acceptance.
+   */
+  pulled(session: PeerSession, transferId: string, index: number, bytesDone: number, complete: boolean): void;
 }
 
 export interface PeerInbox {

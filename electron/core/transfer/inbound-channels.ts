@@ -3,7 +3,8 @@
  * closes it, and claims the transfer it carries. A newer connection for a transfer
  * supersedes older ones (the sender redialed after a cut we may not have noticed
  * yet); cut() ends a transfer's connections and resolves once their receivers have
- * stopped writing and recorded where they stopped.
+ * stopped writing and recorded where they stopped. Transfers whose bytes we fetch
+ * ourselves (pull-receiver.ts) are tracked here too, so cut() and stop() end them alike.
  */
 import type { PeerLink } from '../net/connection-manager';
 import type { Transfer } from '../store/transfer-repo';
@@ -15,6 +16,8 @@ export class InboundChannels {
   private readonly claimed = new Map<string, Set<DataChannel>>();
   /** Every running receiver, by its connection. */
   private readonly receiving = new Map<DataChannel, Promise<void>>();
+  /** Transfers whose bytes we fetch ourselves (a PullSource), by transfer id. */
+  private readonly pulling = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
   /** An inbound data connection (purpose "transfer") finished its hello: receive on it. */
   open(link: PeerLink, host: ReceiverHost): void {
@@ -34,6 +37,18 @@ export class InboundChannels {
     await Promise.all(older.map((ch) => this.receiving.get(ch)));
   }
 
+  /**
+   * Fetches a transfer's bytes ourselves (the sender serves them on request): runs
+   * `receive` until it ends or the transfer is cut. A transfer already being fetched
+   * is left to that run.
+   */
+  pull(id: string, receive: (signal: AbortSignal) => Promise<void>): void {
+    if (this.pulling.has(id)) return;
+    const abort = new AbortController();
+    const done = receive(abort.signal).finally(() => this.pulling.delete(id));
+    this.pulling.set(id, { abort, done });
+  }
+
   release(t: Transfer, channel: DataChannel): void {
     this.claimed.get(t.id)?.delete(channel);
   }
@@ -51,6 +66,11 @@ export class InboundChannels {
       const done = this.receiving.get(ch);
       if (done) ended.push(done);
     }
+    const pull = this.pulling.get(id);
+    if (pull) {
+      pull.abort.abort();
+      ended.push(pull.done);
+    }
     return Promise.allSettled(ended).then(() => {});
   }
 
@@ -58,6 +78,7 @@ export class InboundChannels {
   async stop(): Promise<void> {
     for (const set of this.claimed.values()) for (const ch of set) ch.destroy();
     for (const ch of this.receiving.keys()) ch.destroy();
-    await Promise.allSettled(this.receiving.values());
+    for (const pull of this.pulling.values()) pull.abort.abort();
+    await Promise.allSettled([...this.receiving.values(), ...[...this.pulling.values()].map((p) => p.done)]);
   }
 }

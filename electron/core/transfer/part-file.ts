@@ -4,7 +4,7 @@
  * never-overwriting move to the final name once the SHA-256 matches.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
 import {
   link,
   lstat,
@@ -20,6 +20,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../ferry-error';
 import { numberedName } from './safe-filename';
 
@@ -153,6 +154,43 @@ export async function openPart(
     return { partPath, offset: 0 };
   }
   throw new FerryError('NAME_REJECTED', `no free name for ${name} in ${dir}`);
+}
+
+/** A write into a .part that stopped part-way: `onDisk` is the .part's length now (the next resume offset). */
+export class PartWriteError extends Error {
+  constructor(
+    readonly onDisk: number,
+    readonly reason: unknown,
+  ) {
+    super((reason as Error)?.message ?? String(reason));
+  }
+}
+
+/**
+ * Writes `chunks` into an existing .part from `offset` (never following a symlink), with
+ * backpressure. Resolves with the bytes written; on any failure rejects with a
+ * PartWriteError once the file is closed, so its length is final.
+ */
+export async function streamIntoPart(partPath: string, offset: number, chunks: AsyncIterable<Buffer>): Promise<number> {
+  const out = createWriteStream(partPath, {
+    flags: (constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0)) as unknown as string, // numeric flags: never follow a symlink
+    start: offset,
+    highWaterMark: 1024 * 1024,
+  });
+  out.on('error', () => {}); // pipeline reports it
+  try {
+    await pipeline(chunks, out);
+    return out.bytesWritten;
+  } catch (err) {
+    // A write may still be in flight in the thread pool: wait until the file is closed.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+    // (bytesWritten misses a write that finished after the stream was destroyed; the length doesn't.)
+    const onDisk = await stat(partPath).then(
+      (st) => st.size,
+      () => offset,
+    );
+    throw new PartWriteError(onDisk, err);
+  }
 }
 
 export async function writeSidecar(partPath: string, sidecar: Sidecar): Promise<void> {

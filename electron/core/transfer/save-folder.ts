@@ -37,9 +37,11 @@ export async function prepareSaveDir(
 /**
  * Gives each file its place under `saveDir`: a folder that already exists gets a fresh
  * name ("Photos (1)") instead of mixing two sends, and offered folders are created now
- * (done, or failed with the disk's reason). Changes the records in memory only.
+ * (done, or failed with the disk's reason). A folder whose contents are still to be
+ * fetched (`foldersToFill`: IP Messenger offers a folder as one entry) is created and
+ * stays pending. Changes the records in memory only.
  */
-export async function placeFiles(t: Transfer, saveDir: string): Promise<void> {
+export async function placeFiles(t: Transfer, saveDir: string, foldersToFill = false): Promise<void> {
   const renamed = new Map<string, string>();
   for (const f of t.files) {
     if (!f.dest || (!f.isDirectory && !f.dest.includes('/'))) continue;
@@ -55,7 +57,7 @@ export async function placeFiles(t: Transfer, saveDir: string): Promise<void> {
     if (!f.isDirectory || f.state !== 'pending') continue;
     try {
       f.saved = await ensureDirInside(saveDir, f.dest!.split('/'));
-      f.state = 'done';
+      if (!foldersToFill) f.state = 'done';
     } catch (err) {
       const e = diskError(err, path.join(saveDir, f.dest!));
       f.state = 'failed';

@@ -6,14 +6,21 @@
  * the file to its final name. Nothing is written for data that was not offered
  * and accepted.
  */
-import { constants, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../ferry-error';
 import type { Transfer, TransferFile } from '../store/transfer-repo';
 import type { DataChannel } from './data-channel';
-import { diskError, discardPart, ensureDirInside, finalizePart, hashPrefix, openPart, writeSidecar } from './part-file';
+import {
+  diskError,
+  discardPart,
+  ensureDirInside,
+  finalizePart,
+  hashPrefix,
+  openPart,
+  streamIntoPart,
+  writeSidecar,
+  type PartWriteError,
+} from './part-file';
 
 export interface ReceiverHost {
   /** The transfer if this peer may send data for it right now. */
@@ -34,7 +41,7 @@ export interface ReceiverHost {
 }
 
 /** Codes that fail one file but let the others continue. */
-export const FILE_LEVEL_CODES = new Set(['NAME_REJECTED', 'HASH_MISMATCH']);
+export const FILE_LEVEL_CODES = new Set(['NAME_REJECTED', 'HASH_MISMATCH', 'SIZE_MISMATCH']);
 
 export async function receiveFiles(channel: DataChannel, peerId: string, host: ReceiverHost): Promise<void> {
   let current: { t: Transfer; f: TransferFile; onDisk: number } | null = null;
@@ -106,37 +113,29 @@ export async function receiveFiles(channel: DataChannel, peerId: string, host: R
       host.fileBytes(t, f, offset);
       channel.writeFrame({ type: 'data-ready', id: t.id, index: f.index, offset });
       if (offset < f.size) {
-        const out = createWriteStream(partPath, {
-          flags: (constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0)) as unknown as string, // numeric flags: never follow a symlink
-          start: offset,
-          highWaterMark: 1024 * 1024,
-        });
         const cur = current;
         let received = offset;
-        out.on('error', () => {}); // pipeline reports it
         try {
-          await pipeline(async function* () {
-            for await (const chunk of channel.raw(f.size - offset)) {
-              hash.update(chunk);
-              received += chunk.byteLength;
-              host.fileBytes(t, f, received);
-              yield chunk;
-            }
-          }, out);
-        } catch (err) {
-          // A write may still be in flight in the thread pool: wait until the file is
-          // closed so the .part length (the next resume offset) is final.
-          if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
-          // (bytesWritten misses a write that finished after the stream was destroyed; the length doesn't.)
-          cur.onDisk = await stat(partPath).then(
-            (st) => st.size,
-            () => offset,
+          await streamIntoPart(
+            partPath,
+            offset,
+            (async function* () {
+              for await (const chunk of channel.raw(f.size - offset)) {
+                hash.update(chunk);
+                received += chunk.byteLength;
+                host.fileBytes(t, f, received);
+                yield chunk;
+              }
+            })(),
           );
-          host.written?.(cur.onDisk - offset);
-          throw (err as NodeJS.ErrnoException).code ? diskError(err, partPath) : err;
+        } catch (err) {
+          const { onDisk, reason } = err as PartWriteError;
+          cur.onDisk = onDisk;
+          host.written?.(onDisk - offset);
+          throw (reason as NodeJS.ErrnoException).code ? diskError(reason, partPath) : reason;
         }
         cur.onDisk = f.size;
-        host.written?.(out.bytesWritten);
+        host.written?.(f.size - offset);
       }
       let end;
       try {

@@ -16,6 +16,8 @@ import { InboundChannels } from './inbound-channels';
 import { buildOffer } from './offer-builder';
 import { OfferExpiry } from './offer-expiry';
 import { discardPart } from './part-file';
+import { pullFiles } from './pull-receiver';
+import type { PullSource } from './pull-source';
 import { placeFiles, prepareSaveDir } from './save-folder';
 import { SendPump } from './send-pump';
 import { TransferLedger } from './transfer-ledger';
@@ -69,6 +71,7 @@ export class TransferService implements ReceiverHost {
       answered: (session, answer) => this.onAnswer(session, answer),
       stopped: (session, id, state, error) => this.onStop(session, id, state, error),
       resumeAsked: (session, id) => this.onResumeAsked(session, id),
+      pulled: (session, id, index, bytesDone, complete) => this.onPulled(session, id, index, bytesDone, complete),
     };
   }
 
@@ -140,10 +143,12 @@ export class TransferService implements ReceiverHost {
     if (t.state !== 'offered') throw new FerryError('INVALID_ARGUMENT', `this transfer is already ${t.state}`);
     t.saveDir = resolved;
     this.expiry.clear(t.id);
-    await placeFiles(t, resolved);
+    const session = this.deps.sessionOf(t.peerId);
+    await placeFiles(t, resolved, session?.pull !== undefined);
     this.ledger.setState(t, 'active', null);
-    this.deps.sessionOf(t.peerId)?.answer(t);
+    session?.answer(t);
     if (allSettled(t)) this.complete(t);
+    else if (session?.pull) this.startPull(t, session.pull);
     return this.toDto(t);
   }
 
@@ -183,6 +188,13 @@ export class TransferService implements ReceiverHost {
       throw new FerryError('INVALID_ARGUMENT', 'this offer was never accepted');
     this.retryFailedFiles(t);
     const session = this.deps.sessionOf(t.peerId);
+    if (session?.pull) {
+      // The receiver fetches: we fetch again (from byte 0 if the sender ignores offsets), or wait to be fetched from.
+      this.ledger.setState(t, 'active', null);
+      if (t.direction === 'in') this.startPull(t, session.pull);
+      else if (tellPeer) session.askResume(t.id);
+      return this.toDto(t);
+    }
     if (t.direction === 'out') {
       if (session && tellPeer) session.askResume(t.id);
       this.ledger.setState(t, 'active', null);
@@ -246,6 +258,8 @@ export class TransferService implements ReceiverHost {
     this.armExpiry(t);
     this.ledger.events.updated(t);
     const mode = this.deps.autoAccept();
+    // A peer that cannot prove who it is (IP Messenger) never gets files in without a click, whatever the setting.
+    if (!session.capabilities.verifiable) return;
     if (mode === 'any' || (mode === 'verified' && this.deps.isVerified(session.peerId))) {
       this.accept(t.id).catch((err) => this.fail(t, FerryError.from(err), true));
     }
@@ -274,9 +288,31 @@ export class TransferService implements ReceiverHost {
       const f = t.files[r.index];
       if (f) this.ledger.setFile(t, f, 'failed', { code: 'NAME_REJECTED', message: r.message });
     }
+    if (session.pull) {
+      // The receiver fetches each file itself; onPulled hears about it.
+      this.ledger.setState(t, 'active', null);
+      return;
+    }
     for (const f of t.files) if (f.isDirectory && f.state === 'pending') this.ledger.setFile(t, f, 'done');
     this.ledger.setState(t, 'active', null);
     this.pump.start(t);
+  }
+
+  /** The peer fetched bytes of one of our files (a session with `pull`): its first fetch accepts the offer. */
+  private onPulled(session: PeerSession, id: string, index: number, bytesDone: number, complete: boolean): void {
+    const t = this.mine(session, id, 'out');
+    const f = t?.files[index];
+    if (!t || !f || isOver(t.state) || f.state === 'done') return;
+    if (t.state === 'offered') {
+      this.expiry.clear(t.id);
+      this.ledger.setState(t, 'active', null);
+    } else if (t.state === 'paused') {
+      this.ledger.setState(t, 'active', null);
+    }
+    if (f.state !== 'active') this.ledger.setFile(t, f, 'active');
+    if (!complete) return this.fileBytes(t, f, bytesDone);
+    this.fileDone(t, f, null);
+    if (allSettled(t)) this.complete(t);
   }
 
   private onStop(session: PeerSession, id: string, state: StopState, error: FerryError): void {
@@ -306,6 +342,8 @@ export class TransferService implements ReceiverHost {
     for (const t of this.ledger.unfinished()) {
       if (t.peerId !== session.peerId || t.direction !== 'out') continue;
       if (t.state === 'offered') session.offer(t);
+      else if (session.pull)
+        continue; // the peer fetches what it still wants
       else if (t.state === 'paused' || t.state === 'active') {
         if (t.state === 'paused') this.ledger.setState(t, 'active', null);
         this.pump.start(t);
@@ -316,6 +354,13 @@ export class TransferService implements ReceiverHost {
   /** An inbound data connection (purpose "transfer") finished its hello. */
   onDataConnection(link: PeerLink): void {
     this.inbound.open(link, this);
+  }
+
+  /** Fetches an accepted incoming transfer's bytes from the sender (a session with `pull`). */
+  private startPull(t: Transfer, source: PullSource): void {
+    this.inbound.pull(t.id, (signal) =>
+      pullFiles(t, source, this, signal).catch((err) => this.transferFailed(t, FerryError.from(err))),
+    );
   }
 
   // ── ReceiverHost ────────────────────────────────────────────────────────────

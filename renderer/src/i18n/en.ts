@@ -281,6 +281,7 @@ const en = {
     CANCELLED: 'The transfer was cancelled.',
     HASH_MISMATCH: 'The file arrived damaged (checksum mismatch). Send it again.',
     NAME_REJECTED: 'A file name was unsafe and was rejected.',
+    SIZE_MISMATCH: 'The file arrived with another size than offered, so it was not saved. Ask for it again.',
     DISK_FULL: 'The disk is full. Free some space; the transfer resumes where it stopped.',
     PERMISSION_DENIED: 'Ferry isn’t allowed to write there. Choose another download folder in Settings.',
     SOURCE_CHANGED: 'The file changed while it was being sent. Send it again.',

@@ -273,6 +273,7 @@ const zhCN: typeof en = {
     CANCELLED: '传输已取消。',
     HASH_MISMATCH: '文件在传输中损坏（校验不一致），请重新发送。',
     NAME_REJECTED: '文件名不安全，已被拒绝。',
+    SIZE_MISMATCH: '收到的文件大小与对方声明的不一致，未保存。请让对方重新发送。',
     DISK_FULL: '磁盘已满。请释放空间，传输会从中断处继续。',
     PERMISSION_DENIED: 'Ferry 没有权限写入该位置，请在设置中选择其他下载文件夹。',
     SOURCE_CHANGED: '文件在发送过程中被修改，请重新发送。',
