@@ -86,6 +86,7 @@ describe('upgrading a 0.1.0 data directory', () => {
     expect(transfers).toEqual(expected.transfers.map(withPeer));
     expect(transfers.map((t) => t.state).sort()).toEqual(['declined', 'done', 'done', 'paused']);
 
-    expect(await node.getSettings()).toEqual(expected.settings);
+    // Settings added since 0.1.0 take their defaults: talking to IP Messenger users is on.
+    expect(await node.getSettings()).toEqual({ ...expected.settings, ipmsg: true });
   });
 });
