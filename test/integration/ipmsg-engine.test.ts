@@ -29,7 +29,16 @@ let peer: RawIpmsgPeer;
 function ipmsgOptions(extra: Partial<FerryNodeOptions['ipmsgOptions']> = {}): Partial<FerryNodeOptions> {
   return {
     ipmsg: true,
-    ipmsgOptions: { port, bind: FERRY_IP, broadcast: false, retryMs: 150, retries: 3, ...extra },
+    // The legacy charset is pinned: by default it follows the computer's locale.
+    ipmsgOptions: {
+      port,
+      bind: FERRY_IP,
+      broadcast: false,
+      retryMs: 150,
+      retries: 3,
+      legacyCharset: 'gb18030',
+      ...extra,
+    },
   };
 }
 
@@ -246,6 +255,20 @@ describe('IP Messenger chat', () => {
     const reply = await peer.waitFor((p) => p.mode === MODE.SENDMSG, 'the reply');
     expect(reply.extra.equals(Buffer.from([0xca, 0xd5, 0xb5, 0xbd, 0xa3, 0xac, 0xd0, 0xbb, 0xd0, 0xbb]))).toBe(true);
     expect(reply.command & OPT.UTF8).toBe(0);
+  });
+
+  it('on a Japanese computer an old IP Messenger (CP932, no UTF-8) is read and answered in CP932', async () => {
+    await stopNode(ferry);
+    ferry = await startNode('ferry', ipmsgOptions({ legacyCharset: 'cp932' }));
+    const sjis = (s: string) => iconv.encode(s, 'cp932');
+    peer.send(MODE.BR_ENTRY, sjis('山田太郎'), { version: '1', sections: [sjis('開発部')] });
+    const seen = await ferry.waitFor('peerUpdated', (p) => p.id === PEER && p.online);
+    expect(seen).toMatchObject({ name: '山田太郎', platform: 'IP Messenger', ipmsg: { group: '開発部' } });
+    peer.send(MODE.SENDMSG | OPT.SENDCHECK, sjis('了解しました'), { version: '1' });
+    await ferry.waitFor('messageAdded', (m) => m.direction === 'in' && m.text === '了解しました');
+    await ferry.node.sendMessage(CONVERSATION, 'ありがとう');
+    const reply = await peer.waitFor((p) => p.mode === MODE.SENDMSG, 'the reply');
+    expect(reply.extra.equals(sjis('ありがとう'))).toBe(true);
   });
 
   it('a peer announcing CAPUTF8OPT gets UTF-8 with UTF8OPT', async () => {

@@ -239,6 +239,13 @@ describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: 
     expect(udp).toMatch(/:47821\b/);
   }, 60_000);
 
+  it('an iptux whose nick hides a right-to-left override shows without it', async () => {
+    const f = await startFerry();
+    await startTux({ nick: 'Bob\u202Egpj.exe\u200B' });
+    const seen = await f.waitFor(tuxOnline, 15_000, 'Ferry sees iptux');
+    expect(seen.name).toBe('Bobgpj.exe');
+  }, 60_000);
+
   it('an iptux set to GB18030 (like FeiQ) is shown by its name; messages both ways are readable', async () => {
     const f = await startFerry();
     const t = await startTux({ nick: '企鹅', encoding: 'gb18030' });

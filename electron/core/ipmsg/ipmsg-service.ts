@@ -54,7 +54,9 @@ import {
   decodeGuess,
   encode,
   isAscii,
+  legacyCharsetFor,
   splitToFit,
+  systemLocale,
   type Charset,
   type LegacyCharset,
 } from './ipmsg-text';
@@ -211,7 +213,7 @@ export class IpmsgService {
     this.port = options.port ?? IPMSG_PORT;
     this.retries = options.retries ?? 5;
     this.retryMs = options.retryMs ?? 1500;
-    this.legacy = options.legacyCharset ?? 'gb18030';
+    this.legacy = options.legacyCharset ?? legacyCharsetFor(systemLocale());
     this.numbers = new PacketNumbers(options.packetNumberFile ?? null);
     this.user = wireName(options.user ?? safeUser());
     this.hostName = wireName(options.hostName ?? os.hostname());

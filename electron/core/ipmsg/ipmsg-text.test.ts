@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanName, cleanText, decode, decodeGuess, encode, splitToFit } from './ipmsg-text';
+import {
+  cleanName,
+  cleanText,
+  decode,
+  decodeGuess,
+  encode,
+  legacyCharsetFor,
+  splitToFit,
+  systemLocale,
+} from './ipmsg-text';
 
 describe('charsets', () => {
   it('GB18030 (FeiQ, GBK iptux) both ways: the bytes iptux sent a legacy pal', () => {
@@ -27,6 +36,22 @@ describe('charsets', () => {
         expect(typeof decodeGuess(Buffer.from(raw), 'gb18030').text).toBe('string');
       }),
     );
+  });
+});
+
+describe('the legacy charset', () => {
+  it('is CP932 where Japanese is spoken, GB18030 elsewhere', () => {
+    expect(legacyCharsetFor('ja-JP')).toBe('cp932');
+    expect(legacyCharsetFor('ja')).toBe('cp932');
+    expect(legacyCharsetFor('zh-CN')).toBe('gb18030');
+    expect(legacyCharsetFor('en-US')).toBe('gb18030');
+    expect(legacyCharsetFor('jv-ID')).toBe('gb18030'); // Javanese is not Japanese
+  });
+
+  it('comes from LC_ALL / LC_MESSAGES / LANG, else from Intl', () => {
+    expect(systemLocale({ LANG: 'ja_JP.UTF-8' })).toBe('ja-JP.UTF-8');
+    expect(legacyCharsetFor(systemLocale({ LC_ALL: 'ja_JP.UTF-8', LANG: 'en_US.UTF-8' }))).toBe('cp932');
+    expect(systemLocale({ LANG: 'C' })).toBe(Intl.DateTimeFormat().resolvedOptions().locale);
   });
 });
 

@@ -12,6 +12,22 @@ export type LegacyCharset = Exclude<Charset, 'utf-8'>;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The charset of legacy peers that don't say which they speak, from this computer's
+ * locale: Shift_JIS (CP932) where Japanese is spoken (IP Messenger's home), GB18030
+ * (FeiQ's GBK and more) everywhere else.
+ */
+export function legacyCharsetFor(locale: string): LegacyCharset {
+  return /^ja\b/i.test(locale) ? 'cp932' : 'gb18030';
+}
+
+/** This process's locale: LC_ALL / LANG when set (POSIX), else what Intl resolved. */
+export function systemLocale(env: NodeJS.ProcessEnv = process.env): string {
+  const posix = env['LC_ALL'] || env['LC_MESSAGES'] || env['LANG'];
+  if (posix && posix !== 'C' && posix !== 'POSIX') return posix.replace('_', '-');
+  return Intl.DateTimeFormat().resolvedOptions().locale;
+}
+
 /** Decodes bytes in a known charset; undecodable bytes become U+FFFD. */
 export function decode(bytes: Buffer, charset: Charset): string {
   return iconv.decode(bytes, charset);
