@@ -6,7 +6,6 @@
  * and gets the reply typed into the composer. The shot is the README's
  * (docs/screenshots/ipmsg-iptux.png with FERRY_UPDATE_SCREENSHOTS=1). Needs root.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,37 +14,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnFerry, type FerryProcess } from '../helpers/cli-process';
 import { iptuxSkipReason, spawnIptux, type IptuxPeer } from '../helpers/iptux';
 import { tempDir } from '../helpers/temp-dir';
+import { createLan, deleteLan, vethLan } from '../helpers/veth-lan';
 import { CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, RENDERER_DIR, requireBuild } from './browser-app';
 import { shoot } from './shoot';
 
 const skipReason = iptuxSkipReason();
 
-const tag = `fu${process.pid % 10_000}`;
-const FERRY = { ns: `${tag}-ferry`, ip: '198.18.2.1', dev: `${tag}a` };
-const TUX = { ns: `${tag}-tux`, ip: '198.18.2.2', dev: `${tag}b` };
+const [FERRY, TUX] = vethLan('fu', 2, ['ferry', 'tux']);
 const OUT =
   process.env.FERRY_UPDATE_SCREENSHOTS === '1'
     ? path.join(REPO_ROOT, 'docs', 'screenshots')
     : path.join(os.tmpdir(), 'ferry-screenshots');
-
-function run(...args: string[]): void {
-  execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
-}
-
-function deleteNamespaces(): void {
-  for (const { ns } of [FERRY, TUX]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-}
-
-function createNamespaces(): void {
-  for (const { ns } of [FERRY, TUX]) run('ip', 'netns', 'add', ns);
-  run('ip', 'link', 'add', FERRY.dev, 'netns', FERRY.ns, 'type', 'veth', 'peer', 'name', TUX.dev, 'netns', TUX.ns);
-  for (const { ns, ip, dev } of [FERRY, TUX]) {
-    run('ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'brd', '+', 'dev', dev);
-    run('ip', '-n', ns, 'link', 'set', dev, 'up');
-    run('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-    run('ip', '-n', ns, 'route', 'add', 'default', 'dev', dev);
-  }
-}
 
 describe.skipIf(skipReason !== null)(
   `chatting with an iptux user in Ferry's UI${skipReason ? ` (skipped: ${skipReason})` : ''}`,
@@ -56,8 +35,8 @@ describe.skipIf(skipReason !== null)(
 
     beforeAll(() => {
       requireBuild();
-      deleteNamespaces();
-      createNamespaces();
+      deleteLan([FERRY, TUX]);
+      createLan([FERRY, TUX]);
     });
     afterAll(async () => {
       await browser?.close();
@@ -66,7 +45,7 @@ describe.skipIf(skipReason !== null)(
         ui.child.kill('SIGTERM');
         await ui.exited;
       }
-      deleteNamespaces();
+      deleteLan([FERRY, TUX]);
     });
 
     it('the iptux user appears marked as IP Messenger, writes in Chinese, and gets the typed reply', async () => {

@@ -13,35 +13,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnFerry, type FerryProcess, type JsonLine } from '../helpers/cli-process';
 import { iptuxSkipReason, spawnIptux, type IptuxPeer } from '../helpers/iptux';
 import { tempDir } from '../helpers/temp-dir';
+import { createLan, deleteLan, run, vethLan } from '../helpers/veth-lan';
 
 const skipReason = iptuxSkipReason();
 
-const tag = `fi${process.pid % 10_000}`;
-const FERRY = { ns: `${tag}-ferry`, ip: '198.18.1.1', dev: `${tag}a` };
-const TUX = { ns: `${tag}-tux`, ip: '198.18.1.2', dev: `${tag}b` };
+const [FERRY, TUX] = vethLan('fi', 1, ['ferry', 'tux']);
 const TUX_ID = `ipmsg:${TUX.ip}`;
 const TUX_CONVERSATION = `direct:${TUX_ID}`;
-
-function run(...args: string[]): void {
-  execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
-}
-
-function createNamespaces(): void {
-  for (const { ns } of [FERRY, TUX]) run('ip', 'netns', 'add', ns);
-  // Both ends are made inside the namespaces: nothing is ever up in the machine's own.
-  run('ip', 'link', 'add', FERRY.dev, 'netns', FERRY.ns, 'type', 'veth', 'peer', 'name', TUX.dev, 'netns', TUX.ns);
-  for (const { ns, ip, dev } of [FERRY, TUX]) {
-    run('ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'brd', '+', 'dev', dev);
-    run('ip', '-n', ns, 'link', 'set', dev, 'up');
-    run('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-    // 255.255.255.255 needs a route; this one leads only to the other namespace.
-    run('ip', '-n', ns, 'route', 'add', 'default', 'dev', dev);
-  }
-}
-
-function deleteNamespaces(): void {
-  for (const { ns } of [FERRY, TUX]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-}
 
 let ferry: FerryProcess | null = null;
 let tux: IptuxPeer | null = null;
@@ -151,10 +129,10 @@ const tuxOnline = (l: JsonLine) => l.event === 'peerUpdated' && l.id === TUX_ID 
 
 describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(() => {
-    deleteNamespaces();
-    createNamespaces();
+    deleteLan([FERRY, TUX]);
+    createLan([FERRY, TUX]);
   });
-  afterAll(() => deleteNamespaces());
+  afterAll(() => deleteLan([FERRY, TUX]));
   afterEach(async () => {
     await tux?.stop();
     if (ferry) {

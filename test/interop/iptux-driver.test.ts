@@ -5,7 +5,6 @@
  * and folders each way. Two network namespaces joined by a veth pair, created
  * and deleted here; nothing runs in the machine's own namespace. Needs root.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,12 +18,11 @@ import {
   type JsonLinesProcess,
 } from '../helpers/iptux';
 import { tempDir } from '../helpers/temp-dir';
+import { createLan, deleteLan, vethLan } from '../helpers/veth-lan';
 
 const skipReason = iptuxSkipReason();
 
-const tag = `ix${process.pid % 10_000}`;
-const RAW = { ns: `${tag}-raw`, ip: '198.18.0.1', dev: `${tag}a` };
-const TUX = { ns: `${tag}-tux`, ip: '198.18.0.2', dev: `${tag}b` };
+const [RAW, TUX] = vethLan('ix', 0, ['raw', 'tux']);
 const RAW_PEER = path.resolve(import.meta.dirname, 'iptux/raw-ipmsg-peer.mjs');
 
 const BR_ENTRY = 0x01;
@@ -37,27 +35,6 @@ const SENDCHECKOPT = 0x100;
 const FILEATTACHOPT = 0x200000;
 const GETFILEDATA = 0x60;
 const GETDIRFILES = 0x62;
-
-function run(...args: string[]): void {
-  execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
-}
-
-function createNamespaces(): void {
-  for (const { ns } of [RAW, TUX]) run('ip', 'netns', 'add', ns);
-  // Both ends are made inside the namespaces: nothing is ever up in the machine's own.
-  run('ip', 'link', 'add', RAW.dev, 'netns', RAW.ns, 'type', 'veth', 'peer', 'name', TUX.dev, 'netns', TUX.ns);
-  for (const { ns, ip, dev } of [RAW, TUX]) {
-    run('ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'brd', '+', 'dev', dev);
-    run('ip', '-n', ns, 'link', 'set', dev, 'up');
-    run('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-    // Without a route 255.255.255.255 has nowhere to go; this one leads only to the other namespace.
-    run('ip', '-n', ns, 'route', 'add', 'default', 'dev', dev);
-  }
-}
-
-function deleteNamespaces(): void {
-  for (const { ns } of [RAW, TUX]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-}
 
 let raw: JsonLinesProcess | null = null;
 let tux: IptuxPeer | null = null;
@@ -129,10 +106,10 @@ async function makeFolder(parent: string, name: string): Promise<string> {
 
 describe.skipIf(skipReason !== null)(`the iptux peer${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(() => {
-    deleteNamespaces();
-    createNamespaces();
+    deleteLan([RAW, TUX]);
+    createLan([RAW, TUX]);
   });
-  afterAll(() => deleteNamespaces());
+  afterAll(() => deleteLan([RAW, TUX]));
   afterEach(async () => {
     await Promise.all([tux?.stop(), raw?.stop()]);
     tux = raw = null;
