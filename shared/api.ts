@@ -11,6 +11,7 @@ import type {
   MessagePage,
   NoticeDto,
   PeerDto,
+  FileHit,
   SearchHit,
   SelfDto,
   SettingsDto,
@@ -99,6 +100,8 @@ export const requests = {
     ]),
   ).returns<MessagePage>(),
   searchMessages: request(z.tuple([z.string().max(200)])).returns<SearchHit[]>(),
+  /** Files and folders sent or received whose name contains the text (newest first, at most 50). */
+  searchFiles: request(z.tuple([z.string().max(200)])).returns<FileHit[]>(),
   /** Every conversation with something in it, most recent activity first. */
   listConversations: request(z.tuple([])).returns<ConversationDto[]>(),
   markRead: request(z.tuple([conversationId])).returns<void>(),

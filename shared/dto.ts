@@ -101,6 +101,14 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
+/** A file or folder whose name matched a search, and the transfer that carried it. */
+export interface FileHit {
+  transfer: TransferDto;
+  /** Its path inside the transfer ('/'-separated). */
+  path: string;
+  isDir: boolean;
+}
+
 export interface SearchHit {
   message: MessageDto;
   /** Text with matches wrapped in \u0001 … \u0002 markers (the UI renders them). */

@@ -11,6 +11,7 @@ import { directConversationId, directPeerOf } from '../../shared/conversation-id
 import { ferryPeerId, fingerprintOfPeer, ipOfPeer, ipmsgPeerId } from '../../shared/peer-id';
 import type {
   ConversationDto,
+  FileHit,
   MessageDto,
   MessagePage,
   PeerDto,
@@ -727,6 +728,10 @@ export class FerryNode implements FerryApi {
 
   async searchMessages(...[query]: RequestArgs<'searchMessages'>): Promise<SearchHit[]> {
     return this.messages.search(query);
+  }
+
+  async searchFiles(...[query]: RequestArgs<'searchFiles'>): Promise<FileHit[]> {
+    return this.transfers.searchNames(query);
   }
 
   async listConversations(): Promise<ConversationDto[]> {

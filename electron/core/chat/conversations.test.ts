@@ -147,3 +147,28 @@ describe('drafts', () => {
     await expect(again.node.getDraft(`direct:ferry:${'9'.repeat(64)}`)).rejects.toMatchObject({ code: 'PEER_UNKNOWN' });
   });
 });
+
+describe('searching file names', () => {
+  it('finds a file by name on both sides, with the transfer it came in', async () => {
+    const { a, b, aId, bId } = await pair();
+    const file = path.join(await tempDir(), 'Budget 2027.xlsx');
+    await writeText(file, 'numbers');
+    const out = await a.node.sendFiles(`direct:${bId}`, [file]);
+    await b.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
+    expect(await a.node.searchFiles('budget')).toEqual([
+      {
+        transfer: expect.objectContaining({ id: out.id, direction: 'out', peerId: bId }),
+        path: 'Budget 2027.xlsx',
+        isDir: false,
+      },
+    ]);
+    expect(await b.node.searchFiles('BUDGET 2027')).toEqual([
+      {
+        transfer: expect.objectContaining({ id: out.id, direction: 'in', peerId: aId }),
+        path: 'Budget 2027.xlsx',
+        isDir: false,
+      },
+    ]);
+    expect(await b.node.searchFiles('nothing like it')).toEqual([]);
+  });
+});

@@ -40,6 +40,26 @@ describe('parsePacket: bytes seen on the wire (NOTES §2.3–2.5)', () => {
   it('a BR_EXIT with an empty extra, and a packet with no NUL at all', () => {
     expect(parsePacket(bytes('1_iptux 0.8.3:8:root:vm:65538:\0'))).toMatchObject({ command: 0x10002, sections: [] });
     expect(parsePacket(bytes('1:9:u:h:1:nick')).extra.toString()).toBe('nick');
+    const bare = parsePacket(bytes('1:9:u:h:2:'));
+    expect(bare.extra.length).toBe(0);
+    expect(bare.sections).toEqual([]);
+  });
+
+  it('has(): an option is there only when all its bits are; no option is never "there"', () => {
+    expect(has(0x120, OPT.SENDCHECK)).toBe(true);
+    expect(has(0x20, OPT.SENDCHECK)).toBe(false);
+    expect(has(0x120, OPT.SENDCHECK | OPT.SECRET)).toBe(false);
+    expect(has(0x120, 0)).toBe(false);
+  });
+
+  it('limits are inclusive: 8192 bytes, a 64-character version, 256-byte names, 16 sections pass', () => {
+    const head = bytes('1:2:u:h:32:');
+    expect(parsePacket(Buffer.concat([head, Buffer.alloc(MAX_DATAGRAM - head.length, 0x61)])).extra.length).toBe(
+      MAX_DATAGRAM - head.length,
+    );
+    expect(parsePacket(bytes(`${'1'.repeat(64)}:2:u:h:32:x\0`)).version).toHaveLength(64);
+    expect(parsePacket(bytes(`1:2:${'u'.repeat(256)}:${'h'.repeat(256)}:32:x\0`)).user.length).toBe(256);
+    expect(parsePacket(bytes(`1:2:u:h:1:n${'\0s'.repeat(16)}\0`)).sections).toHaveLength(16);
   });
 
   it('only the first five colons split: the text keeps its colons', () => {
@@ -60,22 +80,38 @@ describe('parsePacket: bytes seen on the wire (NOTES §2.3–2.5)', () => {
   });
 
   it.each([
-    ['fewer than six fields', '1:2:u:h:32'],
-    ['a packet number that is not decimal', '1:x2:u:h:32:hi\0'],
-    ['an empty packet number', '1::u:h:32:hi\0'],
-    ['a command over 32 bits', '1:2:u:h:4294967296:hi\0'],
-    ['a negative command', '1:2:u:h:-1:hi\0'],
-    ['an empty version', ':2:u:h:32:hi\0'],
-    ['a version with control characters', '1\x07:2:u:h:32:hi\0'],
-    ['a version longer than 64', `${'1'.repeat(65)}:2:u:h:32:hi\0`],
-    ['more than 16 sections', `1:2:u:h:1:n${'\0s'.repeat(20)}\0`],
-  ])('refuses %s', (_what, text) => {
+    ['fewer than six fields', '1:2:u:h:32', /fewer than 6 fields/],
+    ['a packet number that is not decimal', '1:x2:u:h:32:hi\0', /bad packet number "x2"/],
+    ['an empty packet number', '1::u:h:32:hi\0', /bad packet number ""/],
+    ['a command over 32 bits', '1:2:u:h:4294967296:hi\0', /command out of range/],
+    ['a negative command', '1:2:u:h:-1:hi\0', /bad command "-1"/],
+    ['an empty version', ':2:u:h:32:hi\0', /bad version field/],
+    ['a version ending in a control character', '1\x07:2:u:h:32:hi\0', /bad version field/],
+    ['a version starting with a control character', '\x071:2:u:h:32:hi\0', /bad version field/],
+    ['a version longer than 64', `${'1'.repeat(65)}:2:u:h:32:hi\0`, /bad version field/],
+    ['17 sections', `1:2:u:h:1:n${'\0s'.repeat(17)}\0`, /too many sections/],
+    ['many more sections', `1:2:u:h:1:n${'\0s'.repeat(40)}\0`, /too many sections/],
+  ])('refuses %s', (_what, text, message) => {
     expect(() => parsePacket(bytes(text))).toThrow(IpmsgFormatError);
+    expect(() => parsePacket(bytes(text))).toThrow(message);
   });
 
-  it('refuses a datagram over 8192 bytes and a user name over 256', () => {
-    expect(() => parsePacket(Buffer.concat([bytes('1:2:u:h:32:'), Buffer.alloc(MAX_DATAGRAM)]))).toThrow(/8192/);
-    expect(() => parsePacket(bytes(`1:2:${'u'.repeat(257)}:h:32:x\0`))).toThrow(/too long/);
+  it('refuses a datagram over 8192 bytes and a user or host name over 256', () => {
+    const head = bytes('1:2:u:h:32:');
+    expect(() => parsePacket(Buffer.concat([head, Buffer.alloc(MAX_DATAGRAM - head.length + 1)]))).toThrow(
+      'datagram of 8193 bytes (limit 8192)',
+    );
+    expect(() => parsePacket(bytes(`1:2:${'u'.repeat(257)}:h:32:x\0`))).toThrow('user or host name too long');
+    expect(() => parsePacket(bytes(`1:2:u:${'h'.repeat(257)}:32:x\0`))).toThrow('user or host name too long');
+    const err = (() => {
+      try {
+        parsePacket(bytes('nope'));
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.name).toBe('IpmsgFormatError');
+    expect(() => parsePacket(bytes(`1:${'9'.repeat(30)}:u:h:32:x\0`))).toThrow(`bad packet number "${'9'.repeat(24)}"`);
   });
 });
 
@@ -103,6 +139,21 @@ describe('encodePacket', () => {
       sections: [bytes('group'), Buffer.alloc(0), bytes('utf-8')],
     });
     expect(datagram.toString('latin1')).toBe('1:2:a;b:c;d:1:nick\0group\0\0utf-8\0');
+  });
+
+  it('builds up to 8192 bytes and refuses one byte more', () => {
+    const fits = (n: number) =>
+      encodePacket({
+        version: '1',
+        packetNo: 1,
+        user: bytes('u'),
+        host: bytes('h'),
+        command: 32,
+        extra: Buffer.alloc(n, 0x61),
+      });
+    const overhead = fits(0).length;
+    expect(fits(MAX_DATAGRAM - overhead).length).toBe(MAX_DATAGRAM);
+    expect(() => fits(MAX_DATAGRAM - overhead + 1)).toThrow(`packet of ${MAX_DATAGRAM + 1} bytes exceeds 8192`);
   });
 
   it('refuses to build a datagram over 8192 bytes', () => {
@@ -197,13 +248,35 @@ describe('attachments', () => {
     expect(encodeAttachments([entry!]).toString('latin1')).toBe('0:a::b.txt:5:0:1:\x07');
   });
 
+  it('an entry without its closing colon still has all five fields', () => {
+    expect(parseAttachments(bytes('3:last.bin:a:0:1'))).toEqual([
+      { fileId: 3, name: bytes('last.bin'), size: 10, mtime: 0, attr: 1 },
+    ]);
+  });
+
   it.each([
-    ['fewer than five fields', '0:name:5:\x07'],
-    ['a hex file id', '0x1:name:5:0:1:\x07'],
-    ['a size that is not hex', '0:name:zz:0:1:\x07'],
-    ['an empty name', '0::5:0:1:\x07'],
-  ])('refuses %s', (_what, text) => {
+    ['fewer than five fields', '0:name:5:\x07', 'attachment entry with fewer than 5 fields'],
+    ['a hex file id', '0x1:name:5:0:1:\x07', 'bad file id "0x1"'],
+    ['a size that is not hex', '0:name:zz:0:1:\x07', 'bad file size "zz"'],
+    ['a size with junk after it', '0:name:5zz:0:1:\x07', 'bad file size "5zz"'],
+    ['a size with junk before it', '0:name:zz5:0:1:\x07', 'bad file size "zz5"'],
+    ['a time that is not hex', '0:name:5:t:1:\x07', 'bad file time "t"'],
+    ['an attribute that is not hex', '0:name:5:0:x:\x07', 'bad file attribute "x"'],
+    ['a file id over 32 bits', '4294967296:name:5:0:1:\x07', 'file id out of range'],
+    ['an attribute over 32 bits', '0:name:5:0:100000000:\x07', 'file attribute out of range'],
+    ['an empty name', '0::5:0:1:\x07', 'attachment without a name'],
+  ])('refuses %s', (_what, text, message) => {
     expect(() => parseAttachments(bytes(text))).toThrow(IpmsgFormatError);
+    expect(() => parseAttachments(bytes(text))).toThrow(message);
+  });
+
+  it('takes the largest values that fit', () => {
+    expect(parseAttachments(bytes('4294967295:n:1fffffffffffff:ffffffffff:ffffffff:'))[0]).toMatchObject({
+      fileId: 0xffffffff,
+      size: Number.MAX_SAFE_INTEGER,
+      mtime: 0xffffffffff,
+      attr: 0xffffffff,
+    });
   });
 
   it('refuses more than 256 entries in one offer', () => {

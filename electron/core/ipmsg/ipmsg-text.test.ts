@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  isAscii,
   cleanName,
   cleanText,
   decode,
@@ -29,6 +30,13 @@ describe('charsets', () => {
     expect(decodeGuess(encode('日本', 'cp932'), 'cp932')).toEqual({ text: '日本', charset: 'cp932' });
   });
 
+  it('isAscii: only bytes below 0x80', () => {
+    expect(isAscii(Buffer.from('plain text 123'))).toBe(true);
+    expect(isAscii(Buffer.from([0x7f]))).toBe(true);
+    expect(isAscii(Buffer.from([0x41, 0x80]))).toBe(false);
+    expect(isAscii(Buffer.alloc(0))).toBe(true);
+  });
+
   it('garbage decodes to replacement characters, never an exception', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom('utf-8', 'gb18030', 'cp932'), (raw, cs) => {
@@ -46,12 +54,16 @@ describe('the legacy charset', () => {
     expect(legacyCharsetFor('zh-CN')).toBe('gb18030');
     expect(legacyCharsetFor('en-US')).toBe('gb18030');
     expect(legacyCharsetFor('jv-ID')).toBe('gb18030'); // Javanese is not Japanese
+    expect(legacyCharsetFor('en-JA')).toBe('gb18030'); // only the language counts
   });
 
   it('comes from LC_ALL / LC_MESSAGES / LANG, else from Intl', () => {
     expect(systemLocale({ LANG: 'ja_JP.UTF-8' })).toBe('ja-JP.UTF-8');
     expect(legacyCharsetFor(systemLocale({ LC_ALL: 'ja_JP.UTF-8', LANG: 'en_US.UTF-8' }))).toBe('cp932');
     expect(systemLocale({ LANG: 'C' })).toBe(Intl.DateTimeFormat().resolvedOptions().locale);
+    expect(systemLocale({ LANG: 'POSIX' })).toBe(Intl.DateTimeFormat().resolvedOptions().locale);
+    expect(systemLocale({ LC_MESSAGES: 'ja_JP.eucJP', LANG: 'en_US' })).toBe('ja-JP.eucJP');
+    expect(systemLocale({ LC_ALL: '', LANG: 'zh_CN.UTF-8' })).toBe('zh-CN.UTF-8');
   });
 });
 
@@ -62,6 +74,7 @@ describe('cleaning what legacy peers send', () => {
     expect(cleanName('\u202E\u2067')).toBe('');
     expect([...cleanName('名'.repeat(100))]).toHaveLength(64);
     expect(cleanName('😀'.repeat(70))).toBe('😀'.repeat(64)); // cut between characters, not inside a pair
+    expect(cleanName(`${'a'.repeat(63)} bcd`)).toBe('a'.repeat(63)); // no blank left at the cut
   });
 
   it('message text keeps line feeds and tabs, turns CR LF into LF, drops other controls and overrides', () => {
@@ -89,8 +102,15 @@ describe('splitToFit', () => {
     );
   });
 
-  it('prefers to cut after a line feed or a space', () => {
-    expect(splitToFit('hello world again', 'utf-8', 12)).toEqual(['hello world ', 'again']);
+  it('prefers to cut after a line feed or a space in the second half of a piece', () => {
+    expect(splitToFit('hello world again', 'utf-8', 14)).toEqual(['hello world ', 'again']);
+    expect(splitToFit('line one\nline two', 'utf-8', 12)).toEqual(['line one\n', 'line two']);
+    // A space in the first half is too early: the piece is cut where it is full.
+    expect(splitToFit('a bcdefghijklmnop', 'utf-8', 10)).toEqual(['a bcdefghi', 'jklmnop']);
     expect(splitToFit('', 'utf-8', 10)).toEqual([]);
+  });
+
+  it('a character wider than the limit still goes, alone', () => {
+    expect(splitToFit('😀x', 'utf-8', 2)).toEqual(['😀', 'x']);
   });
 });

@@ -23,7 +23,19 @@ describe('PacketNumbers', () => {
 
   it('a damaged file is ignored (the clock decides)', async () => {
     const file = path.join(await tempDir(), 'ipmsg-packet-number');
-    fs.writeFileSync(file, 'garbage');
-    expect(new PacketNumbers(file, 1_700_000_000_000).take()).toBe(1_700_000_000);
+    for (const junk of ['garbage', 'x1800000000', '1800000000x']) {
+      fs.writeFileSync(file, junk);
+      expect(new PacketNumbers(file, 1_700_000_000_000).take()).toBe(1_700_000_000);
+    }
+  });
+
+  it('a block is written down before its first number is used, and only once per block', async () => {
+    const file = path.join(await tempDir(), 'ipmsg-packet-number');
+    const numbers = new PacketNumbers(file, 1_700_000_000_000);
+    expect(numbers.take()).toBe(1_700_000_000);
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe('1700001000');
+    numbers.take();
+    numbers.take();
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe('1700001000');
   });
 });

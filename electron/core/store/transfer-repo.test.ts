@@ -193,3 +193,47 @@ describe('TransferRepo', () => {
     db.close();
   });
 });
+
+describe('searchNames', () => {
+  it('finds files and folders by their own name (any case for ASCII), newest transfer first', async () => {
+    const { repo } = await openRepo();
+    repo.insert(
+      transfer('00000000-0000-4000-8000-000000000001', {
+        createdAt: 1000,
+        files: [
+          file(0, { path: 'Reports', isDirectory: true }),
+          file(1, { path: 'Reports/Q3 report.PDF' }),
+          file(2, { path: 'Reports/notes.txt' }),
+        ],
+      }),
+    );
+    repo.insert(
+      transfer('00000000-0000-4000-8000-000000000002', {
+        createdAt: 2000,
+        files: [file(0, { path: '季度报告.xlsx' }), file(1, { path: 'report-final.doc' })],
+      }),
+    );
+    expect(repo.searchNames('report')).toEqual([
+      { transferId: '00000000-0000-4000-8000-000000000002', path: 'report-final.doc', isDir: false },
+      { transferId: '00000000-0000-4000-8000-000000000001', path: 'Reports', isDir: true },
+      { transferId: '00000000-0000-4000-8000-000000000001', path: 'Reports/Q3 report.PDF', isDir: false },
+    ]);
+    // notes.txt is inside "Reports" but its own name does not match.
+    expect(repo.searchNames('报告').map((h) => h.path)).toEqual(['季度报告.xlsx']);
+    expect(repo.searchNames('.pdf').map((h) => h.path)).toEqual(['Reports/Q3 report.PDF']);
+    expect(repo.searchNames('report', 1)).toHaveLength(1);
+  });
+
+  it('takes % and _ literally, and finds nothing for blank or control-only text', async () => {
+    const { repo } = await openRepo();
+    repo.insert(
+      transfer('00000000-0000-4000-8000-000000000003', {
+        files: [file(0, { path: '100%_done.txt' }), file(1, { path: 'abc.txt' })],
+      }),
+    );
+    expect(repo.searchNames('%_').map((h) => h.path)).toEqual(['100%_done.txt']);
+    expect(repo.searchNames('_')).toHaveLength(1);
+    expect(repo.searchNames('   ')).toEqual([]);
+    expect(repo.searchNames('\u0000\u0007')).toEqual([]);
+  });
+});

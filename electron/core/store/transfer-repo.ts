@@ -211,6 +211,29 @@ export class TransferRepo {
       .map((r) => r.id);
   }
 
+  /**
+   * Files and folders whose name (the last segment of their path) contains `text`,
+   * case-insensitively for ASCII, newest transfer first.
+   */
+  searchNames(text: string, limit = 50): { transferId: string; path: string; isDir: boolean }[] {
+    // SQLite strings end at a NUL; controls never help a search.
+    // eslint-disable-next-line no-control-regex
+    const q = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+    if (!q) return [];
+    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const wanted = q.toLowerCase();
+    // LIKE narrows it down (the text anywhere in the path); the name itself is checked here.
+    return this.db
+      .all<{ transfer_id: string; path: string; is_dir: number }>(
+        `SELECT f.transfer_id, f.path, f.is_dir FROM transfer_files f JOIN transfers t ON t.id = f.transfer_id
+         WHERE f.path LIKE ? ESCAPE '\\' ORDER BY t.created_at DESC, f.idx LIMIT ?`,
+        [pattern, limit * 20],
+      )
+      .filter((r) => (r.path.split('/').at(-1) ?? '').toLowerCase().includes(wanted))
+      .slice(0, limit)
+      .map((r) => ({ transferId: r.transfer_id, path: r.path, isDir: r.is_dir === 1 }));
+  }
+
   /** An offer that ended without a byte written keeps its summary row, not its (possibly huge) file list. */
   dropFiles(id: string): void {
     this.db.run('DELETE FROM transfer_files WHERE transfer_id = ?', [id]);

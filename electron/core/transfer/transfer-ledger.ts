@@ -4,7 +4,7 @@
  * transfer-state.ts) or a file's state, saving and announcing each change.
  */
 import { directConversationId } from '../../../shared/conversation-id';
-import type { TransferDto, TransferFileDto, TransferState } from '../../../shared/dto';
+import type { FileHit, TransferDto, TransferFileDto, TransferState } from '../../../shared/dto';
 import type { EventSink } from '../event-sink';
 import { FerryError } from '../ferry-error';
 import type { Transfer, TransferFile, TransferRepo } from '../store/transfer-repo';
@@ -78,6 +78,21 @@ export class TransferLedger {
 
   isSavedPath(file: string): boolean {
     return this.repo.isSavedPath(file);
+  }
+
+  /** Files and folders whose name contains `text`, with the transfer each came in (newest first). */
+  searchNames(text: string, limit = 50): FileHit[] {
+    const hits: FileHit[] = [];
+    const transfers = new Map<string, TransferDto | null>();
+    for (const hit of this.repo.searchNames(text, limit)) {
+      if (!transfers.has(hit.transferId)) {
+        const t = this.live.get(hit.transferId) ?? this.repo.get(hit.transferId);
+        transfers.set(hit.transferId, t ? this.toDto(t) : null);
+      }
+      const transfer = transfers.get(hit.transferId);
+      if (transfer) hits.push({ transfer, path: hit.path, isDir: hit.isDir });
+    }
+    return hits;
   }
 
   /** Saves the whole record (state, every file) without announcing it. */

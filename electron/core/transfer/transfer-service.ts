@@ -6,7 +6,7 @@
  * records and tells the UI through transfer-events.ts). This class decides what
  * happens next: what the user asks, what the peer says, what the bytes did.
  */
-import type { TransferDto, TransferFileDto } from '../../../shared/dto';
+import type { FileHit, TransferDto, TransferFileDto } from '../../../shared/dto';
 import { FerryError } from '../ferry-error';
 import type { PeerLink } from '../net/connection-manager';
 import type { IncomingOffer, OfferAnswer, PeerSession, StopState, TransferInbox } from '../session/peer-session';
@@ -106,6 +106,10 @@ export class TransferService implements ReceiverHost {
 
   list(peerId?: string, options: { before?: number; limit?: number; includeEnded?: boolean } = {}): TransferDto[] {
     return this.ledger.list(peerId, options);
+  }
+
+  searchNames(text: string): FileHit[] {
+    return this.ledger.searchNames(text);
   }
 
   isReceivedFile(file: string): boolean {

@@ -44,6 +44,9 @@ const en = {
     messages: 'Messages',
     noContacts: 'No one by that name',
     noMessages: 'No messages found',
+    files: 'Files',
+    fileFrom: 'From {name}',
+    fileTo: 'To {name}',
   },
   empty: {
     noPeersTitle: 'No one here yet',

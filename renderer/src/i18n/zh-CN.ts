@@ -37,6 +37,9 @@ const zhCN: typeof en = {
       '这台设备出示的安全证书与之前不同，可能是另一台电脑在冒充它。Ferry 已拒绝连接；请先与对方核实，再重新信任。',
   },
   search: {
+    files: '文件',
+    fileFrom: '来自 {name}',
+    fileTo: '发给 {name}',
     placeholder: '搜索联系人和聊天记录',
     clear: '清除搜索',
     contacts: '联系人',

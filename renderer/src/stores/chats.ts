@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { FerryEvent } from '../../../shared/api';
-import type { MessageDto, SearchHit } from '../../../shared/dto';
+import type { FileHit, MessageDto, SearchHit } from '../../../shared/dto';
 import { directConversationId } from '../../../shared/conversation-id';
 import { useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
@@ -51,6 +51,8 @@ export const useChatsStore = defineStore('chats', () => {
   const conversations = ref<Record<string, Conversation>>({});
   const searchQuery = ref('');
   const searchHits = ref<SearchHit[]>([]);
+  /** Files and folders whose name matches the search. */
+  const fileHits = ref<FileHit[]>([]);
   const searching = ref(false);
   const searchError = ref<UiError | null>(null);
   /** A message to bring into view (a search hit was opened). */
@@ -142,12 +144,16 @@ export const useChatsStore = defineStore('chats', () => {
     searchError.value = null;
     if (!query.trim()) {
       searchHits.value = [];
+      fileHits.value = [];
       return;
     }
     searching.value = true;
     try {
-      const hits = await useHost().searchMessages(query);
-      if (searchQuery.value === query) searchHits.value = hits;
+      const [hits, files] = await Promise.all([useHost().searchMessages(query), useHost().searchFiles(query)]);
+      if (searchQuery.value === query) {
+        searchHits.value = hits;
+        fileHits.value = files;
+      }
     } catch (err) {
       searchError.value = toUiError(err);
     } finally {
@@ -189,6 +195,7 @@ export const useChatsStore = defineStore('chats', () => {
     conversations,
     searchQuery,
     searchHits,
+    fileHits,
     searching,
     searchError,
     focus,

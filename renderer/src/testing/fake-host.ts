@@ -150,6 +150,7 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
     ),
     listMessages: vi.fn(async () => ({ messages: [], hasMore: false })),
     searchMessages: vi.fn(async () => []),
+    searchFiles: vi.fn(async () => []),
     markRead: vi.fn(async () => undefined),
     listConversations: vi.fn(async () => []),
     setConversationMuted: vi.fn(async (id: string, muted: boolean) => ({
