@@ -40,6 +40,8 @@ describe('parsePacket: bytes seen on the wire (NOTES §2.3–2.5)', () => {
   it('a BR_EXIT with an empty extra, and a packet with no NUL at all', () => {
     expect(parsePacket(bytes('1_iptux 0.8.3:8:root:vm:65538:\0'))).toMatchObject({ command: 0x10002, sections: [] });
     expect(parsePacket(bytes('1:9:u:h:1:nick')).extra.toString()).toBe('nick');
+    // The last section needs no closing NUL.
+    expect(parsePacket(bytes('1:9:u:h:1:nick\0group')).sections.map(String)).toEqual(['group']);
     const bare = parsePacket(bytes('1:9:u:h:2:'));
     expect(bare.extra.length).toBe(0);
     expect(bare.sections).toEqual([]);
@@ -268,6 +270,16 @@ describe('attachments', () => {
   ])('refuses %s', (_what, text, message) => {
     expect(() => parseAttachments(bytes(text))).toThrow(IpmsgFormatError);
     expect(() => parseAttachments(bytes(text))).toThrow(message);
+  });
+
+  it('names keep their bytes (GBK) through encoding and parsing', () => {
+    const gbk = Buffer.from([0xb1, 0xa8, 0xb8, 0xe6, 0x3a, 0x31]); // 报告:1
+    const [entry] = parseAttachments(encodeAttachments([{ fileId: 0, name: gbk, size: 1, mtime: 0, attr: 1 }]));
+    expect(entry!.name.equals(gbk)).toBe(true);
+  });
+
+  it('quotes at most 24 characters of a bad field', () => {
+    expect(() => parseAttachments(bytes(`0:n:${'z'.repeat(40)}:0:1:`))).toThrow(`bad file size "${'z'.repeat(24)}"`);
   });
 
   it('takes the largest values that fit', () => {

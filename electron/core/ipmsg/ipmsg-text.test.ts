@@ -75,6 +75,7 @@ describe('cleaning what legacy peers send', () => {
     expect([...cleanName('名'.repeat(100))]).toHaveLength(64);
     expect(cleanName('😀'.repeat(70))).toBe('😀'.repeat(64)); // cut between characters, not inside a pair
     expect(cleanName(`${'a'.repeat(63)} bcd`)).toBe('a'.repeat(63)); // no blank left at the cut
+    expect(cleanName(`     ${'b'.repeat(64)}`)).toBe('b'.repeat(64)); // leading blanks don't count
   });
 
   it('message text keeps line feeds and tabs, turns CR LF into LF, drops other controls and overrides', () => {
@@ -107,6 +108,10 @@ describe('splitToFit', () => {
     expect(splitToFit('line one\nline two', 'utf-8', 12)).toEqual(['line one\n', 'line two']);
     // A space in the first half is too early: the piece is cut where it is full.
     expect(splitToFit('a bcdefghijklmnop', 'utf-8', 10)).toEqual(['a bcdefghi', 'jklmnop']);
+    // Exactly half way is still too early.
+    expect(splitToFit('abcde fghijkl', 'utf-8', 10)).toEqual(['abcde fghi', 'jkl']);
+    // The last piece is never cut short.
+    expect(splitToFit('abcd ef', 'utf-8', 10)).toEqual(['abcd ef']);
     expect(splitToFit('', 'utf-8', 10)).toEqual([]);
   });
 
