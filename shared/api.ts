@@ -146,6 +146,8 @@ export const requests = {
   cancelTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
   /** Resumes a paused transfer by hand (it also resumes by itself on reconnect). */
   resumeTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
+  /** Offers the files of an outgoing transfer that ended without arriving (failed, declined, cancelled, expired) again, as a new transfer. */
+  resendTransfer: request(z.tuple([transferId])).returns<TransferDto>(),
   /**
    * Transfers, newest first; with a conversation id, only that conversation's. A page of
    * `limit` (default 100) created before `before`; offers that expired or were

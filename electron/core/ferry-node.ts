@@ -876,6 +876,10 @@ export class FerryNode implements FerryApi {
     await refuseOwnData(this.dataDir, paths);
     return this.transfers.send(peerId, paths);
   }
+  async resendTransfer(...[id]: RequestArgs<'resendTransfer'>): Promise<TransferDto> {
+    const { peerId, paths } = this.transfers.resendPaths(id);
+    return this.sendFiles(directConversationId(peerId), paths);
+  }
   async acceptTransfer(...[id, options]: RequestArgs<'acceptTransfer'>): Promise<TransferDto> {
     return this.transfers.accept(id, options?.saveDir);
   }

@@ -6,6 +6,7 @@
  * records and tells the UI through transfer-events.ts). This class decides what
  * happens next: what the user asks, what the peer says, what the bytes did.
  */
+import path from 'node:path';
 import type { FileHit, TransferDto, TransferFileDto } from '../../../shared/dto';
 import { FerryError } from '../ferry-error';
 import type { PeerLink } from '../net/connection-manager';
@@ -136,6 +137,30 @@ export class TransferService implements ReceiverHost {
     if (session) session.offer(t);
     else this.deps.keepConnected(peerId);
     return this.toDto(t);
+  }
+
+  /**
+   * What the user chose for an outgoing transfer that ended without arriving: each
+   * chosen file or folder, found again from its files' source paths.
+   */
+  resendPaths(id: string): { peerId: string; paths: string[] } {
+    const t = this.ledger.require(id);
+    if (t.direction !== 'out') throw new FerryError('INVALID_ARGUMENT', 'only files you sent can be sent again');
+    if (!['failed', 'declined', 'cancelled', 'expired'].includes(t.state)) {
+      throw new FerryError(
+        'INVALID_ARGUMENT',
+        `this transfer is ${t.state}; only one that ended without arriving can be sent again`,
+      );
+    }
+    const roots = new Set<string>();
+    for (const f of t.files) {
+      if (!f.source) continue;
+      const depth = f.path.split('/').length - 1;
+      // The chosen item is the source path with the rest of the relative path taken off.
+      roots.add(depth === 0 ? f.source : path.resolve(f.source, ...Array<string>(depth).fill('..')));
+    }
+    if (roots.size === 0) throw new FerryError('SOURCE_MISSING', 'Ferry no longer knows where these files were');
+    return { peerId: t.peerId, paths: [...roots] };
   }
 
   async accept(id: string, saveDir?: string): Promise<TransferDto> {

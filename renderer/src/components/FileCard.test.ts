@@ -21,6 +21,20 @@ describe('FileCard', () => {
     expect(host.declineTransfer).toHaveBeenCalledWith(t.id);
   });
 
+  it('an outgoing transfer that ended without arriving offers Send again; one that arrived does not', async () => {
+    for (const state of ['declined', 'failed', 'cancelled', 'expired'] as const) {
+      const t = transfer({ state, direction: 'out' });
+      const { wrapper, host } = mountWith(FileCard, { props: { transfer: t }, locale: 'zh-CN' });
+      await wrapper.get('button.resend').trigger('click');
+      expect(wrapper.get('button.resend').text()).toBe('重新发送');
+      expect(host.resendTransfer).toHaveBeenCalledWith(t.id);
+    }
+    for (const t of [transfer({ state: 'done', direction: 'out' }), transfer({ state: 'declined', direction: 'in' })]) {
+      const { wrapper } = mountWith(FileCard, { props: { transfer: t } });
+      expect(wrapper.find('button.resend').exists()).toBe(false);
+    }
+  });
+
   it('while moving: progress bar, bytes, speed, ETA and Cancel', async () => {
     const t = transfer({ state: 'active', direction: 'out', bytesDone: 500_000, speed: 1_048_576, etaSeconds: 75 });
     const { wrapper, host } = mountWith(FileCard, { props: { transfer: t } });

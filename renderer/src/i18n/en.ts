@@ -119,6 +119,7 @@ const en = {
     eta: '{time} left',
     accept: 'Accept',
     decline: 'Decline',
+    resend: 'Send again',
     cancel: 'Cancel',
     resume: 'Resume',
     open: 'Open',

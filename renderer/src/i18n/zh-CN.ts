@@ -117,6 +117,7 @@ const zhCN: typeof en = {
     eta: '剩余 {time}',
     accept: '接收',
     decline: '拒绝',
+    resend: '重新发送',
     cancel: '取消',
     resume: '继续',
     open: '打开',

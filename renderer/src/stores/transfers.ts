@@ -120,6 +120,8 @@ export const useTransfersStore = defineStore('transfers', () => {
   const decline = (id: string) => act(id, () => useHost().declineTransfer(id));
   const cancel = (id: string) => act(id, () => useHost().cancelTransfer(id));
   const resume = (id: string) => act(id, () => useHost().resumeTransfer(id));
+  /** Sends an ended outgoing transfer's files again (a new card); an error stays on the old one. */
+  const resend = (id: string) => act(id, () => useHost().resendTransfer(id));
 
   function applyEvent(event: FerryEvent): void {
     if (event.name === 'peerUpdated') {
@@ -171,6 +173,7 @@ export const useTransfersStore = defineStore('transfers', () => {
     decline,
     cancel,
     resume,
+    resend,
     applyEvent,
   };
 });

@@ -173,6 +173,7 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
     declineTransfer: vi.fn(async (id: string) => transfer({ id, state: 'declined' })),
     cancelTransfer: vi.fn(async (id: string) => transfer({ id, state: 'cancelled' })),
     resumeTransfer: vi.fn(async (id: string) => transfer({ id, state: 'active' })),
+    resendTransfer: vi.fn(async () => transfer({ id: crypto.randomUUID(), direction: 'out', state: 'offered' })),
     listTransfers: vi.fn(async () => []),
     onEvent(listener: (e: FerryEvent) => void) {
       listeners.add(listener);
