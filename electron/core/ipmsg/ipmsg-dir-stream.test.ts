@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { FolderItem } from '../transfer/pull-source';
 import { encodeDirHeader, MAX_DIR_HEADER, readDirStream, type DirStreamLimits } from './ipmsg-dir-stream';
 
 const LIMITS: DirStreamLimits = { maxDepth: 8, maxEntries: 100, maxBytes: 1_000_000 };
