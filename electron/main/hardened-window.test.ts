@@ -57,9 +57,9 @@ describe('hardened window', () => {
     expect(openExternal).toHaveBeenCalledTimes(1);
   });
 
-  it('denies every permission request and check', () => {
+  it('denies every permission request and check but writing text to the clipboard', () => {
     let request: (c: unknown, p: string, cb: (ok: boolean) => void) => void = () => {};
-    let check: () => boolean = () => true;
+    let check: (c: unknown, p: string) => boolean = () => true;
     denyAllPermissions({
       setPermissionRequestHandler: (fn: typeof request) => (request = fn),
       setPermissionCheckHandler: (fn: typeof check) => (check = fn),
@@ -67,6 +67,15 @@ describe('hardened window', () => {
     const answer = vi.fn();
     request(null, 'media', answer);
     expect(answer).toHaveBeenCalledWith(false);
-    expect(check()).toBe(false);
+    for (const permission of ['clipboard-read', 'notifications', 'geolocation', 'openExternal']) {
+      expect(check(null, permission)).toBe(false);
+      const no = vi.fn();
+      request(null, permission, no);
+      expect(no).toHaveBeenCalledWith(false);
+    }
+    expect(check(null, 'clipboard-sanitized-write')).toBe(true);
+    const yes = vi.fn();
+    request(null, 'clipboard-sanitized-write', yes);
+    expect(yes).toHaveBeenCalledWith(true);
   });
 });

@@ -56,8 +56,16 @@ export function lockDownContents(contents: WebContents, openExternal: (url: stri
   });
 }
 
-/** Denies every permission request (camera, notifications via web API, geolocation…). */
+/**
+ * Writing plain text to the clipboard (a message's Copy action) is the one thing a
+ * page may do: write-only and sanitised, it reads nothing.
+ */
+const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
+
+/** Denies every permission request (camera, notifications via web API, geolocation, reading the clipboard…) but a clipboard write. */
 export function denyAllPermissions(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(ALLOWED_PERMISSIONS.has(permission)),
+  );
+  session.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission));
 }

@@ -101,7 +101,7 @@ describe('chat in the browser UI', () => {
     expect(errors).toEqual([]);
   });
 
-  it('replies to a message: the quote shows, the peer learns what it replies to, Escape cancels, a draft survives a reload', async () => {
+  it('copies and replies to a message: the quote shows, the peer learns what it replies to, Escape cancels, a draft survives a reload', async () => {
     const a = await startNode('Alice');
     const b = await startNode('Bob');
     await a.node.addPeer(b.address);
@@ -111,6 +111,12 @@ describe('chat in the browser UI', () => {
     const { page, errors } = await openApp(a);
     await page.click(`[data-peer-id="${alice.id}"]`);
     const row = page.locator(`[data-message-id="${question.id}"]`);
+    // Copy puts the message's text on the clipboard (Chromium's own, read back here).
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await row.hover();
+    await row.getByRole('button', { name: 'Copy text' }).click();
+    await expect.poll(() => row.getByRole('button', { name: 'Copied' }).count()).toBe(1);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('Can you send the Q3 numbers?');
     await row.hover();
     await row.getByRole('button', { name: 'Reply' }).click();
     await expect.poll(() => page.locator('.reply-note').textContent()).toContain('Can you send the Q3 numbers?');

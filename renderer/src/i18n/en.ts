@@ -81,6 +81,8 @@ const en = {
   },
   message: {
     reply: 'Reply',
+    copy: 'Copy text',
+    copied: 'Copied',
     you: 'You',
     quoteEarlier: 'An earlier message',
     jumpToQuoted: 'Show the message this replies to',

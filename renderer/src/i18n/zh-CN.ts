@@ -79,6 +79,8 @@ const zhCN: typeof en = {
   },
   message: {
     reply: '回复',
+    copy: '复制文字',
+    copied: '已复制',
     you: '我',
     quoteEarlier: '较早的一条消息',
     jumpToQuoted: '查看被回复的消息',
