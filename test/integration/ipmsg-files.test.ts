@@ -202,8 +202,22 @@ describe('sending to an IP Messenger peer', () => {
       (p) => p.mode === MODE.SENDMSG && (p.command & OPT.FILEATTACH) !== 0,
       'the offer packet',
     );
+    peer.send(MODE.RECVMSG, String(packet.packetNo)); // as iptux does: the offer arrived
     return { transfer, packet, entries: parseAttachments(packet.sections[0]!) };
   }
+
+  it('an offer nobody acknowledges is re-sent (the same packet, a bounded number of times), then the peer shows offline', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'lost.txt');
+    await writeFile(file, 'x');
+    await ferry.node.sendFiles(CONVERSATION, [file]);
+    const notice = await ferry.waitFor('notice', (n) => n.code === 'PEER_OFFLINE');
+    expect(notice.message).toContain('did not acknowledge a file offer');
+    const offers = peer.received.filter((p) => p.mode === MODE.SENDMSG && (p.command & OPT.FILEATTACH) !== 0);
+    expect(offers).toHaveLength(3);
+    expect(new Set(offers.map((p) => p.packetNo)).size).toBe(1);
+    expect((offers[0]!.command & OPT.SENDCHECK) !== 0).toBe(true);
+  });
 
   it('offers a file (decimal ids, hex sizes, doubled colons) and serves it to the peer; done once fetched', async () => {
     const dir = await tempDir();

@@ -141,6 +141,8 @@ export const DEFAULT_FOLDER_LIMITS: DirStreamLimits = {
 
 /** What one message to a peer still waits for. */
 interface Pending {
+  /** A chat message (delivered once every piece is acknowledged), or a file offer (re-sent until it is). */
+  kind: 'message' | 'offer';
   messageId: string;
   peerId: string;
   /** Packet numbers of its pieces not acknowledged yet. */
@@ -202,7 +204,7 @@ export class IpmsgService {
   private readonly incoming = new Map<string, IncomingFiles>();
   private readonly offersSeen = new Map<string, string>();
   /** Our offer packets, by transfer id (sent again when the peer comes back). */
-  private readonly offerPackets = new Map<string, Buffer>();
+  private readonly offerPackets = new Map<string, { packetNo: number; datagram: Buffer }>();
   private stopped = false;
   readonly port: number;
 
@@ -313,7 +315,7 @@ export class IpmsgService {
   /** Sends a chat message, in as many packets as it needs; `delivered` once every piece is acknowledged. */
   sendText(peer: IpmsgPeer, messageId: string, text: string): void {
     if (this.inFlight.has(messageId)) return; // still being sent (a re-announce re-sends what is owed)
-    const pending: Pending = { messageId, peerId: peer.peerId, waiting: new Set() };
+    const pending: Pending = { kind: 'message', messageId, peerId: peer.peerId, waiting: new Set() };
     this.inFlight.set(messageId, pending);
     const command = MODE.SENDMSG | OPT.SENDCHECK | (peer.utf8Option && peer.charset === 'utf-8' ? OPT.UTF8 : 0);
     for (const piece of splitToFit(text.replace(/\r\n?/g, '\n'), peer.charset, TEXT_BYTES)) {
@@ -352,7 +354,7 @@ export class IpmsgService {
   /** Offers a transfer's files: one entry per top-level file or folder, served over TCP until the deadline. */
   offerFiles(peer: IpmsgPeer, t: Transfer): void {
     const known = this.offerPackets.get(t.id);
-    if (known) return this.send(known, peer.ip, peer.port); // the same offer again (the peer came back)
+    if (known) return this.sendOffer(peer, t.id, known.packetNo, known.datagram); // the same offer again (the peer came back)
     const files = this.files;
     if (!files) throw new FerryError('PEER_UNSUPPORTED', 'talking to IP Messenger / FeiQ users is off');
     const charset = peer.charset;
@@ -404,13 +406,28 @@ export class IpmsgService {
       completed: new Set(),
     };
     files.add(offer);
-    remember(this.offerPackets, t.id, datagram, RECEIVED_MEMORY);
-    this.send(datagram, peer.ip, peer.port);
+    remember(this.offerPackets, t.id, { packetNo, datagram }, RECEIVED_MEMORY);
+    this.sendOffer(peer, t.id, packetNo, datagram);
+  }
+
+  /** Sends an offer packet and re-sends it, like a message, until the peer's receipt comes (bounded). */
+  private sendOffer(peer: IpmsgPeer, transferId: string, packetNo: number, datagram: Buffer): void {
+    const key = `offer:${transferId}`;
+    if (this.inFlight.has(key)) return;
+    const pending: Pending = { kind: 'offer', messageId: key, peerId: peer.peerId, waiting: new Set([packetNo]) };
+    this.inFlight.set(key, pending);
+    this.outgoing.set(packetNo, { packetNo, datagram, pending, tries: 0, timer: null });
+    this.transmit(packetNo);
   }
 
   /** Our offer ended here (cancelled, expired, failed): stop serving it. */
   withdraw(transferId: string): void {
     this.files?.remove(transferId);
+    const known = this.offerPackets.get(transferId);
+    const out = known && this.outgoing.get(known.packetNo);
+    if (out?.timer) clearTimeout(out.timer);
+    if (known) this.outgoing.delete(known.packetNo);
+    this.inFlight.delete(`offer:${transferId}`);
     this.offerPackets.delete(transferId);
   }
 
@@ -820,6 +837,7 @@ export class IpmsgService {
     pending.waiting.delete(packetNo);
     if (pending.waiting.size > 0) return;
     this.inFlight.delete(pending.messageId);
+    if (pending.kind === 'offer') return; // the peer has it: now it pulls (or releases) the files
     const session = this.session(pending.peerId);
     if (session) this.host.inbox.chat.delivered(session, pending.messageId);
   }
@@ -846,7 +864,7 @@ export class IpmsgService {
       this.host.notice(
         'warn',
         'PEER_OFFLINE',
-        `${peer.nick} (IP Messenger) did not acknowledge a message; it is re-sent when it is back`,
+        `${peer.nick} (IP Messenger) did not acknowledge a ${out.pending.kind === 'offer' ? 'file offer' : 'message'}; it is re-sent when it is back`,
         peer.peerId,
       );
       this.exit(peer.ip);
