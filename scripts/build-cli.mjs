@@ -32,6 +32,9 @@ const result = await build({
   // Chunks beside the entry: the CLI finds package.json and out/renderer two levels up.
   chunkNames: '[name]-[hash]',
   external: ['node-sqlite3-wasm'],
+  // A package's ES build before its CommonJS one (as Vite resolves for out/main): an
+  // `await import()` of a bundled CommonJS module would only have a default export.
+  mainFields: ['module', 'main'],
   // Bundled CommonJS dependencies (iconv-lite, ws, …) call require() for Node's own modules.
   banner: {
     js: "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);",
