@@ -51,7 +51,10 @@ function timeRun(args: string[], env: NodeJS.ProcessEnv, readyLine?: string): Pr
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e6;
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     let at: number | null = null;
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
@@ -61,7 +64,8 @@ function timeRun(args: string[], env: NodeJS.ProcessEnv, readyLine?: string): Pr
     child.on('error', reject);
     child.on('exit', (code) => {
       const end = elapsed();
-      if (!readyLine) return code === 0 ? resolve(end) : reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
+      if (!readyLine)
+        return code === 0 ? resolve(end) : reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
       // The send itself fails (nobody listens): only the marker matters.
       if (at === null) reject(new Error(`${args.join(' ')} never got ready: ${stderr}`));
       else resolve(at);
@@ -109,10 +113,7 @@ export async function cliStart(reps: number): Promise<StartResult> {
       ['node -e 0', () => timeRun(['-e', '0'], {})],
       ['ferry --help, bundled', () => timeRun([BIN, '--help'], { FERRY_CLI: 'bundle' })],
       ['ferry --help, tsx', () => timeRun([BIN, '--help'], { FERRY_CLI: 'source' })],
-      [
-        'ferry send → ready, bundled',
-        () => timeRun(send('bundled'), { ...READY, FERRY_CLI: 'bundle' }, 'ferry:ready'),
-      ],
+      ['ferry send → ready, bundled', () => timeRun(send('bundled'), { ...READY, FERRY_CLI: 'bundle' }, 'ferry:ready')],
       ['ferry send → ready, tsx', () => timeRun(send('tsx'), { ...READY, FERRY_CLI: 'source' }, 'ferry:ready')],
     ];
     // Untimed: each send's data dir gets its identity, and the disk cache its files.
@@ -143,5 +144,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   const result = await cliStart(Number(values.reps));
   console.log(`Node ${process.version}, ${os.cpus().length} cores; ${result.reps} interleaved rounds.\n`);
   const widths = [0, 1, 2].map((c) => Math.max(...result.rows.map((r) => r[c]!.length)));
-  for (const r of result.rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('   ').trimEnd());
+  for (const r of result.rows)
+    console.log(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('   ')
+        .trimEnd(),
+    );
 }

@@ -49,8 +49,7 @@ const sources = Object.keys(result.metafile.inputs)
   .map(relative)
   .filter((p) => !p.split('/').includes('node_modules'));
 const inputs = {};
-for (const file of [...sources, 'package-lock.json', 'scripts/build-cli.mjs'].sort())
-  inputs[file] = fingerprint(file);
+for (const file of [...sources, 'package-lock.json', 'scripts/build-cli.mjs'].sort()) inputs[file] = fingerprint(file);
 
 // Which sources each output file carries: tests map the files a process loaded back to them.
 const outputs = {};

@@ -86,7 +86,8 @@ describe('ferry --help through the bundle', () => {
       .filter((u) => u.startsWith('file:'))
       .map((u) => new URL(u).pathname);
   }
-  const outputs = () => JSON.parse(readFileSync(path.join(BUNDLE_DIR, 'outputs.json'), 'utf8')) as Record<string, string[]>;
+  const outputs = () =>
+    JSON.parse(readFileSync(path.join(BUNDLE_DIR, 'outputs.json'), 'utf8')) as Record<string, string[]>;
   /** The sources inside the bundle files a process loaded. */
   const sourcesIn = (files: string[]) =>
     files.filter((f) => f.startsWith(`${BUNDLE_DIR}/`)).flatMap((f) => outputs()[path.basename(f)] ?? [`?${f}`]);
