@@ -4,23 +4,24 @@
  * Ratios, not absolute times, are the result: a shared machine's speed varies.
  *
  *   npm run bench -- [--size-mib 2048] [--reps 3] [--small-files 5000] [--peers 200]
- *                    [--only large,small,latency,fanout] [--json PATH]
+ *                    [--start-reps 20] [--only start,large,small,latency,fanout] [--json PATH]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { randomFillSync } from 'node:crypto';
+import { cliStart, ensureBundle } from './cli-start';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cache = path.join(root, '.bench-cache');
-/** Ferry's CLI as it ships: bundled (like the desktop app's main), not compiled on the fly by tsx. */
-const FERRY = path.join(cache, 'cli', 'ferry.mjs');
+/** Ferry's CLI as `npm run build` bundles it (out/cli), not compiled on the fly by tsx: see main(). */
+const FERRY = path.join(root, 'bin', 'ferry.mjs');
 const TSX = ['--import', 'tsx'];
 
 const { values } = parseArgs({
@@ -29,7 +30,8 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     'small-files': { type: 'string', default: '5000' },
     peers: { type: 'string', default: '200' },
-    only: { type: 'string', default: 'large,small,latency,fanout' },
+    'start-reps': { type: 'string', default: '20' },
+    only: { type: 'string', default: 'start,large,small,latency,fanout' },
     json: { type: 'string', default: path.join(cache, 'results.json') },
   },
 });
@@ -37,6 +39,7 @@ const sizeMiB = Number(values['size-mib']);
 const reps = Number(values.reps);
 const smallCount = Number(values['small-files']);
 const peerCount = Number(values.peers);
+const startReps = Number(values['start-reps']);
 const sections = new Set(values.only!.split(','));
 
 type Stats = { median: number; min: number; max: number; runs: number[] };
@@ -390,29 +393,18 @@ async function fanout(): Promise<void> {
   row(`Fan-out to ${peerCount} peers`, `${fmt(stats(ms))} ms to the last ack`, `hub RSS ${fmt(stats(rss))} MiB`);
 }
 
-async function bundleCli(): Promise<void> {
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: [path.join(root, 'electron/cli/ferry-cli.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: path.join(cache, 'cli', 'ferry-cli.mjs'),
-    logLevel: 'warning',
-  });
-  await writeFile(
-    FERRY,
-    "const { main } = await import('./ferry-cli.mjs');\nprocess.exitCode = await main(process.argv.slice(2));\n",
-  );
-  // Resolve runtime dependencies from the repository's node_modules.
-  const modules = path.join(cache, 'cli', 'node_modules');
-  if (!existsSync(modules)) await symlink(path.join(root, 'node_modules'), modules, 'dir');
+async function startup(): Promise<void> {
+  const result = await cliStart(startReps);
+  results.start = { reps: result.reps, ms: result.ms, ratioToNode: result.ratio };
+  row('CLI start', `ms: median (min–max) of ${startReps}`, '');
+  for (const r of result.rows.slice(1)) row(r[0]!, r[1]!, `÷ node -e 0: ${r[2]}`);
 }
 
 async function main(): Promise<void> {
-  await bundleCli();
+  // Every `ferry` this run starts is the bundle (built now if missing or stale); FERRY_CLI=bundle
+  // makes bin/ferry.mjs fail rather than quietly fall back to tsx.
+  ensureBundle();
+  process.env.FERRY_CLI = 'bundle';
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const machine = {
     cores: os.cpus().length,
@@ -428,6 +420,7 @@ async function main(): Promise<void> {
   );
   console.log(`Each figure: median (min–max) of ${reps} runs.\n`);
   const plan: [string, () => Promise<void>][] = [
+    ['start', startup],
     ['large', large],
     ['small', small],
     ['latency', latency],

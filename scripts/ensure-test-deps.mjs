@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system programs the test suite drives are present: Debian's
 // chromium for the end-to-end tests (Playwright drives it; no browser download)
-// iproute2/nftables for the multi-host discovery test, colour-emoji and CJK fonts for screenshots, and
+// iproute2/nftables for the multi-host discovery test, strace for the CLI bundle's test, colour-emoji and CJK fonts for screenshots, and
 // iptux's engine library plus what it takes to compile the headless iptux peer against it (test/interop/iptux).
 // Installs them with apt-get when running as root; otherwise says exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -11,6 +11,8 @@ const NEEDED = [
   { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { pkg: 'iproute2', present: () => has('ip') },
   { pkg: 'nftables', present: () => has('nft') },
+  // Which files `ferry --help` opens (test/integration/cli-bundle.test.ts).
+  { pkg: 'strace', present: () => has('strace') },
   // A colour-emoji font and a CJK font, so screenshots show emoji and Chinese rather than boxes.
   { pkg: 'fonts-noto-color-emoji', present: () => existsSync('/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf') },
   { pkg: 'fonts-noto-cjk', present: () => existsSync('/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc') },

@@ -28,10 +28,12 @@ export function parsePort(value: string | undefined, option = '--port'): number 
   return port;
 }
 
-/**
- * `ferry ui`'s options. Kept here rather than in ui-command.ts so that `ferry ui --help`
- * (ferry-cli.ts tells `--name -h` from `-h` with them) doesn't load the web server.
+/*
+ * Every command's options live here rather than in its module: ferry-cli.ts needs them to
+ * tell `--name -h` from `-h`, and must not load a command (its engine, SQLite, zod schemas,
+ * the X.509 library, the web server) to answer `ferry <command> --help`.
  */
+
 /** What every command that runs a node takes (listen, ui). */
 export const NODE_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -42,6 +44,36 @@ export const NODE_OPTIONS = {
   'no-discovery': { type: 'boolean' },
   'discovery-port': { type: 'string' },
   'no-ipmsg': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const LISTEN_OPTIONS = {
+  ...NODE_OPTIONS,
+  accept: { type: 'boolean' },
+  'accept-from': { type: 'string' },
+} as const;
+
+export const SEND_OPTIONS = {
+  to: { type: 'string' },
+  'data-dir': { type: 'string' },
+  name: { type: 'string' },
+  message: { type: 'string', short: 'm' },
+  timeout: { type: 'string' },
+  new: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const PEERS_OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const HISTORY_OPTIONS = {
+  'data-dir': { type: 'string' },
+  conversation: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

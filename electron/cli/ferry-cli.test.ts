@@ -7,8 +7,7 @@ import { testIo } from '../../test/helpers/cli-io';
 import { startNode } from '../../test/helpers/nodes';
 import { tempDir } from '../../test/helpers/temp-dir';
 import { waitForValue } from '../../test/helpers/wait';
-import { LISTEN_OPTIONS } from './listen-command';
-import { SEND_OPTIONS } from './send-command';
+import { LISTEN_OPTIONS, SEND_OPTIONS } from './cli-options';
 import { main, version, wantsHelp } from './ferry-cli';
 import { LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 

@@ -1,16 +1,22 @@
 /**
  * `ferry` — the headless CLI on the same engine as the desktop app.
- * Each command lives in its own module; this file parses the command name and
- * answers --help and --version before any command can start a node.
+ * Each command lives in its own module, loaded only when that command runs: this file
+ * parses the command name and answers --help and --version without loading any of them
+ * (no engine, no SQLite, no zod schemas, no X.509 library), so they start nothing and
+ * answer at once. test/integration/cli-bundle.test.ts checks which files `--help` opens.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { HISTORY_OPTIONS, historyCommand } from './history-command';
-import { LISTEN_OPTIONS, listenCommand } from './listen-command';
-import { PEERS_OPTIONS, peersCommand } from './peers-command';
-import { SEND_OPTIONS, sendCommand } from './send-command';
-import { processIo, UI_OPTIONS, type CliIo } from './cli-options';
+import {
+  HISTORY_OPTIONS,
+  LISTEN_OPTIONS,
+  PEERS_OPTIONS,
+  processIo,
+  SEND_OPTIONS,
+  UI_OPTIONS,
+  type CliIo,
+} from './cli-options';
 import { plainError } from './plain-error';
 import { HISTORY_USAGE, LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 
@@ -19,11 +25,26 @@ export type Command = (argv: string[], io: CliIo) => Promise<number>;
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 const commands: Record<string, { run: Command; usage: string; options: Options }> = {
-  listen: { run: listenCommand, usage: LISTEN_USAGE, options: LISTEN_OPTIONS },
-  peers: { run: peersCommand, usage: PEERS_USAGE, options: PEERS_OPTIONS },
-  send: { run: sendCommand, usage: SEND_USAGE, options: SEND_OPTIONS },
-  history: { run: historyCommand, usage: HISTORY_USAGE, options: HISTORY_OPTIONS },
-  // Loaded on use: it pulls in the whole engine and the web server.
+  listen: {
+    run: async (argv, io) => (await import('./listen-command')).listenCommand(argv, io),
+    usage: LISTEN_USAGE,
+    options: LISTEN_OPTIONS,
+  },
+  peers: {
+    run: async (argv, io) => (await import('./peers-command')).peersCommand(argv, io),
+    usage: PEERS_USAGE,
+    options: PEERS_OPTIONS,
+  },
+  send: {
+    run: async (argv, io) => (await import('./send-command')).sendCommand(argv, io),
+    usage: SEND_USAGE,
+    options: SEND_OPTIONS,
+  },
+  history: {
+    run: async (argv, io) => (await import('./history-command')).historyCommand(argv, io),
+    usage: HISTORY_USAGE,
+    options: HISTORY_OPTIONS,
+  },
   ui: {
     run: async (argv, io) => (await import('./ui-command')).uiCommand(argv, io),
     usage: UI_USAGE,

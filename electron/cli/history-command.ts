@@ -6,15 +6,8 @@ import { FerryError } from '../core/ferry-error';
 import type { FerryDatabase } from '../core/store/database';
 import type { PeerRecord } from '../core/store/peer-repo';
 import type { Transfer } from '../core/store/transfer-repo';
-import { defaultDataDir, processIo, type CliIo } from './cli-options';
+import { defaultDataDir, HISTORY_OPTIONS, processIo, type CliIo } from './cli-options';
 import { terminalSafe, terminalSafeJson, terminalSafeMultiline } from './terminal-text';
-
-export const HISTORY_OPTIONS = {
-  'data-dir': { type: 'string' },
-  conversation: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** A file offer as history shows it: what was offered, which way, and how it ended. */
 export interface FileActivity {

@@ -2,14 +2,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Dispatcher } from '../core/api/dispatcher';
 import { installLastResort } from '../core/last-resort';
-import { defaultDataDir, NODE_OPTIONS, parsePort, printJson, processIo, type CliIo } from './cli-options';
+import { defaultDataDir, LISTEN_OPTIONS, parsePort, printJson, processIo, type CliIo } from './cli-options';
 import { ListenTerminal } from './listen-terminal';
-
-export const LISTEN_OPTIONS = {
-  ...NODE_OPTIONS,
-  accept: { type: 'boolean' },
-  'accept-from': { type: 'string' },
-} as const;
 
 const ANY_INTERFACE = new Set(['0.0.0.0', '::', '']);
 

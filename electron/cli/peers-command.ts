@@ -3,14 +3,8 @@ import { parseArgs } from 'node:util';
 import { fingerprintOfPeer, ipOfPeer } from '../../shared/peer-id';
 import { shortId } from '../core/identity/fingerprint';
 import type { PeerRecord } from '../core/store/peer-repo';
-import { defaultDataDir, processIo, type CliIo } from './cli-options';
+import { defaultDataDir, PEERS_OPTIONS, processIo, type CliIo } from './cli-options';
 import { terminalSafe, terminalSafeJson } from './terminal-text';
-
-export const PEERS_OPTIONS = {
-  'data-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** `ferry peers`: the peers this data dir knows, as a table or JSON. */
 export async function peersCommand(argv: string[], io: CliIo = processIo()): Promise<number> {

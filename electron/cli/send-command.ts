@@ -5,22 +5,11 @@ import type { FerryNode } from '../core/ferry-node';
 import { FerryError } from '../core/ferry-error';
 import { DEFAULT_PORT, formatAddress, parseAddress } from '../core/net/address';
 import { buildOffer, sourceError, type LocalEntry } from '../core/transfer/offer-builder';
-import { defaultDataDir, processIo, type CliIo } from './cli-options';
+import { defaultDataDir, processIo, SEND_OPTIONS, type CliIo } from './cli-options';
 import { plainError, sentence } from './plain-error';
 import { terminalSafe, terminalSafeJson } from './terminal-text';
 import { formatBytes, ProgressPrinter } from './transfer-progress';
 import { directConversationId } from '../../shared/conversation-id';
-
-export const SEND_OPTIONS = {
-  to: { type: 'string' },
-  'data-dir': { type: 'string' },
-  name: { type: 'string' },
-  message: { type: 'string', short: 'm' },
-  timeout: { type: 'string' },
-  new: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 const CANCELLED_EXIT = 130;
@@ -102,6 +91,9 @@ export async function sendCommand(argv: string[], io: CliIo = processIo()): Prom
   });
   // Looked up before any link is up: an unfinished transfer resumes by itself once its peer connects.
   const earlier = entries ? unfinishedOf(node, entries) : { same: [], changed: [] };
+  // With FERRY_REPORT_READY=1 (like the desktop app's `ferry:ready`), say when the node is
+  // up and the dial starts: what bench/cli-start.ts times as "ready to connect".
+  if (process.env.FERRY_REPORT_READY === '1') io.stderr.write('ferry:ready\n');
   try {
     const connectS = timeoutS ?? DEFAULT_CONNECT_TIMEOUT_S;
     const peer = await withTimeout(

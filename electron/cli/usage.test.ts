@@ -1,10 +1,6 @@
 /** The help must match the parsers: every option a command parses is documented in its help, and nothing else is. */
 import { describe, expect, it } from 'vitest';
-import { UI_OPTIONS } from './cli-options';
-import { HISTORY_OPTIONS } from './history-command';
-import { LISTEN_OPTIONS } from './listen-command';
-import { PEERS_OPTIONS } from './peers-command';
-import { SEND_OPTIONS } from './send-command';
+import { HISTORY_OPTIONS, LISTEN_OPTIONS, PEERS_OPTIONS, SEND_OPTIONS, UI_OPTIONS } from './cli-options';
 import { HISTORY_USAGE, LISTEN_USAGE, PEERS_USAGE, SEND_USAGE, UI_USAGE, USAGE } from './usage';
 
 type Options = Record<string, { type: string; short?: string }>;

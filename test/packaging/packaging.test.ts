@@ -207,6 +207,8 @@ describe('unpacked app (--dir) around a stub Electron', () => {
       /^\/test\//,
       /^\/docs\//,
       /^\/bench\//,
+      // The CLI's bundle (out/cli) is for `ferry` in a clone; the app doesn't ship the CLI.
+      /^\/out\/cli\//,
       /^\/node_modules\/(vitest|vite|electron|typescript|eslint|tsx)\//,
       /\.ts$/,
     ]) {

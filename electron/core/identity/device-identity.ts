@@ -3,8 +3,6 @@
  * The device id is the SHA-256 fingerprint of the certificate: whoever presents
  * this certificate in a TLS handshake proves they hold the key.
  */
-import 'reflect-metadata'; // @peculiar/x509 (via tsyringe) needs the Reflect polyfill
-import * as x509 from '@peculiar/x509';
 import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -58,6 +56,11 @@ export async function loadOrCreateIdentity(dir: string): Promise<DeviceIdentity>
 }
 
 export async function createIdentity(): Promise<DeviceIdentity> {
+  // Loaded here, not at the top: only a first start makes a certificate (every later one reads
+  // it with node:crypto), and loading the X.509 library with the Reflect polyfill it needs (via
+  // tsyringe) took 120–180 ms of every `ferry send`'s start (bundled, 2 busy cores).
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const now = Date.now();
