@@ -113,6 +113,16 @@ async function hashTree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** The file and the folder arrived in `dir` byte for byte (SHA-256 of every file). */
+async function expectSameBytes(sent: { file: string; folder: string }, dir: string): Promise<void> {
+  const hash = async (f: string) =>
+    createHash('sha256')
+      .update(await readFile(f))
+      .digest('hex');
+  expect(await hash(path.join(dir, path.basename(sent.file)))).toBe(await hash(sent.file));
+  expect(await hashTree(path.join(dir, path.basename(sent.folder)))).toEqual(await hashTree(sent.folder));
+}
+
 /** A file and a folder (CJK names, a space, a nested and an empty folder, an empty file, binary data). */
 async function makeSendables(dir: string): Promise<{ file: string; folder: string }> {
   const file = path.join(dir, '报告 v2.bin');
@@ -264,15 +274,7 @@ describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: 
       );
       await t.waitFor((l) => l.event === 'sent' && l.ip === FERRY.ip && l.path === source, 15_000, 'iptux sent it');
     }
-    const fileHash = createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
-    expect(
-      createHash('sha256')
-        .update(await readFile(path.join(downloads, '报告 v2.bin')))
-        .digest('hex'),
-    ).toBe(fileHash);
-    expect(await hashTree(path.join(downloads, '文件夹 A'))).toEqual(await hashTree(folder));
+    await expectSameBytes({ file, folder }, downloads);
   }, 90_000);
 
   it('sends iptux a file and a folder: iptux fetches them byte for byte and Ferry marks them done', async () => {
@@ -303,15 +305,7 @@ describe.skipIf(skipReason !== null)(`Ferry and iptux${skipReason ? ` (skipped: 
         `${path.basename(source)} done at Ferry`,
       );
     }
-    const fileHash = createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
-    expect(
-      createHash('sha256')
-        .update(await readFile(path.join(into, '报告 v2.bin')))
-        .digest('hex'),
-    ).toBe(fileHash);
-    expect(await hashTree(path.join(into, '文件夹 A'))).toEqual(await hashTree(folder));
+    await expectSameBytes({ file, folder }, into);
   }, 90_000);
 });
 
