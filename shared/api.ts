@@ -107,6 +107,8 @@ export const requests = {
   markRead: request(z.tuple([conversationId])).returns<void>(),
   /** Muted conversations raise no notifications (unread counts still grow). */
   setConversationMuted: request(z.tuple([conversationId, z.boolean()])).returns<ConversationDto>(),
+  /** Deletes a message here only ("delete for me"); the other side keeps its copy. */
+  deleteMessage: request(z.tuple([conversationId, messageId])).returns<void>(),
   /** What the user was writing in a conversation ('' when nothing); kept across restarts. */
   getDraft: request(z.tuple([conversationId])).returns<string>(),
   setDraft: request(
@@ -185,6 +187,8 @@ export interface FerryEvents {
   peerRemoved: { id: string };
   messageAdded: MessageDto;
   messageUpdated: MessageDto;
+  /** A message was deleted here ("delete for me"); the peer keeps its copy. */
+  messageRemoved: { conversationId: string; id: string };
   /** A conversation's unread count, last message or last activity changed. */
   conversationUpdated: ConversationDto;
   /** Unread incoming messages in every conversation: the tray and title badge. */

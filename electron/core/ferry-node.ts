@@ -449,7 +449,12 @@ export class FerryNode implements FerryApi {
     if (this.starting && event.name === 'notice' && event.payload.level !== 'info') this.startupEvents.push(event);
     this.events.emit('event', event);
     // Anything that changes a conversation's summary: its messages and its file offers.
-    if (event.name === 'messageAdded' || event.name === 'messageUpdated' || event.name === 'transferUpdated')
+    if (
+      event.name === 'messageAdded' ||
+      event.name === 'messageUpdated' ||
+      event.name === 'messageRemoved' ||
+      event.name === 'transferUpdated'
+    )
       this.conversations.changed(event.payload.conversationId);
   };
 
@@ -749,6 +754,14 @@ export class FerryNode implements FerryApi {
     ...[conversationId, muted]: RequestArgs<'setConversationMuted'>
   ): Promise<ConversationDto> {
     return this.conversations.setMuted(conversationId, muted);
+  }
+
+  async deleteMessage(...[conversationId, id]: RequestArgs<'deleteMessage'>): Promise<void> {
+    const message = this.messages.get(conversationId, id);
+    if (!message) throw new FerryError('NOT_FOUND', 'no such message in this conversation');
+    // One of ours the peer has not acknowledged would be re-sent later: deleting it also stops that.
+    this.messages.delete(conversationId, id);
+    this.emit('messageRemoved', { conversationId, id });
   }
 
   async getDraft(...[conversationId]: RequestArgs<'getDraft'>): Promise<string> {

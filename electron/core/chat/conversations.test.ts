@@ -172,3 +172,22 @@ describe('searching file names', () => {
     expect(await b.node.searchFiles('nothing like it')).toEqual([]);
   });
 });
+
+describe('delete for me', () => {
+  it('removes a message here (history, search, summary), not at the peer, and says so', async () => {
+    const { a, b, aId, bId } = await pair();
+    const first = await b.node.sendMessage(`direct:${aId}`, 'keep this one');
+    const second = await b.node.sendMessage(`direct:${aId}`, 'delete this embarrassing typo');
+    await a.waitFor('messageAdded', (m) => m.id === second.id);
+    await a.node.deleteMessage(`direct:${bId}`, second.id);
+    expect(a.events.some((e) => e.name === 'messageRemoved' && e.payload.id === second.id)).toBe(true);
+    expect((await a.node.listMessages(`direct:${bId}`)).messages.map((m) => m.id)).toEqual([first.id]);
+    expect(await a.node.searchMessages('embarrassing')).toEqual([]);
+    await waitUntil(() => summaries(a.events, bId).at(-1)?.lastMessage?.id === first.id, {
+      what: 'the summary falls back to the message before',
+    });
+    // The peer still has both.
+    expect((await b.node.listMessages(`direct:${aId}`)).messages).toHaveLength(2);
+    await expect(a.node.deleteMessage(`direct:${bId}`, second.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

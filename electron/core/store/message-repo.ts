@@ -146,6 +146,14 @@ export class MessageRepo {
   }
 
   /** Clears the unread flags of a conversation; returns the messages that were unread (for read receipts). */
+  /** Deletes one message (its search entry goes with it); false when there was none. */
+  delete(conversationId: string, id: string): boolean {
+    const before = this.get(conversationId, id);
+    if (!before) return false;
+    this.db.run('DELETE FROM messages WHERE conversation_id = ? AND id = ?', [conversationId, id]);
+    return true;
+  }
+
   markRead(conversationId: string): { id: string; peerId: string }[] {
     return this.db.transaction(() => {
       const rows = this.db.all<{ id: string; peer_id: string }>(

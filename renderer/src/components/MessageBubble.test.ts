@@ -61,3 +61,28 @@ describe('MessageBubble replies', () => {
     expect(wrapper.emitted('reply')).toEqual([[m]]);
   });
 });
+
+describe('MessageBubble delete for me', () => {
+  it('asks once more before deleting, then has the engine delete it here', async () => {
+    const m = message({ text: 'oops' });
+    const { wrapper, host } = mountWith(MessageBubble, { props: { message: m } });
+    await flushPromises();
+    const button = wrapper.get('.delete-action');
+    expect(button.attributes('aria-label')).toBe('Delete for me');
+    await button.trigger('click');
+    expect(host.deleteMessage).not.toHaveBeenCalled();
+    expect(button.attributes('aria-label')).toBe('Click again to delete it here (the other side keeps its copy)');
+    await button.trigger('click');
+    await flushPromises();
+    expect(host.deleteMessage).toHaveBeenCalledWith(m.conversationId, m.id);
+  });
+
+  it('moving away disarms it', async () => {
+    const { wrapper, host } = mountWith(MessageBubble, { props: { message: message() } });
+    const button = wrapper.get('.delete-action');
+    await button.trigger('click');
+    await button.trigger('blur');
+    await button.trigger('click');
+    expect(host.deleteMessage).not.toHaveBeenCalled();
+  });
+});

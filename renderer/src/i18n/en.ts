@@ -82,6 +82,8 @@ const en = {
   message: {
     reply: 'Reply',
     copy: 'Copy text',
+    delete: 'Delete for me',
+    deleteConfirm: 'Click again to delete it here (the other side keeps its copy)',
     copied: 'Copied',
     you: 'You',
     quoteEarlier: 'An earlier message',

@@ -80,6 +80,8 @@ const zhCN: typeof en = {
   message: {
     reply: '回复',
     copy: '复制文字',
+    delete: '仅为我删除',
+    deleteConfirm: '再点一次即在本机删除（对方仍保留）',
     copied: '已复制',
     you: '我',
     quoteEarlier: '较早的一条消息',

@@ -184,6 +184,14 @@ export const useChatsStore = defineStore('chats', () => {
       if (c && !peer.blocked && c.sendError?.code === 'PEER_BLOCKED') c.sendError = null;
       return;
     }
+    if (event.name === 'messageRemoved') {
+      const c = conversations.value[event.payload.conversationId];
+      if (c) {
+        c.messages = c.messages.filter((m) => m.id !== event.payload.id);
+        if (c.replyingTo?.id === event.payload.id) c.replyingTo = null;
+      }
+      return;
+    }
     if (event.name !== 'messageAdded' && event.name !== 'messageUpdated') return;
     const message = event.payload;
     const c = conversations.value[message.conversationId];

@@ -158,6 +158,7 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
       muted,
     })),
     getDraft: vi.fn(async () => ''),
+    deleteMessage: vi.fn(async () => undefined),
     setDraft: vi.fn(async () => undefined),
     getVerificationCode: vi.fn(async () => '1234 5678 9012'),
     setPeerVerified: vi.fn(async (id: string, verified: boolean) => peer({ id, verified })),
