@@ -927,14 +927,13 @@ export class IpmsgService {
 
   /** Our own broadcast, heard back: from our address, with our version, names and a number we used. */
   private isOwn(packet: IpmsgPacket, from: string): boolean {
-    const ours =
-      this.options.bind && this.options.bind !== '0.0.0.0' ? from === this.options.bind : isLocalAddress(from);
+    // The cheap checks first: listing the interfaces is left for the few packets that pass them.
     return (
-      ours &&
       packet.version === VERSION &&
       this.ownPackets.has(packet.packetNo) &&
       packet.user.toString('utf8') === this.user &&
-      packet.host.toString('utf8') === this.hostName
+      packet.host.toString('utf8') === this.hostName &&
+      (this.options.bind && this.options.bind !== '0.0.0.0' ? from === this.options.bind : isLocalAddress(from))
     );
   }
 
