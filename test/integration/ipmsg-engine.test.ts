@@ -12,6 +12,7 @@ import { MODE, OPT } from '../../electron/core/ipmsg/ipmsg-packet';
 import type { FerryNodeOptions } from '../../electron/core/ferry-node';
 import { startNode, stopNode, type TestNode } from '../helpers/nodes';
 import { freeUdpPort, rawIpmsgPeer, type RawIpmsgPeer, type Received } from '../helpers/ipmsg-peer';
+import { freeIpmsgPort } from '../helpers/ipmsg-tcp';
 import { rejection } from '../helpers/rejection';
 import { waitUntil } from '../helpers/wait';
 
@@ -52,7 +53,7 @@ async function iptuxEnters(nick = 'iptux-peer'): Promise<void> {
 }
 
 beforeEach(async () => {
-  port = await freeUdpPort();
+  port = await freeIpmsgPort([FERRY_IP, PEER_IP]);
   ferry = await startNode('ferry', ipmsgOptions());
   peer = await rawIpmsgPeer(PEER_IP, port, { ip: FERRY_IP, port }, IPTUX);
 });
