@@ -102,6 +102,12 @@ export class IpmsgFileServer {
     this.server = server;
   }
 
+  /** The port it listens on (0 before `listen`). */
+  get port(): number {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address.port : 0;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.connections.keys()) socket.destroy();
     const server = this.server;
