@@ -12,6 +12,7 @@ import type {
   NoticeDto,
   PeerDto,
   FileHit,
+  ImageBytesDto,
   SearchHit,
   SelfDto,
   SettingsDto,
@@ -169,6 +170,24 @@ export const requests = {
         .optional(),
     ]),
   ).returns<TransferDto[]>(),
+  /**
+   * A transferred picture (a file whose TransferFileDto has `image`): `full` is its bytes
+   * (at most 32 MiB), `thumbnail` the one the UI saved with saveThumbnail, or null if none yet.
+   */
+  readImage: request(
+    z.tuple([transferId, z.number().int().min(0), z.enum(['full', 'thumbnail'])]),
+  ).returns<ImageBytesDto | null>(),
+  /** Caches the UI's thumbnail of a transferred picture: PNG, JPEG or WebP, ≤ 640 px a side, ≤ 256 KiB (base64). */
+  saveThumbnail: request(
+    z.tuple([
+      transferId,
+      z.number().int().min(0),
+      z
+        .string()
+        .min(1)
+        .max(Math.ceil((256 * 1024) / 3) * 4),
+    ]),
+  ).returns<void>(),
   /** One page of a transfer's files (`offset` from 0, `limit` ≤ 1000, default 500). */
   listTransferFiles: request(
     z.tuple([

@@ -157,6 +157,19 @@ export type TransferState =
 
 export type TransferFileState = 'pending' | 'active' | 'done' | 'failed';
 
+/** A transferred picture shown inline: its type from its bytes and its size as displayed (EXIF rotation applied). */
+export interface ImageInfoDto {
+  mime: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  width: number;
+  height: number;
+}
+
+/** A picture's bytes for the renderer (base64, so both IPC and the browser bridge carry it). */
+export interface ImageBytesDto {
+  mime: string;
+  base64: string;
+}
+
 export interface TransferFileDto {
   /** Relative path inside the offer, '/'-separated (already sanitised on the receiving side). */
   path: string;
@@ -169,6 +182,8 @@ export interface TransferFileDto {
   /** Where the file was saved (incoming, once done). */
   savedPath: string | null;
   error: ErrorDto | null;
+  /** Set when the file is a picture shown inline (small sends only; see image-probe.ts). */
+  image?: ImageInfoDto;
 }
 
 export interface TransferDto {

@@ -10,6 +10,7 @@ import type { FerryApi, FerryEvent, RequestArgs } from '../../shared/api';
 import { directConversationId, directPeerOf } from '../../shared/conversation-id';
 import { ferryPeerId, fingerprintOfPeer, ipOfPeer, ipmsgPeerId } from '../../shared/peer-id';
 import type {
+  ImageBytesDto,
   ConversationDto,
   FileHit,
   MessageDto,
@@ -50,6 +51,7 @@ import { IpmsgService, type IpmsgOptions, type IpmsgPeer } from './ipmsg/ipmsg-s
 import { IPMSG_CAPABILITIES, type IpmsgSession } from './ipmsg/ipmsg-session';
 import { DataChannel } from './transfer/data-channel';
 import { refuseOwnData } from './transfer/own-data';
+import { TransferImages } from './transfer/transfer-images';
 import { TransferService, type AutoAccept, type OfferQuota } from './transfer/transfer-service';
 
 export interface FerryNodeOptions {
@@ -115,6 +117,8 @@ export class FerryNode implements FerryApi {
   private readonly sessions = new WeakMap<PeerLink, FerrySession>();
   /** What peers send, on its way in (block and disk-full guards, refusals). */
   private readonly intake: PeerIntake;
+  /** Pictures in conversations and their cached thumbnails. */
+  private readonly images: TransferImages;
 
   private constructor(
     readonly identity: DeviceIdentity,
@@ -124,6 +128,7 @@ export class FerryNode implements FerryApi {
     this.events.setMaxListeners(0);
     this.dataDir = path.resolve(options.dataDir);
     this.minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+    this.images = new TransferImages(path.join(this.dataDir, 'thumbnails'));
     this.peers = new PeerRepo(db);
     this.messages = new MessageRepo(db);
     this.conversations = new Conversations(db, this.messages, this.emit);
@@ -911,6 +916,15 @@ export class FerryNode implements FerryApi {
   }
   async listTransferFiles(...[id, options]: RequestArgs<'listTransferFiles'>): Promise<TransferFileDto[]> {
     return this.transfers.files(id, options?.offset, options?.limit);
+  }
+
+  async readImage(...[id, index, variant]: RequestArgs<'readImage'>): Promise<ImageBytesDto | null> {
+    const { t, f } = this.transfers.fileOf(id, index);
+    return this.images.read(t, f, variant);
+  }
+  async saveThumbnail(...[id, index, base64]: RequestArgs<'saveThumbnail'>): Promise<void> {
+    const { t, f } = this.transfers.fileOf(id, index);
+    await this.images.saveThumbnail(t, f, base64);
   }
 
   /** Whether an incoming transfer saved something at `file` (hosts open only such files). */

@@ -16,6 +16,7 @@ export function testFile(index: number, over: Partial<TransferFile> = {}): Trans
     bytesDone: 0,
     state: 'pending',
     error: null,
+    image: null,
     ...over,
   };
 }

@@ -175,6 +175,12 @@ export const MIGRATIONS: readonly Migration[] = [
    */ `
   ALTER TABLE conversations ADD COLUMN draft TEXT;
   `,
+  /*
+   * 7: a transferred picture's type and displayed size (JSON), so the conversation lays it
+   * out at its aspect ratio before it loads.
+   */ `
+  ALTER TABLE transfer_files ADD COLUMN image TEXT;
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;

@@ -123,6 +123,33 @@ describe('TransferRepo', () => {
     db.close();
   });
 
+  it("keeps a picture's type and size, and reads a damaged or foreign one as no picture", async () => {
+    const { db, repo } = await openRepo();
+    const image = { mime: 'image/png' as const, width: 48, height: 30 };
+    repo.insert(transfer('t1', { files: [file(0, { image }), file(1)] }));
+    expect(repo.get('t1')!.files.map((f) => f.image)).toEqual([image, null]);
+    const later = { ...repo.get('t1')!.files[1]!, image: { mime: 'image/jpeg' as const, width: 3, height: 4 } };
+    repo.saveFile('t1', later);
+    expect(repo.get('t1')!.files[1]!.image).toEqual(later.image);
+    for (const damaged of [
+      'not json',
+      '{"mime":"image/svg+xml","width":1,"height":1}',
+      '{"mime":"image/png","width":0,"height":1}',
+      '{"mime":"image/png","width":1,"height":16385}',
+      '{"mime":"image/png","width":1.5,"height":1}',
+      '{"mime":"image/png","width":1}',
+      'null',
+    ]) {
+      db.run('UPDATE transfer_files SET image = ? WHERE idx = 0', [damaged]);
+      expect(repo.get('t1')!.files[0]!.image, damaged).toBeNull();
+    }
+    db.run('UPDATE transfer_files SET image = ? WHERE idx = 0', [
+      '{"mime":"image/gif","width":16384,"height":1,"extra":1}',
+    ]);
+    expect(repo.get('t1')!.files[0]!.image).toEqual({ mime: 'image/gif', width: 16384, height: 1 });
+    db.close();
+  });
+
   it('reads an error code without a message as an empty message', async () => {
     const { db, repo } = await openRepo();
     repo.insert(transfer('t1', { files: [file(0)] }));

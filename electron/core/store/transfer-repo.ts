@@ -1,4 +1,4 @@
-import type { TransferFileState, TransferState } from '../../../shared/dto';
+import type { ImageInfoDto, TransferFileState, TransferState } from '../../../shared/dto';
 import { directConversationId } from '../../../shared/conversation-id';
 import { ConversationRepo } from './conversation-repo';
 import type { FerryDatabase } from './database';
@@ -26,6 +26,8 @@ export interface TransferFile {
   bytesDone: number;
   state: TransferFileState;
   error: TransferError | null;
+  /** A picture shown inline (outgoing: probed when offered; incoming: once saved). */
+  image?: ImageInfoDto | null;
 }
 
 export interface Transfer {
@@ -71,7 +73,27 @@ interface FileRow {
   state: TransferFileState;
   error_code: string | null;
   error_message: string | null;
+  image: string | null;
 }
+
+const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/** The `image` column back as an ImageInfoDto; anything else (damaged, from elsewhere) is no picture. */
+export function imageFromColumn(text: string | null): ImageInfoDto | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as Partial<ImageInfoDto>;
+    const side = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= 16_384;
+    return typeof v.mime === 'string' && IMAGE_MIMES.has(v.mime) && side(v.width) && side(v.height)
+      ? { mime: v.mime, width: v.width, height: v.height }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+const imageColumn = (image: ImageInfoDto | null | undefined): string | null =>
+  image ? JSON.stringify({ mime: image.mime, width: image.width, height: image.height }) : null;
 
 const err = (code: string | null, message: string | null): TransferError | null =>
   code ? { code, message: message ?? '' } : null;
@@ -109,8 +131,8 @@ export class TransferRepo {
       );
       for (const f of t.files) {
         this.db.run(
-          `INSERT INTO transfer_files (transfer_id, idx, path, size, mtime, is_dir, source_path, dest_path, part_path, saved_path, bytes_done, state, error_code, error_message)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO transfer_files (transfer_id, idx, path, size, mtime, is_dir, source_path, dest_path, part_path, saved_path, bytes_done, state, error_code, error_message, image)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             t.id,
             f.index,
@@ -126,6 +148,7 @@ export class TransferRepo {
             f.state,
             f.error?.code ?? null,
             f.error?.message ?? null,
+            imageColumn(f.image),
           ],
         );
       }
@@ -145,9 +168,20 @@ export class TransferRepo {
 
   saveFile(id: string, f: TransferFile): void {
     this.db.run(
-      `UPDATE transfer_files SET dest_path = ?, part_path = ?, saved_path = ?, bytes_done = ?, state = ?, error_code = ?, error_message = ?
+      `UPDATE transfer_files SET dest_path = ?, part_path = ?, saved_path = ?, bytes_done = ?, state = ?, error_code = ?, error_message = ?, image = ?
        WHERE transfer_id = ? AND idx = ?`,
-      [f.dest, f.part, f.saved, f.bytesDone, f.state, f.error?.code ?? null, f.error?.message ?? null, id, f.index],
+      [
+        f.dest,
+        f.part,
+        f.saved,
+        f.bytesDone,
+        f.state,
+        f.error?.code ?? null,
+        f.error?.message ?? null,
+        imageColumn(f.image),
+        id,
+        f.index,
+      ],
     );
   }
 
@@ -187,6 +221,7 @@ export class TransferRepo {
         bytesDone: Number(f.bytes_done),
         state: f.state,
         error: err(f.error_code, f.error_message),
+        image: imageFromColumn(f.image),
       })),
     };
   }

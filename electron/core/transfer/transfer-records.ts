@@ -138,6 +138,7 @@ export function fileDto(f: TransferFile): TransferFileDto {
     state: f.state,
     savedPath: f.saved,
     error: errorDto(f.error),
+    ...(f.image ? { image: { ...f.image } } : {}),
   };
 }
 

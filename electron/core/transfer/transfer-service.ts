@@ -24,6 +24,7 @@ import { SendPump } from './send-pump';
 import { TransferLedger } from './transfer-ledger';
 import type { ReceiverHost } from './transfer-receiver';
 import { allSettled, bytesOf, incomingTransfer, outgoingTransfer, sameOffer } from './transfer-records';
+import { IMAGE_LIMITS, mayBeImage, probeImage, probeImageSync } from './image-probe';
 import {
   DEFAULT_OFFER_QUOTA,
   DEFAULT_OFFER_TTL_MS,
@@ -128,8 +129,20 @@ export class TransferService implements ReceiverHost {
 
   // ── what the user does ──────────────────────────────────────────────────────
 
+  /** A transfer and one of its files, for reading it here (NOT_FOUND if either is unknown). */
+  fileOf(id: string, index: number): { t: Transfer; f: TransferFile } {
+    const t = this.ledger.require(id);
+    const f = t.files[index];
+    if (!f) throw new FerryError('NOT_FOUND', 'no such file in this transfer');
+    return { t, f };
+  }
+
   async send(peerId: string, paths: string[]): Promise<TransferDto> {
     const t = outgoingTransfer(peerId, await buildOffer(paths));
+    if (t.files.length <= IMAGE_LIMITS.maxFilesInTransfer) {
+      for (const f of t.files)
+        if (f.source && mayBeImage(f.path, f.size, f.isDirectory)) f.image = await probeImage(f.source);
+    }
     this.ledger.add(t);
     this.armExpiry(t, this.ttl + 30_000); // the receiver's clock decides; ours is the backstop
     this.ledger.events.updated(t);
@@ -424,6 +437,9 @@ export class TransferService implements ReceiverHost {
   fileDone(t: Transfer, f: TransferFile, savedPath: string | null): void {
     f.bytesDone = f.size;
     f.saved = savedPath;
+    // Just written, so in the page cache: a synchronous look at its first bytes costs nothing.
+    if (savedPath && t.files.length <= IMAGE_LIMITS.maxFilesInTransfer && mayBeImage(savedPath, f.size, f.isDirectory))
+      f.image = probeImageSync(savedPath);
     this.ledger.setFile(t, f, 'done', null);
     if (t.direction === 'in' && allSettled(t)) this.complete(t);
   }
