@@ -176,6 +176,8 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
     resumeTransfer: vi.fn(async (id: string) => transfer({ id, state: 'active' })),
     resendTransfer: vi.fn(async () => transfer({ id: crypto.randomUUID(), direction: 'out', state: 'offered' })),
     listTransfers: vi.fn(async () => []),
+    readImage: vi.fn(async () => null),
+    saveThumbnail: vi.fn(async () => undefined),
     onEvent(listener: (e: FerryEvent) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
