@@ -25,11 +25,19 @@ export type FerryHost = FerryApi & {
    * Electron, where `getPathForFile` gives the real path.
    */
   uploadFiles?(files: File[]): Promise<string[]>;
+  /**
+   * Desktop: writes a pasted file that exists only in memory (a screenshot) to a private
+   * temporary folder and returns its path there (for `sendFiles`). Browser mode uploads instead.
+   */
+  savePastedFile?(name: string, base64: string): Promise<string>;
   /** The host asks the UI to open a conversation (e.g. a notification was clicked). */
   onOpenConversation?(listener: (peerId: string) => void): () => void;
 };
 
 /** An absolute path on any of our platforms (`/…`, `C:\…`, `\\server\…`); the host checks the rest. */
+/** Largest pasted file the desktop host keeps (a 4K screenshot as PNG is 5–25 MiB). */
+export const PASTE_MAX_BYTES = 64 * 1024 * 1024;
+
 const absolutePath = z
   .string()
   .min(1)
@@ -46,6 +54,15 @@ export const hostExtras = {
   pickFolder: request(z.tuple([])).returns<string | null>(),
   openPath: request(z.tuple([absolutePath])).returns<void>(),
   showInFolder: request(z.tuple([absolutePath])).returns<void>(),
+  savePastedFile: request(
+    z.tuple([
+      z.string().min(1).max(255),
+      z
+        .string()
+        .min(1)
+        .max(Math.ceil(PASTE_MAX_BYTES / 3) * 4),
+    ]),
+  ).returns<string>(),
 };
 
 export type HostRequestName = keyof typeof hostExtras;

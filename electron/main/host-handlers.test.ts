@@ -1,16 +1,59 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { PASTE_MAX_BYTES } from '../../shared/host-api';
+import { tempDir } from '../../test/helpers/temp-dir';
 import { createHostHandlers, opensSafely } from './host-handlers';
 
-function handlers(received: string[]) {
+function handlers(received: string[], pasteDir?: string) {
   const shell = { openPath: vi.fn(async () => ''), showItemInFolder: vi.fn() };
   const h = createHostHandlers({
     dialog: {} as never,
     shell: shell as never,
     window: () => null,
     isReceivedFile: async (f) => received.includes(f),
+    ...(pasteDir ? { pasteDir } : {}),
   });
   return { h, shell };
 }
+
+describe('pasted files (desktop)', () => {
+  it('writes each paste into a folder of its own under the paste folder, under a safe name, and never overwrites', async () => {
+    const dir = await tempDir();
+    const { h } = handlers([], dir);
+    const bytes = Buffer.from('a screenshot, pretend');
+    const first = await h.savePastedFile('Screenshot 2026-11-24 13.05.png', bytes.toString('base64'));
+    const second = await h.savePastedFile('Screenshot 2026-11-24 13.05.png', Buffer.from('another').toString('base64'));
+    expect(path.basename(first)).toBe('Screenshot 2026-11-24 13.05.png');
+    expect(path.dirname(path.dirname(first))).toBe(dir);
+    expect(second).not.toBe(first);
+    expect(await readFile(first)).toEqual(bytes);
+    expect((await readFile(second)).toString()).toBe('another');
+    // A name that would climb out of its folder or is a Windows device is made safe.
+    const sneaky = await h.savePastedFile('..', Buffer.from('x').toString('base64')).catch((e: unknown) => e);
+    expect(sneaky).toMatchObject({ code: 'NAME_REJECTED' });
+    const device = await h.savePastedFile('CON.png', Buffer.from('x').toString('base64'));
+    expect(path.basename(device)).toBe('_CON.png');
+    const slash = await h.savePastedFile('a/b.png', Buffer.from('x').toString('base64'));
+    expect(path.dirname(path.dirname(slash))).toBe(dir);
+    expect(path.basename(slash)).toBe('a_b.png');
+    expect((await readdir(dir)).length).toBe(4);
+  });
+
+  it('refuses what is not base64, and anything over the size limit', async () => {
+    const dir = await tempDir();
+    const { h } = handlers([], dir);
+    expect(await h.savePastedFile('a.png', 'not base64!').catch((e: unknown) => e)).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    const tooBig = Buffer.alloc(PASTE_MAX_BYTES + 3).toString('base64');
+    expect(await h.savePastedFile('a.png', tooBig).catch((e: unknown) => e)).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `a pasted file is at most ${PASTE_MAX_BYTES} bytes`,
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
 
 describe('host handlers', () => {
   it('opens a received document with its default app', async () => {

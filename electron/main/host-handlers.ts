@@ -1,6 +1,11 @@
 /** Host extras behind the contract: native dialogs and opening received files safely. */
 import type { BrowserWindow, Dialog, Shell } from 'electron';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { PASTE_MAX_BYTES } from '../../shared/host-api';
+import { sanitizeSegment } from '../core/transfer/safe-filename';
 import { z } from 'zod';
 import { FerryError } from '../core/ferry-error';
 import type { HostHandlers } from './ipc-adapter';
@@ -42,7 +47,10 @@ export function createHostHandlers(deps: {
   window: () => BrowserWindow | null;
   /** Only files Ferry itself saved may be opened (a compromised renderer can't open anything else). */
   isReceivedFile: (file: string) => Promise<boolean>;
+  /** Where pasted files are written (a folder of their own under the OS temp folder by default). */
+  pasteDir?: string;
 }): HostHandlers {
+  const pasteDir = deps.pasteDir ?? path.join(os.tmpdir(), `ferry-pasted-${process.pid}`);
   const { dialog, shell } = deps;
   return {
     async pickFiles() {
@@ -74,6 +82,20 @@ export function createHostHandlers(deps: {
       if (!(await deps.isReceivedFile(target)))
         throw new FerryError('NOT_FOUND', 'this file is not one Ferry received');
       shell.showItemInFolder(target);
+    },
+    async savePastedFile(name, base64) {
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0)
+        throw new FerryError('INVALID_ARGUMENT', 'a pasted file must come as base64');
+      const bytes = Buffer.from(base64, 'base64');
+      if (bytes.length > PASTE_MAX_BYTES)
+        throw new FerryError('INVALID_ARGUMENT', `a pasted file is at most ${PASTE_MAX_BYTES} bytes`);
+      // Its own folder per paste: the name stays as the user sees it, and nothing is overwritten.
+      const safeName = sanitizeSegment(name.replace(/[\\/]/g, '_'));
+      const dir = path.join(pasteDir, randomUUID());
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, safeName);
+      await writeFile(file, bytes, { flag: 'wx' });
+      return file;
     },
   };
 }

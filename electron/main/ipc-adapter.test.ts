@@ -31,6 +31,7 @@ const host: HostHandlers = {
   pickFolder: async () => null,
   openPath: async (file) => void opened.push(file),
   showInFolder: async () => undefined,
+  savePastedFile: async (name) => `/tmp/pasted/${name}`,
 };
 
 const trusted = { trusted: true };

@@ -5,7 +5,7 @@
  * hostile pictures (a 30,000 × 30,000 header, a truncated PNG, text named .png) stay file
  * cards without a page error.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { png, pngHeaderOnly } from '../helpers/images';
@@ -86,6 +86,59 @@ describe('pictures in the browser UI', () => {
       await expect.poll(() => card.locator('.file-main').count(), { timeout: 10_000 }).toBe(1);
       expect(await card.locator('button.picture').count(), name).toBe(0);
     }
+    expect(errors).toEqual([]);
+  });
+
+  it('a pasted screenshot is previewed, named by its time, sent on Send (or dropped on Esc), and arrives whole', async () => {
+    const a = await startNode('Alice');
+    const bDownloads = await tempDir('ferry-e2e-b-dl-');
+    const b = await startNode('Bob', { downloadDir: bDownloads });
+    await a.node.addPeer(b.address);
+    const bob = (await a.node.listPeers())[0]!;
+    const { page, errors } = await openApp(a);
+    await page.click(`[data-peer-id="${bob.id}"]`);
+    const shot = png(320, 200, [90, 160, 60]);
+    const paste = (withFile: boolean) =>
+      page.locator('.composer-input').evaluate(
+        (el, [base64, file]) => {
+          const dt = new DataTransfer();
+          if (file) {
+            const bytes = Uint8Array.from(atob(base64 as string), (c) => c.charCodeAt(0));
+            dt.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+          } else dt.setData('text/plain', 'just words');
+          el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        },
+        [shot.toString('base64'), withFile] as const,
+      );
+
+    // Text pastes as text: no preview.
+    await paste(false);
+    expect(await page.locator('.paste-preview').count()).toBe(0);
+
+    await paste(true);
+    const preview = page.locator('.paste-preview');
+    await preview.waitFor();
+    const name = (await preview.locator('.paste-name').textContent())!;
+    expect(name).toMatch(/^Screenshot \d{4}-\d\d-\d\d \d\d\.\d\d\.png$/);
+    await expect
+      .poll(() => preview.locator('img.paste-thumb').evaluate((img: HTMLImageElement) => img.naturalWidth))
+      .toBe(320);
+    // Send has the focus; Esc drops the paste and nothing is sent.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Send to Bob');
+    await page.keyboard.press('Escape');
+    expect(await preview.count()).toBe(0);
+    expect(await b.node.listTransfers()).toEqual([]);
+
+    await paste(true);
+    await page.getByRole('button', { name: 'Send to Bob' }).click();
+    const offer = await b.waitFor('transferUpdated', (t) => t.direction === 'in' && t.state === 'offered', 20_000);
+    expect(offer.files.map((f) => f.path)).toEqual([name]);
+    expect(offer.totalBytes).toBe(shot.length);
+    await b.node.acceptTransfer(offer.id);
+    const done = await b.waitFor('transferUpdated', (t) => t.id === offer.id && t.state === 'done', 20_000);
+    expect(await readFile(done.files[0]!.savedPath!)).toEqual(shot);
+    // The sender's card shows the screenshot itself.
+    await page.locator(`.conversation [data-transfer-id="${offer.id}"] button.picture img`).waitFor();
     expect(errors).toEqual([]);
   });
 });

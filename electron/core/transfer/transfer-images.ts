@@ -58,7 +58,12 @@ export class TransferImages {
       throw new FerryError('NOT_FOUND', `${path.basename(file)} is no longer where it was`);
     }
     if (size > IMAGE_LIMITS.maxBytes) throw new FerryError('INVALID_ARGUMENT', 'that picture is too large to show');
-    const bytes = await readFile(file);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      throw new FerryError('NOT_FOUND', `${path.basename(file)} is no longer where it was`);
+    }
     // The file may have changed since it was probed: its bytes decide again.
     const info = imageInfoOf(bytes.subarray(0, IMAGE_LIMITS.headBytes));
     if (!info || bytes.length > IMAGE_LIMITS.maxBytes)

@@ -40,6 +40,13 @@ export async function connectHost(): Promise<FerryHost> {
  * them: the real paths (desktop app), or staged uploads with their folder
  * structure and progress (browser mode).
  */
+async function fileToBase64(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 export async function pathsForEntries(
   host: FerryHost,
   entries: UploadEntry[],
@@ -48,8 +55,13 @@ export async function pathsForEntries(
   if (host.getPathForFile) {
     // The desktop app gets top-level items (files or folders) with their real paths.
     const files = entries.filter((e) => e.file && !e.path.includes('/')).map((e) => e.file!);
-    const paths = files.map((f) => host.getPathForFile!(f)).filter(Boolean);
-    if (paths.length && paths.length === files.length) return paths;
+    const paths = files.map((f) => host.getPathForFile!(f));
+    if (paths.length && paths.every(Boolean)) return paths;
+    // A file only in memory (a pasted screenshot) has no path: the desktop host keeps a copy of it.
+    if (host.savePastedFile && files.length && files.length === entries.length) {
+      const save = host.savePastedFile;
+      return Promise.all(files.map(async (f, i) => paths[i] || save(f.name, await fileToBase64(f))));
+    }
   }
   if (uploadTarget) return uploadEntries(uploadTarget, entries, onProgress);
   if (host.uploadFiles && entries.every((e) => e.file && !e.path.includes('/'))) {

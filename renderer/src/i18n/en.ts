@@ -110,6 +110,9 @@ const en = {
     attachFolder: 'Folder…',
     uploading: 'Handing files to Ferry: {done} of {total} ({percent}%)',
     uploadProgress: 'Upload progress',
+    screenshotName: 'Screenshot',
+    pastedLabel: 'Pasted: {n} file to send | Pasted: {n} file to send | Pasted: {n} files to send',
+    sendPasted: 'Send to {name}',
   },
   drop: {
     label: 'Drop files to send',

@@ -108,6 +108,9 @@ const zhCN: typeof en = {
     attachFolder: '文件夹…',
     uploading: '正在把文件交给 Ferry：{done} / {total}（{percent}%）',
     uploadProgress: '上传进度',
+    screenshotName: '截图',
+    pastedLabel: '粘贴了 {n} 个待发送的文件',
+    sendPasted: '发送给 {name}',
   },
   drop: {
     label: '拖放文件以发送',

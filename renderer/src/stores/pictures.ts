@@ -121,6 +121,27 @@ export const usePicturesStore = defineStore('pictures', () => {
     return loading;
   }
 
+  /**
+   * A picture we just sent from memory (pasted, or uploaded in browser mode, where the
+   * staged copy goes once sent): its thumbnail is made from the bytes still here.
+   */
+  function adopt(r: PictureRef, picture: Blob, image: ImageInfoDto): void {
+    const k = key(r);
+    thumbs.set(k, { loading: true });
+    queue.push(async () => {
+      try {
+        const thumb = await makeThumbnail(picture, image);
+        thumbs.set(k, { url: URL.createObjectURL(thumb) });
+        useHost()
+          .saveThumbnail(r.transferId, r.index, await blobToBase64(thumb))
+          .catch(() => {});
+      } catch {
+        thumbs.set(k, { failed: true });
+      }
+    });
+    pump();
+  }
+
   /** The shown thumbnail could not be decoded after all: the card becomes a file card. */
   function markFailed(r: PictureRef) {
     const known = thumbs.get(key(r));
@@ -135,5 +156,5 @@ export const usePicturesStore = defineStore('pictures', () => {
     viewing.value = null;
   }
 
-  return { thumbs, viewing, thumbnail, markFailed, open, close };
+  return { thumbs, viewing, thumbnail, adopt, markFailed, open, close };
 });

@@ -6,6 +6,7 @@ import type { TransferDto } from '../../../shared/dto';
 import type { UploadEntry, UploadProgress } from '../client/browser-upload';
 import { pathsForEntries, useHost } from '../client/host';
 import { toUiError, type UiError } from '../client/request-error';
+import { inlinePicture, usePicturesStore } from './pictures';
 import { useChatsStore } from './chats';
 
 export const ACTIVE_STATES: TransferDto['state'][] = ['offered', 'active', 'paused'];
@@ -100,7 +101,13 @@ export const useTransfersStore = defineStore('transfers', () => {
       delete next[peerId];
       uploads.value = next;
     }
-    return sendPaths(peerId, paths);
+    const t = await sendPaths(peerId, paths);
+    const picture = t && inlinePicture(t);
+    const only = entries.length === 1 ? entries[0]!.file : undefined;
+    // Sent from memory (a paste, a browser upload): the copy it was sent from may not stay.
+    if (t && picture && only && !useHost().getPathForFile?.(only))
+      usePicturesStore().adopt({ transferId: t.id, index: 0 }, only, picture.image);
+    return t;
   }
 
   async function act(id: string, run: () => Promise<TransferDto>): Promise<boolean> {
