@@ -607,7 +607,8 @@ export class IpmsgService {
   /** The peer fetched bytes of one of our files. */
   private pulled(offer: ServedOffer, index: number, bytesDone: number, complete: boolean): void {
     const session = this.known(offer.ip)?.session;
-    if (!session) return;
+    // Said, not silent: a transfer that never reaches "done" then shows why in the log.
+    if (!session) return this.dropped(`file progress from ${offer.ip}, a peer no longer listed`);
     if (complete) offer.completed.add(index);
     this.host.inbox.transfers.pulled(session, offer.transferId, index, bytesDone, complete);
     // Everything was fetched: nothing more is served for this offer.
