@@ -23,6 +23,28 @@ describe('MessageComposer', () => {
     expect((box.element as HTMLTextAreaElement).value).toBe('');
   });
 
+  it('a finished :shortcode: becomes its emoji as it is typed; other colons stay', async () => {
+    const { wrapper } = mountComposer();
+    const box = wrapper.get('textarea');
+    const el = box.element as HTMLTextAreaElement;
+    const type = async (value: string, data: string) => {
+      el.value = value;
+      el.setSelectionRange(value.length, value.length);
+      el.dispatchEvent(new InputEvent('input', { data, bubbles: true }));
+      await flushPromises();
+    };
+    await type('ship it :rocket', 't');
+    expect(el.value).toBe('ship it :rocket');
+    await type('ship it :rocket:', ':');
+    expect(el.value).toBe('ship it 🚀');
+    expect(el.selectionStart).toBe('ship it 🚀'.length);
+    await type('ship it 🚀 at 10:30:', ':');
+    expect(el.value).toBe('ship it 🚀 at 10:30:');
+    // Pasted or typed otherwise (no ":" just typed): left as it is.
+    await type('see :tada:', 'see :tada:');
+    expect(el.value).toBe('see :tada:');
+  });
+
   it('Shift+Enter and Enter during IME composition do not send', async () => {
     const { wrapper, host } = mountComposer();
     const box = wrapper.get('textarea');
