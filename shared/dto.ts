@@ -184,6 +184,8 @@ export interface TransferFileDto {
   error: ErrorDto | null;
   /** Set when the file is a picture shown inline (small sends only; see image-probe.ts). */
   image?: ImageInfoDto;
+  /** An offered picture not here yet, of which the sender sent a small picture: its size (readImage 'thumbnail'). */
+  preview?: { width: number; height: number };
 }
 
 export interface TransferDto {

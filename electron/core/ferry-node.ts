@@ -163,6 +163,7 @@ export class FerryNode implements FerryApi {
     );
     this.chat = new ChatService(this.messages, (id) => this.sessionOf(id), this.emit, this.chatQuota);
     this.transfers = new TransferService({
+      images: this.images,
       repo: new TransferRepo(db),
       emit: this.emit,
       sessionOf: (id) => this.sessionOf(id),
@@ -924,7 +925,8 @@ export class FerryNode implements FerryApi {
   }
   async saveThumbnail(...[id, index, base64]: RequestArgs<'saveThumbnail'>): Promise<void> {
     const { t, f } = this.transfers.fileOf(id, index);
-    await this.images.saveThumbnail(t, f, base64);
+    // Our own picture still waiting for an answer: its thumbnail goes to the peer as the offer's preview.
+    if (await this.images.saveThumbnail(t, f, base64)) this.transfers.sendPreview(t);
   }
 
   /** Whether an incoming transfer saved something at `file` (hosts open only such files). */

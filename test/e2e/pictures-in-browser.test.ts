@@ -31,6 +31,16 @@ describe('pictures in the browser UI', () => {
     await writeFile(path.join(src, 'harbour.png'), png(1600, 1200, [30, 140, 200]));
     const received = await b.node.sendFiles(`direct:${alice.id}`, [path.join(src, 'harbour.png')]);
     const receivedCard = page.locator(`.conversation [data-transfer-id="${received.id}"]`);
+    await receivedCard.getByRole('button', { name: 'Accept' }).waitFor();
+    expect(await receivedCard.locator('button.picture').count()).toBe(0);
+    // Bob's UI drew a thumbnail of it: it reaches Alice as the offer's preview, shown before she accepts.
+    await b.node.saveThumbnail(received.id, 0, png(480, 360, [30, 140, 200]).toString('base64'));
+    await receivedCard.locator('button.picture img').waitFor();
+    const offered = await receivedCard.locator('button.picture').boundingBox();
+    expect(offered && { width: Math.round(offered.width), height: Math.round(offered.height) }).toEqual({
+      width: 280,
+      height: 210,
+    });
     await receivedCard.getByRole('button', { name: 'Accept' }).click();
     const receivedPicture = receivedCard.locator('button.picture');
     await receivedPicture.waitFor({ timeout: 20_000 });
@@ -42,14 +52,14 @@ describe('pictures in the browser UI', () => {
     await expect
       .poll(() => receivedPicture.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
       .toBe(480);
-    // Chromium's thumbnail went back to the engine's cache.
-    await expect.poll(async () => (await a.node.readImage(received.id, 0, 'thumbnail'))?.mime).toBe('image/webp');
 
     // Alice sends one of hers: shown at once, before Bob answers.
     await writeFile(path.join(src, 'tall.png'), png(300, 900, [200, 90, 40]));
     const sent = await a.node.sendFiles(`direct:${bob.id}`, [path.join(src, 'tall.png')]);
     const sentPicture = page.locator(`.conversation [data-transfer-id="${sent.id}"] button.picture`);
     await sentPicture.waitFor();
+    // Chromium's thumbnail of it went back to the engine's cache.
+    await expect.poll(async () => (await a.node.readImage(sent.id, 0, 'thumbnail'))?.mime).toBe('image/webp');
     const tall = await sentPicture.boundingBox();
     expect(tall && { width: Math.round(tall.width), height: Math.round(tall.height) }).toEqual({
       width: 80,

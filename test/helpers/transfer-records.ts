@@ -17,6 +17,7 @@ export function testFile(index: number, over: Partial<TransferFile> = {}): Trans
     state: 'pending',
     error: null,
     image: null,
+    preview: null,
     ...over,
   };
 }

@@ -7,6 +7,8 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { png, gif1x1 } from '../helpers/images';
+import { ackedMessage, sendOffer } from '../helpers/raw-offer';
+import { rawControl, until } from '../helpers/raw-peer';
 import { startNode, stopNode } from '../helpers/nodes';
 import { rejection } from '../helpers/rejection';
 import { tempDir } from '../helpers/temp-dir';
@@ -137,5 +139,89 @@ describe('pictures in a conversation', () => {
     expect(many.files.filter((f) => f.image)).toEqual([]);
     const few = await a.node.sendFiles(`direct:${bId}`, files.slice(0, 20));
     expect(few.files.filter((f) => f.image)).toHaveLength(20);
+  });
+
+  it("sends our offered picture's preview to a Ferry that takes one; it shows before accepting, then the picture itself", async () => {
+    const downloads = await tempDir();
+    const { a, b, bId } = await pair({}, { downloadDir: downloads });
+    const src = await tempDir();
+    await writeFile(path.join(src, 'harbour.png'), png(1600, 1200));
+    const out = await a.node.sendFiles(`direct:${bId}`, [path.join(src, 'harbour.png')]);
+    await b.waitFor('transferUpdated', (t) => t.id === out.id && t.state === 'offered');
+    const thumb = png(480, 360);
+    await a.node.saveThumbnail(out.id, 0, thumb.toString('base64'));
+    const previewed = await b.waitFor('transferUpdated', (t) => t.id === out.id && t.files[0]?.preview !== undefined);
+    expect(previewed.state).toBe('offered');
+    expect(previewed.files[0]).toMatchObject({ preview: { width: 480, height: 360 } });
+    expect(previewed.files[0]!.image).toBeUndefined();
+    expect(await b.node.readImage(out.id, 0, 'thumbnail')).toEqual({
+      mime: 'image/png',
+      base64: thumb.toString('base64'),
+    });
+    // The picture itself is not here yet.
+    expect(await rejection(b.node.readImage(out.id, 0, 'full'))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+
+    // Kept across a restart of the receiver.
+    await stopNode(b);
+    const again = await startNode('Bob', { dataDir: b.dataDir, downloadDir: downloads });
+    const [listed] = await again.node.listTransfers();
+    expect(listed!.files[0]!.preview).toEqual({ width: 480, height: 360 });
+
+    await again.node.addPeer(a.address);
+    await again.waitFor('peerUpdated', (p) => p.online);
+    await again.node.acceptTransfer(out.id);
+    const done = await again.waitFor('transferUpdated', finished(out.id), 20_000);
+    expect(done.files[0]!.image).toEqual({ mime: 'image/png', width: 1600, height: 1200 });
+  });
+
+  it('keeps no preview that is not a small picture of a single offered picture of that peer, and stays connected', async () => {
+    const b = await startNode('Bob', { downloadDir: await tempDir() });
+    const peer = await rawControl(b.node.listeningPort, undefined, { caps: ['chat/1', 'transfer/1', 'preview/1'] });
+    const photo = (n: number) => sendOffer(peer, [{ path: `photo-${n}.png`, size: 5000 }]);
+    const offers = {
+      text: photo(1),
+      wide: photo(2),
+      gif: photo(3),
+      index: photo(4),
+      notes: sendOffer(peer, [{ path: 'notes.txt', size: 5000 }]),
+      two: sendOffer(peer, [
+        { path: 'a.png', size: 10 },
+        { path: 'b.png', size: 10 },
+      ]),
+    };
+    const good = photo(5);
+    await until(() => b.events.filter((e) => e.name === 'transferUpdated').length >= 7, 5_000, 'seven offers');
+    const preview = (id: string, body: Buffer, index = 0, mime = 'image/png') =>
+      peer.send({ type: 'offer-preview', id, index, mime, bodyLength: body.length }, body);
+    preview(offers.text, Buffer.from('plain text, not a picture'));
+    preview(offers.wide, png(481, 10));
+    preview(offers.gif, gif1x1(), 0, 'image/webp');
+    preview(offers.index, png(10, 10), 1);
+    preview(offers.notes, png(10, 10));
+    preview(offers.two, png(10, 10));
+    preview('00000000-0000-4000-8000-00000000abcd', png(10, 10));
+    // The same link still takes a good one, after all of those.
+    preview(good, png(200, 100));
+    await b.waitFor('transferUpdated', (t) => t.id === good && t.files[0]?.preview !== undefined);
+    const previews = Object.fromEntries(
+      (await b.node.listTransfers()).map((t) => [t.id, t.files.map((f) => f.preview ?? null)]),
+    );
+    expect(previews[good]).toEqual([{ width: 200, height: 100 }]);
+    for (const [why, id] of Object.entries(offers)) expect(previews[id]!.some(Boolean), why).toBe(false);
+    await ackedMessage(peer, until);
+  });
+
+  it('never sends a preview to a Ferry that does not announce preview/1', async () => {
+    const a = await startNode('Alice');
+    const peer = await rawControl(a.node.listeningPort);
+    const src = await tempDir();
+    await writeFile(path.join(src, 'photo.png'), png(64, 48));
+    const out = await a.node.sendFiles(`direct:${peer.peerId}`, [path.join(src, 'photo.png')]);
+    await until(() => peer.frames.some((f) => f.type === 'offer' && f.id === out.id), 5_000, 'the offer');
+    await a.node.saveThumbnail(out.id, 0, png(32, 24).toString('base64'));
+    // A message sent after it arrives after anything the thumbnail would have caused.
+    await a.node.sendMessage(`direct:${peer.peerId}`, 'after the thumbnail');
+    await until(() => peer.frames.some((f) => f.type === 'message'), 5_000, 'the message');
+    expect(peer.frames.map((f) => f.type)).not.toContain('offer-preview');
   });
 });

@@ -15,7 +15,7 @@ import { ferryCapabilities, OWN_CAPABILITIES } from './capabilities';
 
 describe('peer capabilities', () => {
   it('reads chat/1 and transfer/1; a peer not heard from yet is assumed to speak protocol 1', () => {
-    expect(OWN_CAPABILITIES).toEqual(['chat/1', 'transfer/1']);
+    expect(OWN_CAPABILITIES).toEqual(['chat/1', 'transfer/1', 'preview/1']);
     const all = ferryCapabilities(null);
     expect(all).toEqual({
       encrypted: true,

@@ -11,10 +11,12 @@ export const CAPS = {
   chat: 'chat/1',
   /** File and folder offers, data connections, resume (§9). */
   transfer: 'transfer/1',
+  /** A small picture of an offered picture, before the offer is answered (§9, `offer-preview`). */
+  preview: 'preview/1',
 } as const;
 
 /** What this Ferry announces in its hello. */
-export const OWN_CAPABILITIES: readonly string[] = [CAPS.chat, CAPS.transfer];
+export const OWN_CAPABILITIES: readonly string[] = [CAPS.chat, CAPS.transfer, CAPS.preview];
 
 /**
  * A Ferry peer's capabilities. `caps` is its last hello's list; null while it has not said

@@ -97,6 +97,18 @@ export const transferStopHeader = z.object({
   ...transferError,
   bodyLength,
 });
+/** Largest `offer-preview` body: a small picture, not the picture. */
+export const PREVIEW_BODY_MAX = 48 * 1024;
+
+/** Control link, sender → receiver, to peers that announce `preview/1`: a small picture of offered picture `index` (the body). */
+export const offerPreviewHeader = z.object({
+  type: z.literal('offer-preview'),
+  id: uuid,
+  index: z.number().int().min(0),
+  mime: z.enum(['image/png', 'image/jpeg', 'image/webp']),
+  bodyLength,
+});
+
 /** Control link, receiver → sender: "please (re)open the data connection" (manual resume). */
 export const transferResumeHeader = z.object({ type: z.literal('transfer-resume'), id: uuid, bodyLength });
 
@@ -153,6 +165,7 @@ const specs = {
   'offer-answer': spec(offerAnswerHeader),
   'transfer-stop': spec(transferStopHeader),
   'transfer-resume': spec(transferResumeHeader),
+  'offer-preview': spec(offerPreviewHeader, PREVIEW_BODY_MAX),
 };
 
 export type FrameType = keyof typeof specs;
@@ -171,7 +184,8 @@ export type ControlHeader =
   | OfferHeader
   | OfferAnswerHeader
   | TransferStopHeader
-  | z.infer<typeof transferResumeHeader>;
+  | z.infer<typeof transferResumeHeader>
+  | z.infer<typeof offerPreviewHeader>;
 
 export type OfferHeader = z.infer<typeof offerHeader>;
 export type OfferAnswerHeader = z.infer<typeof offerAnswerHeader>;

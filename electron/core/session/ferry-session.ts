@@ -8,7 +8,7 @@ import type { PeerCapabilities } from '../../../shared/dto';
 import { errorCodeFrom } from '../../../shared/errors';
 import { FerryError } from '../ferry-error';
 import type { PeerLink } from '../net/connection-manager';
-import { ferryCapabilities } from '../protocol/capabilities';
+import { CAPS, ferryCapabilities } from '../protocol/capabilities';
 import type { DecodedFrame } from '../protocol/frame-codec';
 import { offerBody, type ControlHeader, type OfferEntry, type OfferHeader } from '../protocol/frames';
 import type { Transfer } from '../store/transfer-repo';
@@ -25,8 +25,12 @@ export class FerrySession implements PeerSession {
   readonly protocol = 'ferry' as const;
   readonly capabilities: PeerCapabilities;
 
+  /** The peer announced `preview/1`: it takes `offer-preview` frames (an older Ferry would end the link on one). */
+  readonly takesPreviews: boolean;
+
   constructor(readonly link: PeerLink) {
     this.capabilities = ferryCapabilities(link.hello.caps);
+    this.takesPreviews = link.hello.caps?.includes(CAPS.preview) ?? false;
   }
 
   get peerId(): string {
@@ -77,6 +81,11 @@ export class FerrySession implements PeerSession {
       code: error.code,
       message: error.message.slice(0, MAX_WIRE_MESSAGE),
     });
+  }
+
+  sendPreview(transferId: string, index: number, mime: string, bytes: Buffer): void {
+    if (!this.takesPreviews) return;
+    this.link.conn.send({ type: 'offer-preview', id: transferId, index, mime }, bytes);
   }
 
   askResume(transferId: string): void {
@@ -169,6 +178,9 @@ export class FerrySession implements PeerSession {
         return true;
       case 'transfer-resume':
         inbox.transfers.resumeAsked(this, header.id);
+        return true;
+      case 'offer-preview':
+        inbox.transfers.previewed?.(this, header.id, header.index, frame.body ?? Buffer.alloc(0));
         return true;
       default:
         return false;

@@ -66,6 +66,8 @@ export class PeerIntake {
         stopped: transfers.stopped,
         resumeAsked: transfers.resumeAsked,
         pulled: transfers.pulled,
+        // A blocked peer's offer expired unseen: a preview of it finds no offer to go with.
+        previewed: (session, id, index, bytes) => transfers.previewed?.(session, id, index, bytes),
       },
     };
   }

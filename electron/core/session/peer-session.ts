@@ -86,6 +86,9 @@ export interface PeerSession {
 
   /** The peer broke the protocol, or what it sent cannot be taken now: say why and end the session. */
   fail(error: FerryError): void;
+
+  /** A small picture of offered picture `index`, for peers that take one (absent: the protocol has none). */
+  sendPreview?(transferId: string, index: number, mime: string, bytes: Buffer): void;
 }
 
 /** Where a session delivers what the peer says about chat. */
@@ -107,6 +110,8 @@ export interface TransferInbox {
    * of file `index` so far, and whether it now has all of it. A first fetch is its acceptance.
    */
   pulled(session: PeerSession, transferId: string, index: number, bytesDone: number, complete: boolean): void;
+  /** The peer sent a small picture of picture `index` of its offer (checked like any input before it is kept). */
+  previewed?(session: PeerSession, transferId: string, index: number, bytes: Buffer): void;
 }
 
 export interface PeerInbox {

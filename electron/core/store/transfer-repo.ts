@@ -28,6 +28,8 @@ export interface TransferFile {
   error: TransferError | null;
   /** A picture shown inline (outgoing: probed when offered; incoming: once saved). */
   image?: ImageInfoDto | null;
+  /** Incoming, still offered: the size of the small picture the sender sent of it. */
+  preview?: { width: number; height: number } | null;
 }
 
 export interface Transfer {
@@ -92,8 +94,24 @@ export function imageFromColumn(text: string | null): ImageInfoDto | null {
   }
 }
 
-const imageColumn = (image: ImageInfoDto | null | undefined): string | null =>
-  image ? JSON.stringify({ mime: image.mime, width: image.width, height: image.height }) : null;
+/** The `image` column of a file offered with a preview only: `{"preview":true,"width":…,"height":…}`. */
+export function previewFromColumn(text: string | null): { width: number; height: number } | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as { preview?: unknown; width?: unknown; height?: unknown };
+    const side = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= 480;
+    return v?.preview === true && side(v.width) && side(v.height) ? { width: v.width, height: v.height } : null;
+  } catch {
+    return null;
+  }
+}
+
+const imageColumn = (f: Pick<TransferFile, 'image' | 'preview'>): string | null =>
+  f.image
+    ? JSON.stringify({ mime: f.image.mime, width: f.image.width, height: f.image.height })
+    : f.preview
+      ? JSON.stringify({ preview: true, width: f.preview.width, height: f.preview.height })
+      : null;
 
 const err = (code: string | null, message: string | null): TransferError | null =>
   code ? { code, message: message ?? '' } : null;
@@ -148,7 +166,7 @@ export class TransferRepo {
             f.state,
             f.error?.code ?? null,
             f.error?.message ?? null,
-            imageColumn(f.image),
+            imageColumn(f),
           ],
         );
       }
@@ -178,7 +196,7 @@ export class TransferRepo {
         f.state,
         f.error?.code ?? null,
         f.error?.message ?? null,
-        imageColumn(f.image),
+        imageColumn(f),
         id,
         f.index,
       ],
@@ -222,6 +240,7 @@ export class TransferRepo {
         state: f.state,
         error: err(f.error_code, f.error_message),
         image: imageFromColumn(f.image),
+        preview: previewFromColumn(f.image),
       })),
     };
   }

@@ -1,5 +1,6 @@
 /** What the transfer service needs from the node, and its limits. */
 import type { EventSink } from '../event-sink';
+import type { TransferImages } from './transfer-images';
 import type { PeerSession } from '../session/peer-session';
 import type { TransferRepo } from '../store/transfer-repo';
 import type { DataChannel } from './data-channel';
@@ -36,4 +37,6 @@ export interface TransferServiceDeps {
   freeBytes?: (dir: string) => Promise<number | null>;
   /** Something went wrong outside any request (a timer, a stream): tell the user, never throw. */
   report?: (context: string, err: unknown) => void;
+  /** Pictures' thumbnails and offer previews (absent: no previews are sent or kept). */
+  images?: TransferImages;
 }

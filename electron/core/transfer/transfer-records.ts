@@ -138,7 +138,7 @@ export function fileDto(f: TransferFile): TransferFileDto {
     state: f.state,
     savedPath: f.saved,
     error: errorDto(f.error),
-    ...(f.image ? { image: { ...f.image } } : {}),
+    ...(f.image ? { image: { ...f.image } } : f.preview ? { preview: { ...f.preview } } : {}),
   };
 }
 

@@ -74,6 +74,7 @@ export class TransferService implements ReceiverHost {
       stopped: (session, id, state, error) => this.onStop(session, id, state, error),
       resumeAsked: (session, id) => this.onResumeAsked(session, id),
       pulled: (session, id, index, bytesDone, complete) => this.onPulled(session, id, index, bytesDone, complete),
+      previewed: (session, id, index, bytes) => void this.onPreview(session, id, index, bytes),
     };
   }
 
@@ -150,6 +151,30 @@ export class TransferService implements ReceiverHost {
     if (session) session.offer(t);
     else this.deps.keepConnected(peerId);
     return this.toDto(t);
+  }
+
+  /** Sends the kept preview of our offered picture, to a peer that takes one (now, or with a re-offer). */
+  sendPreview(t: Transfer, session = this.deps.sessionOf(t.peerId)): void {
+    const preview = this.deps.images?.previewOf(t.id);
+    if (preview && session && t.direction === 'out' && t.state === 'offered')
+      session.sendPreview?.(t.id, 0, preview.mime, preview.bytes);
+  }
+
+  /** A peer's small picture of its offered picture: kept and shown on the offer card, or ignored. */
+  private async onPreview(session: PeerSession, id: string, index: number, bytes: Buffer): Promise<void> {
+    const t = this.mine(session, id, 'in');
+    const f = t?.files[index];
+    const images = this.deps.images;
+    if (!t || !f || !images || t.state !== 'offered' || t.files.length !== 1) return;
+    if (!mayBeImage(f.path, f.size, f.isDirectory)) return;
+    try {
+      const size = await images.storePreview(t, f, bytes);
+      if (!size || t.state !== 'offered') return;
+      f.preview = size;
+      this.ledger.setFile(t, f, f.state);
+    } catch (err) {
+      this.deps.report?.('keeping an offer preview', err);
+    }
   }
 
   /**
@@ -383,8 +408,10 @@ export class TransferService implements ReceiverHost {
   onSessionUp(session: PeerSession): void {
     for (const t of this.ledger.unfinished()) {
       if (t.peerId !== session.peerId || t.direction !== 'out') continue;
-      if (t.state === 'offered') session.offer(t);
-      else if (session.pull)
+      if (t.state === 'offered') {
+        session.offer(t);
+        this.sendPreview(t, session);
+      } else if (session.pull)
         continue; // the peer fetches what it still wants
       else if (t.state === 'paused' || t.state === 'active') {
         if (t.state === 'paused') this.ledger.setState(t, 'active', null);

@@ -7,7 +7,7 @@
  */
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
-import type { ImageBytesDto, ImageInfoDto, TransferDto, TransferFileDto } from '../../../shared/dto';
+import type { ImageBytesDto, TransferDto } from '../../../shared/dto';
 import { useHost } from '../client/host';
 
 /** Longest side of a thumbnail made here (the engine takes up to 640). */
@@ -19,17 +19,28 @@ export interface PictureRef {
   index: number;
 }
 
-/** The picture shown inline for this transfer, if it is one: a single picture that is here (ours, or arrived). */
-export function inlinePicture(t: TransferDto): (TransferFileDto & { image: ImageInfoDto }) | null {
+/** A picture's displayed size. */
+export interface PictureSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * The picture shown inline for this transfer, if it is one: a single picture that is here
+ * (ours, or arrived), or an offered one the sender sent a preview of (`offered`: only the
+ * preview can be shown until it is accepted and arrives).
+ */
+export function inlinePicture(t: TransferDto): { image: PictureSize; offered: boolean } | null {
   if (t.fileCount !== 1) return null;
   const f = t.files[0];
-  if (!f?.image) return null;
-  if (t.direction === 'in' && t.state !== 'done') return null;
-  return f as TransferFileDto & { image: ImageInfoDto };
+  if (!f) return null;
+  if (f.image && (t.direction === 'out' || t.state === 'done')) return { image: f.image, offered: false };
+  if (f.preview && t.direction === 'in' && t.state === 'offered') return { image: f.preview, offered: true };
+  return null;
 }
 
 /** The box a picture gets in the timeline: its aspect ratio, within max × max, never below 48 px a side. */
-export function pictureBox(image: ImageInfoDto, maxWidth = 280, maxHeight = 240): { width: number; height: number } {
+export function pictureBox(image: PictureSize, maxWidth = 280, maxHeight = 240): { width: number; height: number } {
   const scale = Math.min(1, maxWidth / image.width, maxHeight / image.height);
   return {
     width: Math.max(48, Math.round(image.width * scale)),
@@ -52,7 +63,7 @@ async function blobToBase64(blob: Blob): Promise<string> {
 }
 
 /** Scales a picture down to THUMBNAIL_SIDE (WebP where the browser encodes it, else PNG). */
-export async function makeThumbnail(picture: Blob, image: ImageInfoDto): Promise<Blob> {
+export async function makeThumbnail(picture: Blob, image: PictureSize): Promise<Blob> {
   const scale = Math.min(1, THUMBNAIL_SIDE / Math.max(image.width, image.height));
   const width = Math.max(1, Math.round(image.width * scale));
   const height = Math.max(1, Math.round(image.height * scale));
@@ -90,7 +101,7 @@ export const usePicturesStore = defineStore('pictures', () => {
     }
   }
 
-  async function loadThumb(r: PictureRef, image: ImageInfoDto): Promise<void> {
+  async function loadThumb(r: PictureRef, image: PictureSize): Promise<void> {
     const host = useHost();
     try {
       const cached = await host.readImage(r.transferId, r.index, 'thumbnail');
@@ -110,7 +121,7 @@ export const usePicturesStore = defineStore('pictures', () => {
   }
 
   /** The thumbnail's state, starting to load it on first ask. */
-  function thumbnail(r: PictureRef, image: ImageInfoDto): ThumbState {
+  function thumbnail(r: PictureRef, image: PictureSize): ThumbState {
     const k = key(r);
     const known = thumbs.get(k);
     if (known) return known;
@@ -125,7 +136,7 @@ export const usePicturesStore = defineStore('pictures', () => {
    * A picture we just sent from memory (pasted, or uploaded in browser mode, where the
    * staged copy goes once sent): its thumbnail is made from the bytes still here.
    */
-  function adopt(r: PictureRef, picture: Blob, image: ImageInfoDto): void {
+  function adopt(r: PictureRef, picture: Blob, image: PictureSize): void {
     const k = key(r);
     thumbs.set(k, { loading: true });
     queue.push(async () => {
