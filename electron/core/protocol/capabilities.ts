@@ -11,10 +11,12 @@ export const CAPS = {
   chat: 'chat/1',
   /** File and folder offers, data connections, resume (§9). */
   transfer: 'transfer/1',
+  /** The `recall` frame: an author takes back a message within 2 minutes (§6). */
+  recall: 'recall/1',
 } as const;
 
 /** What this Ferry announces in its hello. */
-export const OWN_CAPABILITIES: readonly string[] = [CAPS.chat, CAPS.transfer];
+export const OWN_CAPABILITIES: readonly string[] = [CAPS.chat, CAPS.transfer, CAPS.recall];
 
 /**
  * A Ferry peer's capabilities. `caps` is its last hello's list; null while it has not said
@@ -32,5 +34,7 @@ export function ferryCapabilities(caps: readonly string[] | null): PeerCapabilit
     folders: has(CAPS.transfer),
     resume: has(CAPS.transfer),
     groups: false,
+    // Not assumed before a hello: a Ferry older than recall would refuse the frame (UNKNOWN_FRAME).
+    recall: caps !== null && caps.includes(CAPS.recall),
   };
 }

@@ -42,6 +42,7 @@ export function peer(over: Partial<PeerDto> = {}): PeerDto {
       folders: true,
       resume: true,
       groups: false,
+      recall: true,
     },
     name: 'Bob',
     announcedName: 'Bob',
