@@ -56,7 +56,10 @@ describe('recall', () => {
       ['', true],
     ]);
     expect(bHistory[1]!.replyTo).toBe(keep.id); // the row stays, in its place
-    expect((await a.node.listMessages(`direct:${bId}`)).messages[1]).toMatchObject({ text: '', recalledAt: recalled.recalledAt });
+    expect((await a.node.listMessages(`direct:${bId}`)).messages[1]).toMatchObject({
+      text: '',
+      recalledAt: recalled.recalledAt,
+    });
     for (const node of [a.node, b.node]) {
       expect(await node.searchMessages('qzxjvk')).toEqual([]);
       expect(await node.searchMessages('7391')).toEqual([]);
@@ -108,7 +111,9 @@ describe('recall', () => {
     await a.node.recallMessage(`direct:${bId}`, sent.id); // Alice's clock says it is fresh
     const notice = await b.waitFor('notice', (n) => n.code === 'RECALL_TOO_LATE');
     expect(notice.peerId).toBe(aId);
-    expect((await b.node.listMessages(`direct:${aId}`)).messages[0]).toMatchObject({ text: 'arrived long ago for Bob' });
+    expect((await b.node.listMessages(`direct:${aId}`)).messages[0]).toMatchObject({
+      text: 'arrived long ago for Bob',
+    });
     expect(b.events.some((e) => e.name === 'messageUpdated' && e.payload.id === sent.id)).toBe(false);
   });
 

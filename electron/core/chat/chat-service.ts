@@ -105,7 +105,10 @@ export class ChatService implements ChatInbox {
     if (message.state !== 'queued') {
       const session = this.sessionOf(peerId);
       if (!session) {
-        throw new FerryError('PEER_OFFLINE', 'the other side is offline: a recall is not queued; try again when it is back');
+        throw new FerryError(
+          'PEER_OFFLINE',
+          'the other side is offline: a recall is not queued; try again when it is back',
+        );
       }
       session.recall(id);
     }
@@ -129,7 +132,8 @@ export class ChatService implements ChatInbox {
         message: `ignored ${session.name}'s recall of message ${messageId}: ${why}`,
         peerId: session.peerId,
       });
-    if (!message) return refuse('info', 'NOT_FOUND', 'there is no such message from it here (deleted here, or never arrived)');
+    if (!message)
+      return refuse('info', 'NOT_FOUND', 'there is no such message from it here (deleted here, or never arrived)');
     if (message.direction !== 'in' || message.peerId !== session.peerId) {
       return refuse('warn', 'NOT_YOURS', 'that message is not one it sent');
     }

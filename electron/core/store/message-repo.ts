@@ -163,10 +163,11 @@ export class MessageRepo {
   recall(conversationId: string, id: string, at: number): MessageDto | undefined {
     const current = this.get(conversationId, id);
     if (!current || current.recalledAt !== undefined) return current;
-    this.db.run(
-      "UPDATE messages SET text = '', recalled_at = ?, unread = 0 WHERE conversation_id = ? AND id = ?",
-      [at, conversationId, id],
-    );
+    this.db.run("UPDATE messages SET text = '', recalled_at = ?, unread = 0 WHERE conversation_id = ? AND id = ?", [
+      at,
+      conversationId,
+      id,
+    ]);
     // The old text's page images in the write-ahead log go too (secure_delete zeroes the database file's copy).
     this.db.get('PRAGMA wal_checkpoint(TRUNCATE)');
     return { ...current, text: '', recalledAt: at };

@@ -22,7 +22,9 @@ describe('ForwardDialog', () => {
     const { wrapper, host } = mountWith(ForwardDialog, { props: { message: m }, initialState: peers });
     await flushPromises();
     // A blocked peer is not offered.
-    expect(wrapper.findAll('.forward-item').map((i) => i.text())).toEqual(['Bob', 'Carol'].map((n) => expect.stringContaining(n)));
+    expect(wrapper.findAll('.forward-item').map((i) => i.text())).toEqual(
+      ['Bob', 'Carol'].map((n) => expect.stringContaining(n)),
+    );
     expect(wrapper.find(`[data-peer-id="${DAVE}"]`).exists()).toBe(false);
     expect(wrapper.get('.forward-send').attributes('disabled')).toBeDefined();
     await wrapper.get(`[data-peer-id="${BOB}"] input`).setValue(true);

@@ -90,7 +90,11 @@ describe('MessageBubble delete for me', () => {
 
 describe('MessageBubble recall', () => {
   const ferry = peer();
-  const ipmsg = peer({ id: 'ipmsg:192.168.1.20', protocol: 'ipmsg', capabilities: { ...ferry.capabilities, recall: false } });
+  const ipmsg = peer({
+    id: 'ipmsg:192.168.1.20',
+    protocol: 'ipmsg',
+    capabilities: { ...ferry.capabilities, recall: false },
+  });
   const peersState = { peers: { byId: { [ferry.id]: ferry, [ipmsg.id]: ipmsg } } };
 
   it('offers Recall on our own fresh message to a Ferry peer, and asks the engine to recall it', async () => {
