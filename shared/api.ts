@@ -110,6 +110,12 @@ export const requests = {
   setConversationMuted: request(z.tuple([conversationId, z.boolean()])).returns<ConversationDto>(),
   /** Deletes a message here only ("delete for me"); the other side keeps its copy. */
   deleteMessage: request(z.tuple([conversationId, messageId])).returns<void>(),
+  /**
+   * Recalls one of our messages on both sides, within 2 minutes of sending it (Ferry peers
+   * only): its text is removed here and at the peer, a "recalled" line stays. Refused with
+   * RECALL_TOO_LATE, NOT_YOURS, NOT_FOUND, PEER_UNSUPPORTED (IP Messenger) or PEER_OFFLINE.
+   */
+  recallMessage: request(z.tuple([conversationId, messageId])).returns<MessageDto>(),
   /** What the user was writing in a conversation ('' when nothing); kept across restarts. */
   getDraft: request(z.tuple([conversationId])).returns<string>(),
   setDraft: request(

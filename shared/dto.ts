@@ -29,6 +29,8 @@ export interface PeerCapabilities {
   /** An interrupted transfer continues where it stopped. */
   resume: boolean;
   groups: boolean;
+  /** Its author may recall a message within 2 minutes (Ferry's `recall/1`; IP Messenger has no recall). */
+  recall: boolean;
 }
 
 export interface PeerDto {
@@ -74,6 +76,11 @@ export interface MessageDto {
   /** Local clock when stored, ms since epoch. */
   storedAt: number;
   state: MessageState;
+  /**
+   * Set when its author recalled it (local clock, ms since epoch): its text is gone ('') and
+   * the conversation shows "… recalled a message" in its place. Absent otherwise.
+   */
+  recalledAt?: number;
 }
 
 /**

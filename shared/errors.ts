@@ -26,6 +26,10 @@ export const ErrorCodes = {
   // chat
   TEXT_TOO_LONG: 'TEXT_TOO_LONG',
   NOT_FOUND: 'NOT_FOUND',
+  /** A message can be recalled only within 2 minutes of sending it (docs/PROTOCOL.md §6). */
+  RECALL_TOO_LATE: 'RECALL_TOO_LATE',
+  /** Only the author of a message may recall it. */
+  NOT_YOURS: 'NOT_YOURS',
   // transfer
   OFFER_DECLINED: 'OFFER_DECLINED',
   OFFER_EXPIRED: 'OFFER_EXPIRED',

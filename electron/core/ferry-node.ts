@@ -87,6 +87,8 @@ export interface FerryNodeOptions {
   offerQuota?: Partial<OfferQuota>;
   /** Per-peer limits on incoming chat (defaults: DEFAULT_CHAT_QUOTA). */
   chatQuota?: Partial<ChatQuotaLimits>;
+  /** The chat's clock: when messages are stored, and the recall window (tests move it instead of sleeping). */
+  now?: () => number;
 }
 
 /** Default floor of free space in the data folder (the database must never fill the disk). */
@@ -161,7 +163,13 @@ export class FerryNode implements FerryApi {
     this.chatQuota = new ChatQuota({ ...DEFAULT_CHAT_QUOTA, ...options.chatQuota }, (id) =>
       this.messages.unreadVolume(id),
     );
-    this.chat = new ChatService(this.messages, (id) => this.sessionOf(id), this.emit, this.chatQuota);
+    this.chat = new ChatService(
+      this.messages,
+      (id) => this.sessionOf(id),
+      this.emit,
+      this.chatQuota,
+      options.now ?? Date.now,
+    );
     this.transfers = new TransferService({
       images: this.images,
       repo: new TransferRepo(db),
@@ -768,6 +776,19 @@ export class FerryNode implements FerryApi {
     // One of ours the peer has not acknowledged would be re-sent later: deleting it also stops that.
     this.messages.delete(conversationId, id);
     this.emit('messageRemoved', { conversationId, id });
+  }
+
+  async recallMessage(...[conversationId, id]: RequestArgs<'recallMessage'>): Promise<MessageDto> {
+    const peer = this.conversationPeer(conversationId);
+    if (!this.capabilitiesOf(peer).recall) {
+      throw new FerryError(
+        'PEER_UNSUPPORTED',
+        peer.protocol === 'ipmsg'
+          ? 'IP Messenger, FeiQ and iptux have no way to recall a message; it stays on their screen'
+          : `${peer.alias ?? peer.name} runs a Ferry without recall (no "recall/1" in its hello)`,
+      );
+    }
+    return this.chat.recall(peer.id, id);
   }
 
   async getDraft(...[conversationId]: RequestArgs<'getDraft'>): Promise<string> {

@@ -136,6 +136,13 @@ describe('schema upgrades', () => {
         });
         expect(added?.seq).toBe(4);
         expect(new MessageRepo(db).search('你好 again').map((h) => h.message.id)).toEqual([added!.id]);
+        // Recall (schema 8) works on rows from before it: nothing was recalled, and a recalled
+        // old message leaves the search index (trigram and substring search alike).
+        expect(page.messages.every((m) => m.recalledAt === undefined)).toBe(true);
+        expect(new MessageRepo(db).search('你好 👋').map((h) => h.message.id)).toEqual([MESSAGE]);
+        expect(new MessageRepo(db).recall(`direct:${PEER}`, MESSAGE, 40)).toMatchObject({ text: '', recalledAt: 40 });
+        expect(new MessageRepo(db).search('你好 👋')).toEqual([]);
+        expect(new MessageRepo(db).search('你好').map((h) => h.message.id)).toEqual([added!.id]);
         const transfer = new TransferRepo(db).get(TRANSFER);
         if (version >= 2) {
           expect(transfer).toMatchObject({ state: 'paused', saveDir: '/dl', totalBytes: 100 });

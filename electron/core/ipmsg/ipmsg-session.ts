@@ -21,6 +21,7 @@ export const IPMSG_CAPABILITIES: PeerCapabilities = Object.freeze({
   folders: true,
   resume: false,
   groups: false,
+  recall: false,
 });
 
 export class IpmsgSession implements PeerSession {
@@ -57,6 +58,11 @@ export class IpmsgSession implements PeerSession {
 
   markedRead(messageIds: string[]): void {
     this.service.markedRead(this.peer, messageIds);
+  }
+
+  /** IP Messenger has no recall: the engine checks `capabilities.recall` and never gets here. */
+  recall(): void {
+    throw new FerryError('PEER_UNSUPPORTED', 'IP Messenger, FeiQ and iptux have no way to recall a message');
   }
 
   offer(transfer: Transfer): void {

@@ -14,8 +14,8 @@ import type { FerryError } from '../ferry-error';
 import { ferryCapabilities, OWN_CAPABILITIES } from './capabilities';
 
 describe('peer capabilities', () => {
-  it('reads chat/1 and transfer/1; a peer not heard from yet is assumed to speak protocol 1', () => {
-    expect(OWN_CAPABILITIES).toEqual(['chat/1', 'transfer/1', 'preview/1']);
+  it('reads chat/1, transfer/1 and recall/1; a peer not heard from yet is assumed to speak protocol 1 without recall', () => {
+    expect(OWN_CAPABILITIES).toEqual(['chat/1', 'transfer/1', 'preview/1', 'recall/1']);
     const all = ferryCapabilities(null);
     expect(all).toEqual({
       encrypted: true,
@@ -26,8 +26,10 @@ describe('peer capabilities', () => {
       folders: true,
       resume: true,
       groups: false,
+      recall: false,
     });
     expect(ferryCapabilities(['chat/1', 'transfer/1'])).toEqual(all);
+    expect(ferryCapabilities(['chat/1', 'transfer/1', 'recall/1'])).toEqual({ ...all, recall: true });
     expect(ferryCapabilities(['chat/1'])).toMatchObject({ chat: true, receipts: true, files: false, resume: false });
     expect(ferryCapabilities(['transfer/1', 'chat/2'])).toMatchObject({ chat: false, receipts: false, files: true });
     expect(ferryCapabilities([])).toMatchObject({ encrypted: true, verifiable: true, chat: false, files: false });

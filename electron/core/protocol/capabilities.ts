@@ -13,10 +13,12 @@ export const CAPS = {
   transfer: 'transfer/1',
   /** A small picture of an offered picture, before the offer is answered (§9, `offer-preview`). */
   preview: 'preview/1',
+  /** The `recall` frame: an author takes back a message within 2 minutes (§6). */
+  recall: 'recall/1',
 } as const;
 
 /** What this Ferry announces in its hello. */
-export const OWN_CAPABILITIES: readonly string[] = [CAPS.chat, CAPS.transfer, CAPS.preview];
+export const OWN_CAPABILITIES: readonly string[] = [CAPS.chat, CAPS.transfer, CAPS.preview, CAPS.recall];
 
 /**
  * A Ferry peer's capabilities. `caps` is its last hello's list; null while it has not said
@@ -34,5 +36,7 @@ export function ferryCapabilities(caps: readonly string[] | null): PeerCapabilit
     folders: has(CAPS.transfer),
     resume: has(CAPS.transfer),
     groups: false,
+    // Not assumed before a hello: a Ferry older than recall would refuse the frame (UNKNOWN_FRAME).
+    recall: caps !== null && caps.includes(CAPS.recall),
   };
 }

@@ -153,6 +153,9 @@ describe('control frames', () => {
     ['an error without a message', { type: 'error', code: 'c' }, 'message'],
     ['a bye reason over 64 bytes', { type: 'bye', reason: 'r'.repeat(65) }, 'reason'],
     ['a resume with a bad id', { type: 'transfer-resume', id: 'x' }, 'id'],
+    ['a recall with a bad id', { type: 'recall', id: 'not-a-uuid' }, 'id'],
+    ['a recall without an id', { type: 'recall' }, 'id'],
+    ['a recall with a numeric id', { type: 'recall', id: 7 }, 'id'],
   ])('refuses a frame with %s', (_what, header, field) => {
     const err = refusal(
       control,
@@ -174,6 +177,7 @@ describe('control frames', () => {
     [{ type: 'error', code: 'c'.repeat(64), message: 'm'.repeat(1000) }],
     [{ type: 'bye', reason: 'r'.repeat(64) }],
     [{ type: 'transfer-resume', id: UUID }],
+    [{ type: 'recall', id: UUID }],
     [{ type: 'offer-answer', id: UUID, accept: false }],
     [
       {
@@ -244,8 +248,28 @@ describe('control frames', () => {
     expect(refusal(control, { ...stop, message: 'm'.repeat(1001) }).message).toContain('message: over 1000 bytes');
   });
 
+  it('takes a recall with no body, and ignores fields it does not know (§2)', () => {
+    expect(controlFrames('recall')?.maxBody).toBe(0);
+    expect(refusal(control, { type: 'recall', id: UUID }, Buffer.from('x'))).toMatchObject({ code: 'FRAME_TOO_LARGE' });
+    expect(decode(control, { type: 'recall', id: UUID, reason: 'typo', at: 5 }).header).toEqual({
+      type: 'recall',
+      id: UUID,
+    });
+  });
+
   it('knows exactly the control frame types, and only bodies of messages and offers', () => {
-    for (const type of ['hello', 'ack', 'read', 'ping', 'pong', 'error', 'bye', 'offer-answer', 'transfer-stop']) {
+    for (const type of [
+      'hello',
+      'ack',
+      'read',
+      'ping',
+      'pong',
+      'error',
+      'bye',
+      'recall',
+      'offer-answer',
+      'transfer-stop',
+    ]) {
       expect(controlFrames(type)?.maxBody).toBe(0);
     }
     expect(controlFrames('transfer-resume')?.maxBody).toBe(0);

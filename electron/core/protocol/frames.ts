@@ -46,6 +46,12 @@ export const errorHeader = z.object({
   message: shortText(1000),
   bodyLength,
 });
+/**
+ * "I recall my message `id`" (capability `recall/1`, docs/PROTOCOL.md §6): the receiver
+ * removes its text if the message is the sender's own and was stored here at most
+ * 2 minutes (+30 s of clock allowance) ago; otherwise it ignores the frame. Never answered.
+ */
+export const recallHeader = z.object({ type: z.literal('recall'), id: uuid, bodyLength });
 export const byeHeader = z.object({ type: z.literal('bye'), reason: shortText(64), bodyLength });
 
 // ── file transfer (docs/PROTOCOL.md §9) ──────────────────────────────────
@@ -161,6 +167,7 @@ const specs = {
   pong: spec(pongHeader),
   error: spec(errorHeader),
   bye: spec(byeHeader),
+  recall: spec(recallHeader),
   offer: spec(offerHeader, OFFER_BODY_MAX),
   'offer-answer': spec(offerAnswerHeader),
   'transfer-stop': spec(transferStopHeader),
@@ -181,6 +188,7 @@ export type ControlHeader =
   | z.infer<typeof pongHeader>
   | z.infer<typeof errorHeader>
   | z.infer<typeof byeHeader>
+  | z.infer<typeof recallHeader>
   | OfferHeader
   | OfferAnswerHeader
   | TransferStopHeader

@@ -237,6 +237,7 @@ function recorder() {
       message: (s, m) => (from.add(s), calls.push(['message', m])),
       delivered: (s, id) => (from.add(s), calls.push(['delivered', id])),
       read: (s, ids) => (from.add(s), calls.push(['read', ids])),
+      recalled: (s, id) => (from.add(s), calls.push(['recalled', id])),
     },
     transfers: {
       offered: (s, offer) => (from.add(s), calls.push(['offered', offer.id, offer.entries, offer.totalBytes])),

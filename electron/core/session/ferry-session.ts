@@ -60,6 +60,10 @@ export class FerrySession implements PeerSession {
     }
   }
 
+  recall(messageId: string): void {
+    this.link.conn.send({ type: 'recall', id: messageId });
+  }
+
   offer(t: Transfer): void {
     const entries: OfferEntry[] = t.files.map((f) => ({
       path: f.path,
@@ -154,6 +158,9 @@ export class FerrySession implements PeerSession {
         return true;
       case 'read':
         inbox.chat.read(this, header.ids);
+        return true;
+      case 'recall':
+        inbox.chat.recalled(this, header.id);
         return true;
       case 'offer': {
         const offer = readOffer(header, frame.body);

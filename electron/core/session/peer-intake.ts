@@ -52,6 +52,7 @@ export class PeerIntake {
         },
         delivered: (session, id) => chat.delivered(session, id),
         read: (session, ids) => chat.read(session, ids),
+        recalled: (session, id) => chat.recalled(session, id),
       },
       transfers: {
         offered: (session, offer) => {

@@ -74,6 +74,8 @@ export interface PeerSession {
   acknowledge(messageId: string): void;
   /** Read receipts for the peer's messages. */
   markedRead(messageIds: string[]): void;
+  /** Recalls one of our messages at the peer (only where `capabilities.recall`). Not answered. */
+  recall(messageId: string): void;
 
   /** Offers a transfer's files (again, after a reconnect: the same id names the same files). */
   offer(transfer: Transfer): void;
@@ -97,6 +99,8 @@ export interface ChatInbox {
   message(session: PeerSession, message: IncomingMessage): void;
   delivered(session: PeerSession, messageId: string): void;
   read(session: PeerSession, messageIds: string[]): void;
+  /** The peer recalls one of its messages; a recall that doesn't hold is ignored (and reported). */
+  recalled(session: PeerSession, messageId: string): void;
 }
 
 /** Where a session delivers what the peer says about transfers. */

@@ -181,6 +181,19 @@ export const MIGRATIONS: readonly Migration[] = [
    */ `
   ALTER TABLE transfer_files ADD COLUMN image TEXT;
   `,
+  /*
+   * 8: recalled messages. A recalled message keeps its row (the "… recalled a message" line)
+   * with its text emptied; the search index follows any change of a message's text, and
+   * removes a deleted text's entries at once (FTS5 secure-delete) instead of leaving them
+   * in older index segments until a merge.
+   */ `
+  ALTER TABLE messages ADD COLUMN recalled_at INTEGER;
+  INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
+  `,
 ];
 
 export type SqlValue = string | number | bigint | null | Uint8Array | boolean;
@@ -267,6 +280,8 @@ export class FerryDatabase {
         db.exec('PRAGMA locking_mode = EXCLUSIVE');
         db.exec('PRAGMA journal_mode = WAL');
         db.exec('PRAGMA synchronous = NORMAL');
+        // What is deleted or overwritten (a recalled message's text) is zeroed on disk, not left in free space.
+        db.exec('PRAGMA secure_delete = ON');
       }
       db.exec('BEGIN EXCLUSIVE; COMMIT');
     } catch (err) {

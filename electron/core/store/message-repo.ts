@@ -13,6 +13,7 @@ interface MessageRow {
   sent_at: number;
   stored_at: number;
   state: MessageState;
+  recalled_at: number | null;
 }
 
 function toDto(row: MessageRow): MessageDto {
@@ -27,6 +28,7 @@ function toDto(row: MessageRow): MessageDto {
     sentAt: row.sent_at,
     storedAt: row.stored_at,
     state: row.state,
+    ...(row.recalled_at !== null ? { recalledAt: row.recalled_at } : {}),
   };
 }
 
@@ -90,7 +92,7 @@ export class MessageRepo {
     return this.db
       .all<MessageRow>(
         `SELECT * FROM messages WHERE conversation_id = ? AND direction = 'out' AND state IN ('queued', 'sent')
-         ORDER BY seq`,
+         AND recalled_at IS NULL ORDER BY seq`,
         [conversationId],
       )
       .map(toDto);
@@ -101,7 +103,7 @@ export class MessageRepo {
     return (
       this.db.get(
         `SELECT 1 AS owed FROM messages WHERE conversation_id = ? AND direction = 'out' AND state IN ('queued', 'sent')
-         LIMIT 1`,
+         AND recalled_at IS NULL LIMIT 1`,
         [conversationId],
       ) !== undefined
     );
@@ -145,7 +147,6 @@ export class MessageRepo {
     return { count: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) };
   }
 
-  /** Clears the unread flags of a conversation; returns the messages that were unread (for read receipts). */
   /** Deletes one message (its search entry goes with it); false when there was none. */
   delete(conversationId: string, id: string): boolean {
     const before = this.get(conversationId, id);
@@ -154,6 +155,25 @@ export class MessageRepo {
     return true;
   }
 
+  /**
+   * Recalls a message: its text goes (from the row and the search index: the update
+   * trigger follows it), the row stays as the "recalled" line, and it no longer counts as
+   * unread. Returns the recalled message; one recalled already is returned unchanged.
+   */
+  recall(conversationId: string, id: string, at: number): MessageDto | undefined {
+    const current = this.get(conversationId, id);
+    if (!current || current.recalledAt !== undefined) return current;
+    this.db.run("UPDATE messages SET text = '', recalled_at = ?, unread = 0 WHERE conversation_id = ? AND id = ?", [
+      at,
+      conversationId,
+      id,
+    ]);
+    // The old text's page images in the write-ahead log go too (secure_delete zeroes the database file's copy).
+    this.db.get('PRAGMA wal_checkpoint(TRUNCATE)');
+    return { ...current, text: '', recalledAt: at };
+  }
+
+  /** Clears the unread flags of a conversation; returns the messages that were unread (for read receipts). */
   markRead(conversationId: string): { id: string; peerId: string }[] {
     return this.db.transaction(() => {
       const rows = this.db.all<{ id: string; peer_id: string }>(

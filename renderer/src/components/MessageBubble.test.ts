@@ -1,6 +1,7 @@
 import { flushPromises } from '@vue/test-utils';
-import { describe, expect, it } from 'vitest';
-import { message } from '../testing/fake-host';
+import { describe, expect, it, vi } from 'vitest';
+import { RequestError } from '../client/request-error';
+import { fakeHost, message, peer } from '../testing/fake-host';
 import { mountWith } from '../testing/mount-with';
 import MessageBubble from './MessageBubble.vue';
 
@@ -84,5 +85,89 @@ describe('MessageBubble delete for me', () => {
     await button.trigger('blur');
     await button.trigger('click');
     expect(host.deleteMessage).not.toHaveBeenCalled();
+  });
+});
+
+describe('MessageBubble recall', () => {
+  const ferry = peer();
+  const ipmsg = peer({
+    id: 'ipmsg:192.168.1.20',
+    protocol: 'ipmsg',
+    capabilities: { ...ferry.capabilities, recall: false },
+  });
+  const peersState = { peers: { byId: { [ferry.id]: ferry, [ipmsg.id]: ipmsg } } };
+
+  it('offers Recall on our own fresh message to a Ferry peer, and asks the engine to recall it', async () => {
+    const m = message({ direction: 'out', text: 'typo', storedAt: Date.now() - 60_000 });
+    const { wrapper, host } = mountWith(MessageBubble, { props: { message: m }, initialState: peersState });
+    await flushPromises();
+    const button = wrapper.get('.recall-action');
+    expect(button.attributes('aria-label')).toBe('Recall (within 2 minutes, on both sides)');
+    await button.trigger('click');
+    await flushPromises();
+    expect(host.recallMessage).toHaveBeenCalledWith(m.conversationId, m.id);
+  });
+
+  it.each([
+    ['older than 2 minutes', message({ direction: 'out', storedAt: Date.now() - 2 * 60_000 - 1 })],
+    ['not ours', message({ direction: 'in' })],
+    ['to an IP Messenger peer', message({ direction: 'out', peerId: ipmsg.id })],
+  ])('hides Recall on a message %s (Forward stays)', async (_what, m) => {
+    const { wrapper } = mountWith(MessageBubble, { props: { message: m }, initialState: peersState });
+    await flushPromises();
+    expect(wrapper.find('.recall-action').exists()).toBe(false);
+    expect(wrapper.find('.forward-action').exists()).toBe(true);
+  });
+
+  it('says why a recall was refused, under the bubble', async () => {
+    const m = message({ direction: 'out' });
+    const host = fakeHost({
+      recallMessage: vi.fn(async () => {
+        throw new RequestError('RECALL_TOO_LATE', 'too late');
+      }),
+    });
+    const { wrapper } = mountWith(MessageBubble, { props: { message: m }, initialState: peersState, host });
+    await flushPromises();
+    await wrapper.get('.recall-action').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('.bubble-error').text()).toBe('A message can be recalled only within 2 minutes of sending it.');
+  });
+
+  it('a recalled message is a line, not a bubble: ours, and the peer’s by name (English and 简体中文)', async () => {
+    const ours = mountWith(MessageBubble, {
+      props: { message: message({ direction: 'out', text: '', recalledAt: 1 }) },
+      initialState: peersState,
+    });
+    await flushPromises();
+    expect(ours.wrapper.find('.bubble').exists()).toBe(false);
+    expect(ours.wrapper.find('.bubble-action').exists()).toBe(false);
+    expect(ours.wrapper.get('.recalled-line').text()).toBe('You recalled a message');
+    const theirs = mountWith(MessageBubble, {
+      props: { message: message({ text: '', recalledAt: 1 }), peerName: '老王' },
+      locale: 'zh-CN',
+    });
+    await flushPromises();
+    expect(theirs.wrapper.get('.recalled-line').text()).toBe('老王 撤回了一条消息');
+    const mine = mountWith(MessageBubble, {
+      props: { message: message({ direction: 'out', text: '', recalledAt: 1 }) },
+      locale: 'zh-CN',
+    });
+    await flushPromises();
+    expect(mine.wrapper.get('.recalled-line').text()).toBe('你撤回了一条消息');
+  });
+
+  it('a reply quoting a recalled message shows "Recalled message"', async () => {
+    const gone = message({ text: '', recalledAt: 1 });
+    const reply = message({ direction: 'out', text: 'what did you say?', replyTo: gone.id });
+    const { wrapper } = mountWith(MessageBubble, { props: { message: reply, quoted: gone, peerName: 'Bob' } });
+    await flushPromises();
+    expect(wrapper.get('.bubble-quote-text').text()).toBe('Recalled message');
+  });
+
+  it('Forward asks for the forward dialog with this message', async () => {
+    const m = message({ text: 'pass it on' });
+    const { wrapper } = mountWith(MessageBubble, { props: { message: m } });
+    await wrapper.get('.forward-action').trigger('click');
+    expect(wrapper.emitted('forward')).toEqual([[m]]);
   });
 });

@@ -55,6 +55,7 @@ describe('PeerInfoDialog for an IP Messenger (FeiQ / iptux) peer', () => {
                 folders: false,
                 resume: false,
                 groups: false,
+                recall: false,
               },
             }),
           },

@@ -21,4 +21,16 @@ describe('chats store: a message deleted here', () => {
     expect(chats.conversation(conversationId).messages.map((m) => m.id)).toEqual([keep.id]);
     expect(chats.conversation(conversationId).replyingTo).toBeNull();
   });
+
+  it('a recalled message stops being what the composer replies to, and shows as recalled', async () => {
+    const conversationId = `direct:${BOB}`;
+    const m = message({ id: '00000000-0000-4000-8000-000000000003', seq: 3, text: 'soon gone' });
+    setHost(fakeHost({ listMessages: async () => ({ messages: [m], hasMore: false }) }));
+    const chats = useChatsStore();
+    await chats.open(conversationId);
+    chats.conversation(conversationId).replyingTo = m;
+    chats.applyEvent({ name: 'messageUpdated', payload: { ...m, text: '', recalledAt: 5 } });
+    expect(chats.conversation(conversationId).messages).toMatchObject([{ id: m.id, text: '', recalledAt: 5 }]);
+    expect(chats.conversation(conversationId).replyingTo).toBeNull();
+  });
 });

@@ -195,6 +195,8 @@ export const useChatsStore = defineStore('chats', () => {
     if (event.name !== 'messageAdded' && event.name !== 'messageUpdated') return;
     const message = event.payload;
     const c = conversations.value[message.conversationId];
+    // A recalled message has nothing left to reply to.
+    if (c && message.recalledAt !== undefined && c.replyingTo?.id === message.id) c.replyingTo = null;
     if (!c || !c.loaded) return;
     c.messages = upsertMessage(c.messages, message);
   }

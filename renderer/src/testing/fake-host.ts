@@ -42,6 +42,7 @@ export function peer(over: Partial<PeerDto> = {}): PeerDto {
       folders: true,
       resume: true,
       groups: false,
+      recall: true,
     },
     name: 'Bob',
     announcedName: 'Bob',
@@ -159,6 +160,9 @@ export function fakeHost(over: Partial<FerryHost> = {}): FakeHost {
     })),
     getDraft: vi.fn(async () => ''),
     deleteMessage: vi.fn(async () => undefined),
+    recallMessage: vi.fn(async (conversationId: string, id: string) =>
+      message({ conversationId, id, direction: 'out', text: '', recalledAt: Date.now() }),
+    ),
     setDraft: vi.fn(async () => undefined),
     getVerificationCode: vi.fn(async () => '1234 5678 9012'),
     setPeerVerified: vi.fn(async (id: string, verified: boolean) => peer({ id, verified })),
