@@ -171,3 +171,73 @@ describe('MessageBubble recall', () => {
     expect(wrapper.emitted('forward')).toEqual([[m]]);
   });
 });
+
+describe('MessageBubble context menu', () => {
+  const ferry = peer();
+  const peersState = { peers: { byId: { [ferry.id]: ferry } } };
+  const menuItems = () =>
+    [...document.querySelectorAll('.bubble-menu [role="menuitem"]')].map((b) => b.textContent?.trim());
+
+  it('right click opens the same actions in a menu, focused on the first; Escape closes it and gives focus back', async () => {
+    const m = message({ direction: 'out', text: 'hello', storedAt: Date.now() - 1000 });
+    const { wrapper } = mountWith(MessageBubble, { props: { message: m }, initialState: peersState });
+    await flushPromises();
+    const reply = wrapper.get('.reply-action').element as HTMLElement;
+    reply.focus();
+    await wrapper.get('.bubble').trigger('contextmenu', { clientX: 40, clientY: 50 });
+    await flushPromises();
+    expect(menuItems()).toEqual(['Reply', 'Copy text', 'Forward…', 'Recall', 'Delete for me']);
+    expect(document.activeElement?.textContent?.trim()).toBe('Reply');
+    const menu = document.querySelector('.bubble-menu') as HTMLElement;
+    menu.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    expect(document.activeElement?.textContent?.trim()).toBe('Copy text');
+    menu.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowUp', bubbles: true }));
+    menu.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowUp', bubbles: true }));
+    expect(document.activeElement?.textContent?.trim()).toBe('Delete for me');
+    menu.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await flushPromises();
+    expect(document.querySelector('.bubble-menu')).toBeNull();
+    expect(document.activeElement).toBe(reply);
+    wrapper.unmount();
+  });
+
+  it('Shift+F10 or the context-menu key on a message opens it; its items act (Reply, Delete for me at once)', async () => {
+    const m = message({ direction: 'in', text: 'hi' });
+    const { wrapper, host } = mountWith(MessageBubble, { props: { message: m }, initialState: peersState });
+    await flushPromises();
+    await wrapper.get('.reply-action').trigger('keydown', { key: 'F10', shiftKey: true });
+    await flushPromises();
+    // Not ours: no Recall.
+    expect(menuItems()).toEqual(['Reply', 'Copy text', 'Forward…', 'Delete for me']);
+    (document.querySelector('.bubble-menu [role="menuitem"]') as HTMLElement).click();
+    await flushPromises();
+    expect(wrapper.emitted('reply')).toEqual([[m]]);
+    expect(document.querySelector('.bubble-menu')).toBeNull();
+
+    await wrapper.get('.reply-action').trigger('keydown', { key: 'ContextMenu' });
+    await flushPromises();
+    ([...document.querySelectorAll('.bubble-menu [role="menuitem"]')].at(-1) as HTMLElement).click();
+    await flushPromises();
+    expect(host.deleteMessage).toHaveBeenCalledWith(m.conversationId, m.id);
+    // A plain F10 or another key does nothing.
+    await wrapper.get('.reply-action').trigger('keydown', { key: 'F10' });
+    await flushPromises();
+    expect(document.querySelector('.bubble-menu')).toBeNull();
+    wrapper.unmount();
+  });
+
+  it('a click outside closes it without acting', async () => {
+    const m = message({ direction: 'in', text: 'hi' });
+    const { wrapper, host } = mountWith(MessageBubble, { props: { message: m }, initialState: peersState });
+    await flushPromises();
+    await wrapper.get('.bubble').trigger('contextmenu', { clientX: 10, clientY: 10 });
+    await flushPromises();
+    expect(document.querySelector('.bubble-menu')).not.toBeNull();
+    document.body.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+    await flushPromises();
+    expect(document.querySelector('.bubble-menu')).toBeNull();
+    expect(host.deleteMessage).not.toHaveBeenCalled();
+    expect(wrapper.emitted('reply')).toBeUndefined();
+    wrapper.unmount();
+  });
+});

@@ -91,6 +91,8 @@ const en = {
     recalledQuote: 'Recalled message',
     recallOffline: 'The other side is offline: a recall is not queued. Try again when it is back (within 2 minutes).',
     forward: 'Forward…',
+    actions: 'Message actions',
+    recallShort: 'Recall',
     you: 'You',
     quoteEarlier: 'An earlier message',
     jumpToQuoted: 'Show the message this replies to',

@@ -89,6 +89,8 @@ const zhCN: typeof en = {
     recalledQuote: '已撤回的消息',
     recallOffline: '对方不在线：撤回不会排队等待。请在对方上线后再试（2 分钟内）。',
     forward: '转发…',
+    actions: '消息操作',
+    recallShort: '撤回',
     you: '我',
     quoteEarlier: '较早的一条消息',
     jumpToQuoted: '查看被回复的消息',
