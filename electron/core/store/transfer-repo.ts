@@ -80,30 +80,36 @@ interface FileRow {
 
 const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
-/** The `image` column back as an ImageInfoDto; anything else (damaged, from elsewhere) is no picture. */
-export function imageFromColumn(text: string | null): ImageInfoDto | null {
+/** The `image` column's JSON object, or null (empty, damaged, not an object). */
+function columnObject(text: string | null): Record<string, unknown> | null {
   if (!text) return null;
   try {
-    const v = JSON.parse(text) as Partial<ImageInfoDto>;
-    const side = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= 16_384;
-    return typeof v.mime === 'string' && IMAGE_MIMES.has(v.mime) && side(v.width) && side(v.height)
-      ? { mime: v.mime, width: v.width, height: v.height }
-      : null;
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
 
+const sideUpTo =
+  (max: number) =>
+  (n: unknown): n is number =>
+    Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= max;
+
+/** The `image` column back as an ImageInfoDto; anything else (damaged, from elsewhere) is no picture. */
+export function imageFromColumn(text: string | null): ImageInfoDto | null {
+  const v = columnObject(text);
+  const side = sideUpTo(16_384);
+  return v && typeof v.mime === 'string' && IMAGE_MIMES.has(v.mime) && side(v.width) && side(v.height)
+    ? { mime: v.mime as ImageInfoDto['mime'], width: v.width, height: v.height }
+    : null;
+}
+
 /** The `image` column of a file offered with a preview only: `{"preview":true,"width":…,"height":…}`. */
 export function previewFromColumn(text: string | null): { width: number; height: number } | null {
-  if (!text) return null;
-  try {
-    const v = JSON.parse(text) as { preview?: unknown; width?: unknown; height?: unknown };
-    const side = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= 480;
-    return v?.preview === true && side(v.width) && side(v.height) ? { width: v.width, height: v.height } : null;
-  } catch {
-    return null;
-  }
+  const v = columnObject(text);
+  const side = sideUpTo(480);
+  return v?.preview === true && side(v.width) && side(v.height) ? { width: v.width, height: v.height } : null;
 }
 
 const imageColumn = (f: Pick<TransferFile, 'image' | 'preview'>): string | null =>

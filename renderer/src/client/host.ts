@@ -40,7 +40,8 @@ export async function connectHost(): Promise<FerryHost> {
  * them: the real paths (desktop app), or staged uploads with their folder
  * structure and progress (browser mode).
  */
-async function fileToBase64(file: Blob): Promise<string> {
+/** A Blob's bytes as base64 (what IPC and the browser bridge carry). */
+export async function blobToBase64(file: Blob): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -60,7 +61,7 @@ export async function pathsForEntries(
     // A file only in memory (a pasted screenshot) has no path: the desktop host keeps a copy of it.
     if (host.savePastedFile && files.length && files.length === entries.length) {
       const save = host.savePastedFile;
-      return Promise.all(files.map(async (f, i) => paths[i] || save(f.name, await fileToBase64(f))));
+      return Promise.all(files.map(async (f, i) => paths[i] || save(f.name, await blobToBase64(f))));
     }
   }
   if (uploadTarget) return uploadEntries(uploadTarget, entries, onProgress);

@@ -8,7 +8,7 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import type { ImageBytesDto, TransferDto } from '../../../shared/dto';
-import { useHost } from '../client/host';
+import { blobToBase64, useHost } from '../client/host';
 
 /** Longest side of a thumbnail made here (the engine takes up to 640). */
 export const THUMBNAIL_SIDE = 480;
@@ -53,13 +53,6 @@ export function bytesToBlob(image: ImageBytesDto): Blob {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return new Blob([bytes], { type: image.mime });
-}
-
-async function blobToBase64(blob: Blob): Promise<string> {
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 /** Scales a picture down to THUMBNAIL_SIDE (WebP where the browser encodes it, else PNG). */
