@@ -76,7 +76,13 @@ async function servedFile(dir: string, name: string, content: Buffer | string, i
   return { index, inside: [], size: info.size, mtime: Math.trunc(info.mtimeMs), source, isDirectory: false };
 }
 
-function offerOf(transferId: string, packetNo: number, entries: ServedEntry[], ip = A, deadline = Date.now() + 600_000): ServedOffer {
+function offerOf(
+  transferId: string,
+  packetNo: number,
+  entries: ServedEntry[],
+  ip = A,
+  deadline = Date.now() + 600_000,
+): ServedOffer {
   return { transferId, ip, packetNo, deadline, entries, requested: false, completed: new Set() };
 }
 
@@ -295,10 +301,7 @@ describe('IpmsgFileServer: what it refuses', () => {
     await mkdir(folder);
     const file = await servedFile(dir, 'a.txt', 'abc');
     server.add(
-      offerOf('t1', 9, [
-        fileEntry(1, file),
-        { fileId: 2, dir: true, name: Buffer.from('folder'), files: [] },
-      ]),
+      offerOf('t1', 9, [fileEntry(1, file), { fileId: 2, dir: true, name: Buffer.from('folder'), files: [] }]),
     );
     expect((await fetch(server.port, '10:1')).length).toBe(0);
     expect((await fetch(server.port, '9:3')).length).toBe(0);
@@ -318,7 +321,18 @@ describe('IpmsgFileServer: what it refuses', () => {
     const dir = await tempDir();
     const { server, host } = await start();
     server.add(offerOf('t1', 1, [fileEntry(1, await servedFile(dir, 'a.txt', 'abc'))]));
-    for (const extra of ['1zz:1:0', 'zz1:1:0', '1:1zz:0', '1:zz1:0', '1:1:1zz', '1:1:zz0', '1', ':1', '1::0', '12345678901234567:1'])
+    for (const extra of [
+      '1zz:1:0',
+      'zz1:1:0',
+      '1:1zz:0',
+      '1:zz1:0',
+      '1:1:1zz',
+      '1:1:zz0',
+      '1',
+      ':1',
+      '1::0',
+      '12345678901234567:1',
+    ])
       expect((await fetch(server.port, extra)).length, extra).toBe(0);
     expect(host.refusals).toEqual(Array<string>(10).fill(`${A}: a request whose numbers are not hex`));
     // And the well-formed request is served.
@@ -371,7 +385,14 @@ describe('IpmsgFileServer: what it refuses', () => {
     await writeFile(big, '');
     await truncate(big, 64 * 1024 * 1024);
     const info = await stat(big);
-    const file: ServedFile = { index: 0, inside: [], size: info.size, mtime: Math.trunc(info.mtimeMs), source: big, isDirectory: false };
+    const file: ServedFile = {
+      index: 0,
+      inside: [],
+      size: info.size,
+      mtime: Math.trunc(info.mtimeMs),
+      source: big,
+      isDirectory: false,
+    };
     server.add(offerOf('t1', 1, [fileEntry(1, file)]));
     const socket = await idleConnection(server.port);
     socket.pause();
@@ -433,7 +454,14 @@ describe('IpmsgFileServer: withdrawing and closing', () => {
     await writeFile(big, '');
     await truncate(big, 64 * 1024 * 1024);
     const info = await stat(big);
-    const bigFile: ServedFile = { index: 0, inside: [], size: info.size, mtime: Math.trunc(info.mtimeMs), source: big, isDirectory: false };
+    const bigFile: ServedFile = {
+      index: 0,
+      inside: [],
+      size: info.size,
+      mtime: Math.trunc(info.mtimeMs),
+      source: big,
+      isDirectory: false,
+    };
     server.add(offerOf('cut', 1, [fileEntry(1, bigFile)]));
     server.add(offerOf('kept', 2, [fileEntry(1, bigFile)]));
     const cut = await idleConnection(server.port);
@@ -502,7 +530,14 @@ describe('IpmsgFileServer: a folder', () => {
       const source = path.join(dir, `src-${index}`);
       await writeFile(source, content);
       await utimes(source, new Date(mtime), new Date(mtime));
-      return { index, inside: inside.map((s) => Buffer.from(s)), size: content.length, mtime, source, isDirectory: false };
+      return {
+        index,
+        inside: inside.map((s) => Buffer.from(s)),
+        size: content.length,
+        mtime,
+        source,
+        isDirectory: false,
+      };
     };
     const folder = (index: number, inside: string[]): ServedFile => ({
       index,
