@@ -151,4 +151,54 @@ describe('pictures in the browser UI', () => {
     await page.locator(`.conversation [data-transfer-id="${offer.id}"] button.picture img`).waitFor();
     expect(errors).toEqual([]);
   });
+
+  it('both people at their UIs: a pasted screenshot shows on the other side and opens in its viewer; a recall replaces the message on both', async () => {
+    const a = await startNode('Alice');
+    const b = await startNode('Bob', { downloadDir: await tempDir('ferry-e2e-b-dl-') });
+    await a.node.addPeer(b.address);
+    const bob = (await a.node.listPeers())[0]!;
+    const alice = (await b.node.listPeers())[0]!;
+    const left = await openApp(a);
+    const right = await openApp(b, { locale: 'zh-CN' });
+    await left.page.click(`[data-peer-id="${bob.id}"]`);
+    await right.page.click(`[data-peer-id="${alice.id}"]`);
+
+    // Alice pastes a screenshot through the clipboard event and sends it.
+    const shot = png(400, 250, [200, 60, 120]);
+    await left.page.locator('.composer-input').evaluate((el, base64) => {
+      const dt = new DataTransfer();
+      dt.items.add(
+        new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'image.png', { type: 'image/png' }),
+      );
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, shot.toString('base64'));
+    await left.page.getByRole('button', { name: 'Send to Bob' }).click();
+
+    // Bob sees its preview on the offer, accepts in his UI, and gets the picture itself.
+    const card = right.page.locator('.conversation .file-card.in');
+    await card.locator('button.picture img').waitFor({ timeout: 20_000 });
+    await card.getByRole('button', { name: '接收' }).click();
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 20_000 }).toBe('done');
+    await expect
+      .poll(() => card.locator('button.picture img').evaluate((img: HTMLImageElement) => img.naturalWidth))
+      .toBeGreaterThan(0);
+    await card.locator('button.picture').click();
+    await expect
+      .poll(() => right.page.locator('img.viewer-image').evaluate((img: HTMLImageElement) => img.naturalWidth))
+      .toBe(400);
+    await right.page.keyboard.press('Escape');
+
+    // Alice sends a message with a typo and recalls it from her UI; both sides show the line.
+    await left.page.locator('.composer-input').fill('see you at 3pm at the wrong place');
+    await left.page.keyboard.press('Enter');
+    await right.page.locator('.bubble-text', { hasText: 'see you at 3pm at the wrong place' }).waitFor();
+    const mine = left.page.locator('.bubble-row.out', { hasText: 'see you at 3pm' });
+    await mine.hover();
+    await mine.locator('.recall-action').click();
+    await left.page.locator('.recalled-line', { hasText: 'You recalled a message' }).waitFor();
+    await right.page.locator('.recalled-line', { hasText: 'Alice 撤回了一条消息' }).waitFor();
+    expect(await right.page.getByText('see you at 3pm at the wrong place').count()).toBe(0);
+    expect(left.errors).toEqual([]);
+    expect(right.errors).toEqual([]);
+  });
 });
