@@ -62,7 +62,7 @@ it('saves screenshots of a conversation with pictures, English light and 简体�
     await page.waitForFunction(
       () =>
         document.querySelectorAll('.picture-placeholder').length === 0 &&
-        [...document.querySelectorAll<HTMLImageElement>('button.picture img')].every(
+        Array.from(document.querySelectorAll<HTMLImageElement>('button.picture img')).every(
           (i) => i.complete && i.naturalWidth > 0,
         ),
     );

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir';
 import {
   DEFAULT_FILE_SERVER_LIMITS,
+  handOver,
   IpmsgFileServer,
   type FileServerHost,
   type FileServerLimits,
@@ -614,5 +615,59 @@ describe('IpmsgFileServer: a folder', () => {
     await vi.waitFor(() => expect(host.refusals).toEqual([`${A}: ${two.source} shrank while it was being sent`]));
     expect(shrunk.length).toBeLessThan(two.size);
     expect(host.completed(1)).toBe(false);
+  });
+});
+
+describe('handOver', () => {
+  /** A connected pair on 127.0.0.1: the server's socket (flowing, so it sees the peer's end) and the client. */
+  async function pair(): Promise<{ server: net.Socket; client: net.Socket }> {
+    const listener = net.createServer();
+    await new Promise<void>((resolve) => listener.listen(0, A, resolve));
+    const accepted = once(listener, 'connection') as Promise<[net.Socket]>;
+    const client = net.connect({ port: (listener.address() as net.AddressInfo).port, host: A });
+    sockets.push(client);
+    const [server] = await accepted;
+    sockets.push(server);
+    listener.close();
+    server.on('error', () => {});
+    client.on('error', () => {});
+    server.resume();
+    return { server, client };
+  }
+
+  it('succeeds when the peer closes after the last byte while the source is still finishing', async () => {
+    const { server, client } = await pair();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* source() {
+      yield Buffer.from('hello');
+      await gate; // the source is still finishing (a file stream reading its end)
+    }
+    const done = handOver(source(), server, () => true);
+    const got: Buffer[] = [];
+    client.on('data', (c: Buffer) => {
+      got.push(c);
+      if (Buffer.concat(got).length === 5) client.end();
+    });
+    await once(server, 'close');
+    release();
+    await expect(done).resolves.toBeUndefined();
+    expect(Buffer.concat(got).toString()).toBe('hello');
+  });
+
+  it('fails when the peer goes before everything was handed over', async () => {
+    const { server, client } = await pair();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* source() {
+      yield Buffer.from('part one');
+      await gate;
+      yield Buffer.from('part two');
+    }
+    const done = handOver(source(), server, () => false);
+    client.destroy();
+    await once(server, 'close');
+    release();
+    await expect(done).rejects.toThrow();
   });
 });

@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { FerryError } from '../ferry-error';
 import { encodeDirHeader } from './ipmsg-dir-stream';
 import { FILE_ATTR, IpmsgFormatError, MODE, modeOf, parsePacket } from './ipmsg-packet';
@@ -229,13 +229,46 @@ export class IpmsgFileServer {
  * Writes everything into the socket and ends it. A peer that closes as soon as it has
  * read the last byte (iptux does) may make the end fail: once every byte was handed
  * over, that is success.
+ *
+ * Not `stream.pipeline`: on Node 20 it can wait forever when the peer closes while the
+ * source is still finishing (the socket's "finish" and "close" come before pipeline starts
+ * waiting for them, and it never looks again). A flake check caught it: iptux had the
+ * whole file, Ferry never marked it done. Here every wait also ends on close or error, and
+ * the last one looks at the socket's state when it starts. Exported for its test.
  */
-async function handOver(chunks: AsyncIterable<Buffer>, socket: net.Socket, allSent: () => boolean): Promise<void> {
+export async function handOver(
+  chunks: AsyncIterable<Buffer>,
+  socket: net.Socket,
+  allSent: () => boolean,
+): Promise<void> {
   try {
-    await pipeline(chunks, socket);
+    for await (const chunk of chunks) {
+      if (socket.destroyed || socket.writableEnded) throw new Error('the peer closed the connection');
+      if (!socket.write(chunk)) await drained(socket);
+    }
+    if (!socket.writableEnded) socket.end();
+    await finished(socket, { readable: false });
   } catch (err) {
     if (!allSent()) throw err;
   }
+}
+
+/** Until the socket takes more bytes; rejects if it closes or fails first. */
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error) => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      socket.off('error', settle);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('the connection closed'));
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+    socket.on('error', settle);
+  });
 }
 
 /** The file is still the one offered (same size and modification time). */
