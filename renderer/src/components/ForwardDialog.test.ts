@@ -9,9 +9,10 @@ const DAVE = `ferry:${'d'.repeat(64)}`;
 const peers = {
   peers: {
     byId: {
-      [BOB]: peer({ id: BOB, name: 'Bob' }),
-      [CAROL]: peer({ id: CAROL, name: 'Carol' }),
-      [DAVE]: peer({ id: DAVE, name: 'Dave', blocked: true }),
+      // Seen at the same moment, so the list is in name order (fixture times come from the clock).
+      [BOB]: peer({ id: BOB, name: 'Bob', lastSeen: 1_000 }),
+      [CAROL]: peer({ id: CAROL, name: 'Carol', lastSeen: 1_000 }),
+      [DAVE]: peer({ id: DAVE, name: 'Dave', blocked: true, lastSeen: 1_000 }),
     },
   },
 };
