@@ -77,6 +77,15 @@ async function servedFile(dir: string, name: string, content: Buffer | string, i
   return { index, inside: [], size: info.size, mtime: Math.trunc(info.mtimeMs), source, isDirectory: false };
 }
 
+/** A 64 MiB sparse file: more than loopback's buffers hold, so a peer that stops reading stalls the sender. */
+async function bigFile(dir: string): Promise<ServedFile> {
+  const source = path.join(dir, 'big.bin');
+  await writeFile(source, '');
+  await truncate(source, 64 * 1024 * 1024);
+  const info = await stat(source);
+  return { index: 0, inside: [], size: info.size, mtime: Math.trunc(info.mtimeMs), source, isDirectory: false };
+}
+
 function offerOf(
   transferId: string,
   packetNo: number,
@@ -382,18 +391,8 @@ describe('IpmsgFileServer: what it refuses', () => {
   it('cuts a peer that stops taking bytes, once idle for longer than allowed', async () => {
     const dir = await tempDir();
     const { server, host } = await start({ idleTimeoutMs: 300 });
-    const big = path.join(dir, 'big.bin');
-    await writeFile(big, '');
-    await truncate(big, 64 * 1024 * 1024);
-    const info = await stat(big);
-    const file: ServedFile = {
-      index: 0,
-      inside: [],
-      size: info.size,
-      mtime: Math.trunc(info.mtimeMs),
-      source: big,
-      isDirectory: false,
-    };
+    const file = await bigFile(dir);
+    const info = { size: file.size };
     server.add(offerOf('t1', 1, [fileEntry(1, file)]));
     const socket = await idleConnection(server.port);
     socket.pause();
@@ -451,20 +450,10 @@ describe('IpmsgFileServer: withdrawing and closing', () => {
   it('remove() stops an offer and cuts only its own running requests', async () => {
     const dir = await tempDir();
     const { server, host } = await start({ idleTimeoutMs: 60_000 });
-    const big = path.join(dir, 'big.bin');
-    await writeFile(big, '');
-    await truncate(big, 64 * 1024 * 1024);
-    const info = await stat(big);
-    const bigFile: ServedFile = {
-      index: 0,
-      inside: [],
-      size: info.size,
-      mtime: Math.trunc(info.mtimeMs),
-      source: big,
-      isDirectory: false,
-    };
-    server.add(offerOf('cut', 1, [fileEntry(1, bigFile)]));
-    server.add(offerOf('kept', 2, [fileEntry(1, bigFile)]));
+    const big = await bigFile(dir);
+    const info = { size: big.size };
+    server.add(offerOf('cut', 1, [fileEntry(1, big)]));
+    server.add(offerOf('kept', 2, [fileEntry(1, big)]));
     const cut = await idleConnection(server.port);
     const kept = await idleConnection(server.port);
     cut.pause();
