@@ -93,8 +93,14 @@ describe('pictures in the browser UI', () => {
       const card = page.locator(`.conversation [data-transfer-id="${t.id}"]`);
       await card.getByRole('button', { name: 'Accept' }).click();
       await a.waitFor('transferUpdated', (x) => x.id === t.id && x.state === 'done', 20_000);
-      await expect.poll(() => card.locator('.file-main').count(), { timeout: 10_000 }).toBe(1);
-      expect(await card.locator('button.picture').count(), name).toBe(0);
+      // Once the card says done, it may first try to show a picture; it ends as a file card.
+      await expect.poll(() => card.getAttribute('data-state'), { timeout: 10_000 }).toBe('done');
+      await expect
+        .poll(async () => [await card.locator('.file-main').count(), await card.locator('button.picture').count()], {
+          timeout: 10_000,
+          message: name,
+        })
+        .toEqual([1, 0]);
     }
     expect(errors).toEqual([]);
   });
